@@ -1,0 +1,108 @@
+"""The complaint portal of a provincial banking association."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from portal import config as config_module
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
+    configure(app, config_overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict | None) -> None:
+    app.config.update(config_module.from_environment())
+    app.config.update(overrides or {})
+    production = config_module.is_production(app.config)
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise RuntimeError("SECRET_KEY must be set when PORTAL_ENV=production")
+        app.config["SECRET_KEY"] = "dev-only-not-secret"
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_SECURE", production)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day at the desk
+    app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        config_module.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFProtect
+
+    from portal.auth.login import login_manager
+    from portal.db import db, migrate
+    from portal.web import i18n
+    from portal.web.htmx import htmx
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
+    )
+    login_manager.init_app(app)
+    CSRFProtect(app)
+    htmx.init_app(app)
+    i18n.register(app)
+    import portal.models  # noqa: F401  (every model registered on the metadata)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.audit.views import bp as audit_bp
+    from portal.auth.admin import bp as users_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.home.views import bp as home_bp
+    from portal.orgs.views import bp as orgs_bp
+    from portal.web import errors
+
+    for blueprint in (home_bp, auth_bp, users_bp, orgs_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from zoneinfo import ZoneInfo
+
+    from flask_login import current_user
+
+    from portal.auth.access import can
+    from portal.db import db
+    from portal.orgs.scoping import can_see_unit
+    from portal.web import clock
+    from portal.web.htmx import add_vary
+    from portal.web.pagination import args_with
+    from portal.web.security import add_security_headers
+
+    @app.after_request
+    def commit_once(response):
+        # The request commits once; a failed step (4xx/5xx) rolls back whole.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    app.after_request(add_vary)
+    app.after_request(add_security_headers)
+    app.jinja_env.globals.update(
+        can=can,
+        args_with=args_with,
+        can_see=lambda unit: can_see_unit(current_user, unit),
+        now_utc=clock.now,
+        now_local=lambda: clock.now().astimezone(ZoneInfo(app.config["DISPLAY_TIMEZONE"])),
+    )
+
+
+def register_cli(app: Flask) -> None:
+    from portal.demo.cli import demo_cli
+
+    app.cli.add_command(demo_cli)

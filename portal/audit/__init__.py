@@ -1,0 +1,1 @@
+"""Append-only record of administrative changes (who, when, before → after)."""

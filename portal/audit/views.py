@@ -1,0 +1,38 @@
+from flask import Blueprint, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.audit.models import AuditEntry
+from portal.auth.access import require
+from portal.auth.roles import Permission
+from portal.orgs.scoping import scope_filter
+from portal.web.htmx import render_page_or_piece
+from portal.web.pagination import paginate
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+ACTION_LABELS = {
+    "unit_created": "新增单位",
+    "unit_updated": "修改单位信息",
+    "unit_activated": "启用单位",
+    "unit_deactivated": "停用单位",
+    "user_created": "新增用户",
+    "user_updated": "修改用户信息",
+    "user_activated": "启用用户",
+    "user_deactivated": "停用用户",
+    "password_changed": "修改密码",
+    "password_reset": "重设密码",
+}
+
+
+@bp.get("")
+@login_required
+def index():
+    require(Permission.AUDIT_VIEW)
+    query = select(AuditEntry).where(scope_filter(current_user, AuditEntry.unit_path))
+    if request.args.get("action") in ACTION_LABELS:
+        query = query.where(AuditEntry.action == request.args["action"])
+    query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    return render_page_or_piece(
+        "audit/index.html", "audit/_table.html", pagination=paginate(query), actions=ACTION_LABELS
+    )

@@ -1,0 +1,39 @@
+"""Flask-Login wiring: the session cookie holds "id:token"; a changed token (password
+change, deactivation) ends every older session."""
+
+from flask import redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+
+from portal.auth.models import User
+from portal.db import db
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("请先登录。")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_token != token:
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    # htmx cannot follow a redirect into a piece: tell it to load the sign-in page.
+    from flask import make_response
+
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)

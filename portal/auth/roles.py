@@ -1,0 +1,122 @@
+"""Roles and what each may do: pure data, tested as truth tables.
+
+Permission names read ``<scope>:<resource>:<action>``. The tenant boundary itself
+(which units and cases a user may see at all) lives in ``portal.orgs.scoping``; this
+module only says what a role may do inside what it can see.
+"""
+
+from enum import StrEnum
+
+from portal.orgs.rules import UnitKind
+
+
+class Role(StrEnum):
+    ASSOC_ADMIN = "assoc_admin"
+    ASSOC_HANDLER = "assoc_handler"
+    ASSOC_LEADER = "assoc_leader"
+    MEMBER_ADMIN = "member_admin"
+    MEMBER_HANDLER = "member_handler"
+    MEMBER_LEADER = "member_leader"
+    BRANCH_OFFICER = "branch_officer"
+
+
+ROLE_LABELS = {
+    Role.ASSOC_ADMIN: "协会管理员",
+    Role.ASSOC_HANDLER: "协会受理人员",
+    Role.ASSOC_LEADER: "协会领导",
+    Role.MEMBER_ADMIN: "会员单位管理员",
+    Role.MEMBER_HANDLER: "会员单位承办人",
+    Role.MEMBER_LEADER: "会员单位分管领导",
+    Role.BRANCH_OFFICER: "网点（分支机构）人员",
+}
+
+ASSOCIATION_ROLES = frozenset({Role.ASSOC_ADMIN, Role.ASSOC_HANDLER, Role.ASSOC_LEADER})
+MEMBER_ROLES = frozenset({Role.MEMBER_ADMIN, Role.MEMBER_HANDLER, Role.MEMBER_LEADER})
+
+
+class Permission(StrEnum):
+    ORG_MEMBER_MANAGE = "org:member:manage"  # create/edit member units (association)
+    ORG_UNIT_MANAGE = "org:unit:manage"  # create/edit units inside a member's tree
+    ORG_UNIT_VIEW = "org:unit:view"
+    USER_MANAGE = "org:user:manage"
+    AUDIT_VIEW = "org:audit:view"
+
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ASSOC_ADMIN: frozenset(
+        {
+            Permission.ORG_MEMBER_MANAGE,
+            Permission.ORG_UNIT_VIEW,
+            Permission.USER_MANAGE,
+            Permission.AUDIT_VIEW,
+        }
+    ),
+    Role.ASSOC_HANDLER: frozenset({Permission.ORG_UNIT_VIEW}),
+    Role.ASSOC_LEADER: frozenset({Permission.ORG_UNIT_VIEW, Permission.AUDIT_VIEW}),
+    Role.MEMBER_ADMIN: frozenset(
+        {
+            Permission.ORG_UNIT_MANAGE,
+            Permission.ORG_UNIT_VIEW,
+            Permission.USER_MANAGE,
+            Permission.AUDIT_VIEW,
+        }
+    ),
+    Role.MEMBER_HANDLER: frozenset({Permission.ORG_UNIT_VIEW}),
+    Role.MEMBER_LEADER: frozenset({Permission.ORG_UNIT_VIEW, Permission.AUDIT_VIEW}),
+    Role.BRANCH_OFFICER: frozenset(),
+}
+
+
+def has_permission(role: Role, permission: Permission) -> bool:
+    return permission in PERMISSIONS[role]
+
+
+def assignable_roles(actor_role: Role, unit_kind: UnitKind) -> list[Role]:
+    """Roles an administrator may give a user who belongs to a unit of ``unit_kind``.
+
+    The association administrator staffs the association and names each member's
+    administrator (Art. 6: the member reports its people to the association); a
+    member administrator staffs its own tree.
+    """
+    if actor_role == Role.ASSOC_ADMIN:
+        if unit_kind == UnitKind.ASSOCIATION:
+            return [Role.ASSOC_ADMIN, Role.ASSOC_HANDLER, Role.ASSOC_LEADER]
+        if unit_kind == UnitKind.MEMBER:
+            return [Role.MEMBER_ADMIN]
+        return []
+    if actor_role == Role.MEMBER_ADMIN:
+        if unit_kind == UnitKind.MEMBER:
+            return [Role.MEMBER_ADMIN, Role.MEMBER_HANDLER, Role.MEMBER_LEADER]
+        if unit_kind in (UnitKind.ASSOCIATION,):
+            return []
+        # Intermediate units that handle complaints themselves keep handlers too.
+        if unit_kind == UnitKind.OUTLET:
+            return [Role.BRANCH_OFFICER]
+        return [Role.MEMBER_HANDLER, Role.BRANCH_OFFICER]
+    return []
+
+
+def can_edit_unit(role: Role, unit_kind: UnitKind) -> bool:
+    """Which units' details a role may edit (always inside the role's scope)."""
+    if role == Role.ASSOC_ADMIN:
+        return unit_kind in (UnitKind.ASSOCIATION, UnitKind.MEMBER)
+    if role == Role.MEMBER_ADMIN:
+        return unit_kind != UnitKind.ASSOCIATION
+    return False
+
+
+def can_toggle_unit(role: Role, unit_kind: UnitKind) -> bool:
+    """Deactivating a member is the association's decision; a member runs its own tree."""
+    if role == Role.ASSOC_ADMIN:
+        return unit_kind == UnitKind.MEMBER
+    if role == Role.MEMBER_ADMIN:
+        return unit_kind not in (UnitKind.ASSOCIATION, UnitKind.MEMBER)
+    return False
+
+
+def can_add_child(role: Role, parent_kind: UnitKind) -> bool:
+    if role == Role.ASSOC_ADMIN:
+        return parent_kind == UnitKind.ASSOCIATION
+    if role == Role.MEMBER_ADMIN:
+        return parent_kind not in (UnitKind.ASSOCIATION, UnitKind.OUTLET)
+    return False

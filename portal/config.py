@@ -1,0 +1,65 @@
+"""Configuration: documented defaults, each overridable by an environment variable.
+
+Every setting a deployment may change is read here and nowhere else, so that
+``create_app(config_overrides)`` in tests and the environment in production are the
+only two ways in.
+"""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(
+    os.environ.get("PORTAL_INSTANCE_DIR", Path(__file__).parent.parent / "instance")
+)
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    """The settings as the environment gives them, with safe defaults for a desk machine."""
+    return {
+        # "production" refuses to start without a SECRET_KEY and sets secure cookie flags.
+        "ENV_NAME": os.environ.get("PORTAL_ENV", "development"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        # SQLite is the embedded default (zero set-up); PostgreSQL in production.
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}")
+        ),
+        # Key for personal data at rest (complainant mobile and ID number, PIPL).
+        "DATA_KEY": os.environ.get("PORTAL_DATA_KEY"),
+        # Mail: reminders and duty notices leave through the outbox (see deadlines).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "complaints@lnba.example.cn"),
+        # Users read times in Beijing time; the database stores UTC.
+        "DISPLAY_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("PORTAL_DEFAULT_LOCALE", "zh"),
+        "PORTAL_LANGUAGES": ("zh", "en"),
+        # Sign-in lockout: after this many failures in a row the account waits.
+        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        "ATTACHMENT_DIR": os.environ.get(
+            "PORTAL_ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments")
+        ),
+        "PAGE_SIZE": 25,
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgres://``/``postgresql://`` forms and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_production(config) -> bool:
+    return config.get("ENV_NAME") == "production"

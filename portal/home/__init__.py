@@ -1,0 +1,1 @@
+"""The landing page each role sees after signing in."""

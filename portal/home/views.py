@@ -1,0 +1,42 @@
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from portal.auth.models import User
+from portal.db import db
+from portal.orgs.models import Unit
+from portal.orgs.rules import UnitKind
+from portal.orgs.scoping import scope_filter, scope_root
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def root():
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/home")
+@login_required
+def index():
+    counts = dict(
+        db.session.execute(
+            select(Unit.kind, func.count())
+            .where(scope_filter(current_user, Unit.path), Unit.is_active.is_(True))
+            .group_by(Unit.kind)
+        ).all()
+    )
+    people = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .join(User.unit)
+        .where(scope_filter(current_user, Unit.path), User.is_active.is_(True))
+    )
+    return render_template(
+        "home/index.html",
+        root=scope_root(current_user),
+        people=people,
+        members=counts.get(UnitKind.MEMBER.value, 0),
+        outlets=counts.get(UnitKind.OUTLET.value, 0),
+        units=sum(counts.values()),
+    )

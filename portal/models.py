@@ -1,0 +1,7 @@
+"""Imports every model so that the metadata (and Alembic) sees the whole schema."""
+
+from portal.audit.models import AuditEntry
+from portal.auth.models import User
+from portal.orgs.models import Unit
+
+__all__ = ["AuditEntry", "Unit", "User"]

@@ -1,0 +1,1 @@
+"""HTTP glue only: htmx helpers, errors, security headers, the clock, formatting."""
