@@ -140,8 +140,8 @@ def create():
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(user_id):
-    require(Permission.USER_MANAGE)
     target = load_user_or_404(current_user, user_id)
+    require(Permission.USER_MANAGE)
     if not can_manage_user(target):
         abort(403)
     form = UserForm(obj=target)
@@ -175,8 +175,8 @@ def edit(user_id):
 @bp.post("/<int:user_id>/active")
 @login_required
 def toggle_active(user_id):
-    require(Permission.USER_MANAGE)
     target = load_user_or_404(current_user, user_id)
+    require(Permission.USER_MANAGE)
     if not can_manage_user(target):
         abort(403)
     if not ConfirmForm().validate_on_submit():

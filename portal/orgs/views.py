@@ -66,8 +66,9 @@ def index():
 @bp.get("/<int:unit_id>")
 @login_required
 def detail(unit_id):
+    unit = load_unit_or_404(current_user, unit_id)
     require(Permission.ORG_UNIT_VIEW)
-    return _render_detail(load_unit_or_404(current_user, unit_id))
+    return _render_detail(unit)
 
 
 def _render_detail(unit: Unit, status: int = 200, error: str | None = None):

@@ -1,0 +1,49 @@
+# Two commands for a newcomer:  make run  (portal with demo data)  and  make test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: run test setup system-deps system-deps-test translations db seed bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP) system-deps translations
+
+system-deps:
+	bash scripts/system-deps.sh run
+
+system-deps-test:
+	bash scripts/system-deps.sh test
+
+translations: $(STAMP)
+	$(VENV)/bin/pybabel compile -f -d portal/translations >/dev/null
+
+db: setup
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) demo seed
+
+## Start the portal with demo data on SQLite at http://127.0.0.1:5000
+run: seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## The whole test suite, on SQLite and on a throw-away PostgreSQL cluster
+test: $(STAMP) system-deps-test translations
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/bench_due.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check portal tests bench
+	$(VENV)/bin/ruff format --check portal tests bench
+
+clean:
+	rm -rf $(VENV) instance test-artifacts .pytest_cache

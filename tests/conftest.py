@@ -1,0 +1,186 @@
+"""Fixtures: a throw-away PostgreSQL 15 cluster, a migrated database per backend, and
+an app per test. The suite runs every database test on SQLite AND PostgreSQL; the
+PostgreSQL half is skipped, with the reason printed, only when initdb/pg_ctl are absent.
+
+Isolation: each test starts from empty tables (truncated after each test) rather than
+a rolled-back transaction, because the browser tests drive a live server in another
+thread that must see committed rows.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from portal import create_app
+from portal.db import db
+
+FAST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresCluster:
+    """initdb + pg_ctl in a temporary directory; as root, run as the postgres user."""
+
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+        self.data = self.dir / "data"
+        self.port = _free_port()
+        self.as_user = []
+        if os.geteuid() == 0:
+            # PostgreSQL refuses to run as root.
+            shutil.chown(self.dir, "postgres", "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, *args):
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True, text=True)
+
+    def start(self):
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                  "--no-sync")
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses='' -c fsync=off " \
+                  "-c synchronous_commit=off -c full_page_writes=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-w", "-l",
+                  str(self.dir / "log"), "start")
+
+    def stop(self):
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@/{database}?host={self.dir}&port={self.port}"
+
+    def create_database(self, name: str) -> str:
+        engine = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    if not (shutil.which("initdb") and shutil.which("pg_ctl")):
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found: PostgreSQL tests skipped")
+    cluster = PostgresCluster()
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+def test_config(url: str, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "ARGON2_PARAMS": FAST_ARGON2,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,  # nothing listens there: no test sends real mail
+    } | overrides
+
+
+def upgrade_to_head(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(test_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database: one per backend for the whole session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'portal.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_cluster").create_database("portal_test")
+    upgrade_to_head(url)
+    return url
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+def empty_all_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build an app on the session's database with extra settings; tables are emptied
+    after the test."""
+    apps = []
+
+    def factory(**overrides):
+        app = create_app(test_config(database_url, **overrides))
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps[:1]:
+        with app.app_context():
+            db.session.rollback()
+            empty_all_tables()
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def province(app):
+    from support import build_province
+
+    return build_province()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def wait_for(predicate, timeout=5.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False

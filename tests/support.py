@@ -1,0 +1,78 @@
+"""Test helpers shared by the web, integration and browser tests: a small two-bank
+province built through the real operations, and sign-in helpers."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from portal.auth.models import User
+from portal.auth.operations import new_session_token
+from portal.auth.passwords import hash_password
+from portal.auth.roles import Role
+from portal.db import db
+from portal.orgs.models import Unit
+from portal.orgs.operations import create_unit
+from portal.orgs.rules import UnitKind
+
+PASSWORD = "secret123"
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+@dataclass
+class Province:
+    """Two member banks, each with a city branch, a sub-branch and two outlets."""
+
+    units: dict[str, Unit] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+    def unit(self, key: str) -> Unit:
+        return self.units[key]
+
+    def user(self, key: str) -> User:
+        return self.users[key]
+
+
+def add_unit(parent: Unit | None, kind: UnitKind, code: str, name: str, **extra) -> Unit:
+    return create_unit(parent=parent, actor=None, now=NOW, kind=kind, code=code, name=name, **extra)
+
+
+def add_user(username: str, unit: Unit, role: Role, **extra) -> User:
+    user = User(username=username, full_name=extra.pop("full_name", username), unit=unit,
+                unit_id=unit.id, role=role.value, password_hash=hash_password(PASSWORD),
+                session_token=new_session_token(), **extra)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def build_province() -> Province:
+    p = Province()
+    assoc = p.units["assoc"] = add_unit(None, UnitKind.ASSOCIATION, "LNBA", "辽宁省银行业协会")
+    for n in (1, 2):
+        bank = p.units[f"bank{n}"] = add_unit(assoc, UnitKind.MEMBER, f"BANK{n}", f"第{n}银行辽宁省分行")
+        city = p.units[f"bank{n}-city"] = add_unit(bank, UnitKind.CITY_BRANCH, f"BANK{n}-SY", f"第{n}银行沈阳分行")
+        sub = p.units[f"bank{n}-sub"] = add_unit(city, UnitKind.SUB_BRANCH, f"BANK{n}-SY-01", f"第{n}银行和平支行")
+        for m in (1, 2):
+            p.units[f"bank{n}-outlet{m}"] = add_unit(
+                sub, UnitKind.OUTLET, f"BANK{n}-SY-01-0{m}", f"第{n}银行和平支行{m}号网点",
+                district="和平区",
+            )
+    p.users["assoc-admin"] = add_user("assoc-admin", assoc, Role.ASSOC_ADMIN)
+    p.users["assoc-staff"] = add_user("assoc-staff", assoc, Role.ASSOC_HANDLER)
+    p.users["assoc-leader"] = add_user("assoc-leader", assoc, Role.ASSOC_LEADER)
+    for n in (1, 2):
+        bank = p.units[f"bank{n}"]
+        p.users[f"bank{n}-admin"] = add_user(f"bank{n}-admin", bank, Role.MEMBER_ADMIN)
+        p.users[f"bank{n}-a"] = add_user(f"bank{n}-a", bank, Role.MEMBER_HANDLER)
+        p.users[f"bank{n}-leader"] = add_user(f"bank{n}-leader", bank, Role.MEMBER_LEADER)
+        p.users[f"bank{n}-outlet1"] = add_user(f"bank{n}-outlet1", p.units[f"bank{n}-outlet1"],
+                                               Role.BRANCH_OFFICER)
+        p.users[f"bank{n}-outlet2"] = add_user(f"bank{n}-outlet2", p.units[f"bank{n}-outlet2"],
+                                               Role.BRANCH_OFFICER)
+    db.session.commit()
+    return p
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, f"sign-in of {username} failed: {response.status_code}"
+    return response

@@ -1,0 +1,141 @@
+"""Tenancy is a security boundary: for every route that takes an id and every role
+below the association, an object of another tenant answers 404 (reads) and changes
+nothing (writes).
+
+The routes come from the URL map, so a new route joins the matrix by existing; a
+route whose id argument the matrix does not know fails until FOREIGN_OBJECTS learns
+how to make another tenant's object of that kind.
+"""
+
+import pytest
+from sqlalchemy import select
+
+from portal.db import db
+from support import sign_in
+
+# Users who have a tenant boundary, with the units that lie outside it.
+ACTORS = {
+    "bank1-admin": ["bank2", "bank2-outlet1", "assoc"],
+    "bank1-a": ["bank2", "bank2-city", "assoc"],
+    "bank1-leader": ["bank2-sub", "assoc"],
+    "bank1-outlet1": ["bank1-outlet2", "bank1-sub", "bank1", "bank2-outlet1", "assoc"],
+}
+
+
+def _foreign_unit(province, outside):
+    return province.unit(outside).id
+
+
+def _foreign_user(province, outside):
+    # A person working in the foreign unit (or, for a bare unit, its first user).
+    unit = province.unit(outside)
+    for user in province.users.values():
+        if user.unit_id == unit.id:
+            return user.id
+    return None
+
+
+# URL argument name -> how to find another tenant's object of that kind.
+FOREIGN_OBJECTS = {
+    "unit_id": _foreign_unit,
+    "user_id": _foreign_user,
+}
+
+
+def id_routes(app):
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or not rule.arguments:
+            continue
+        id_args = [a for a in rule.arguments if a.endswith("_id")]
+        if not id_args:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            routes.append((rule, method, id_args))
+    return routes
+
+
+def snapshot():
+    """Every row of every table: a write that slipped through shows as a difference."""
+    state = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(select(table)).all()
+        state[table.name] = sorted(repr(tuple(r)) for r in rows)
+    return state
+
+
+def test_every_id_argument_is_known_to_the_matrix(app):
+    unknown = {a for _, _, args in id_routes(app) for a in args if a not in FOREIGN_OBJECTS}
+    assert not unknown, f"teach FOREIGN_OBJECTS how to make another tenant's {unknown}"
+
+
+def test_matrix_is_not_empty(app):
+    # Guards the guard: the walk must find the id routes that exist today.
+    endpoints = {rule.endpoint for rule, _, _ in id_routes(app)}
+    assert {"orgs.detail", "orgs.edit", "users.edit", "users.toggle_active"} <= endpoints
+
+
+@pytest.mark.parametrize("actor", sorted(ACTORS))
+def test_foreign_ids_answer_404_and_change_nothing(app, province, actor):
+    client = app.test_client()
+    sign_in(client, actor)
+    checked = 0
+    for rule, method, id_args in id_routes(app):
+        for outside in ACTORS[actor]:
+            values = {}
+            for arg in id_args:
+                values[arg] = FOREIGN_OBJECTS[arg](province, outside)
+            if None in values.values():
+                continue
+            url = rule.build(values, append_unknown=False)[1]
+            before = snapshot() if method != "GET" else None
+            response = client.open(url, method=method, data={"active": "0", "name": "x",
+                                                               "code": "HACK-1", "kind": "outlet"})
+            assert response.status_code == 404, (actor, method, url, response.status_code)
+            if before is not None:
+                db.session.expire_all()
+                assert snapshot() == before, (actor, method, url)
+            checked += 1
+    assert checked > 0
+
+
+@pytest.mark.parametrize("actor, outside", [("bank1-admin", "bank2"), ("bank1-admin", "assoc")])
+def test_ids_in_forms_and_query_strings_are_scoped_too(app, province, actor, outside):
+    client = app.test_client()
+    sign_in(client, actor)
+    foreign = province.unit(outside).id
+    before = snapshot()
+    # A new unit under another bank's unit.
+    assert client.get(f"/units/new?parent={foreign}").status_code == 404
+    response = client.post(f"/units/new?parent={foreign}",
+                           data={"kind": "outlet", "code": "HACK-2", "name": "越权网点"})
+    assert response.status_code == 404
+    # A user placed into another bank's unit through the form's unit_id.
+    response = client.post("/users/new", data={
+        "username": "intruder", "full_name": "越权", "unit_id": foreign,
+        "role": "member_handler", "password": "abc12345x"})
+    assert response.status_code == 422
+    assert "管理范围" in response.get_data(as_text=True)
+    # Moving one's own user into another bank.
+    own = province.user("bank1-a")
+    response = client.post(f"/users/{own.id}/edit", data={
+        "username": own.username, "full_name": own.full_name, "unit_id": foreign,
+        "role": "member_handler", "version": str(own.version)})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert snapshot() == before
+
+
+def test_association_sees_every_tenant(app, province):
+    client = app.test_client()
+    sign_in(client, "assoc-leader")
+    for key in ("bank1-outlet1", "bank2-outlet2"):
+        assert client.get(f"/units/{province.unit(key).id}").status_code == 200
+
+
+def test_branch_officer_sees_only_its_own_unit(app, province):
+    client = app.test_client()
+    sign_in(client, "bank1-outlet1")
+    # A branch officer has no unit screens at all; its own unit is not a 404 but a 403.
+    assert client.get(f"/units/{province.unit('bank1-outlet1').id}").status_code == 403
+    assert client.get(f"/units/{province.unit('bank1-outlet2').id}").status_code == 404
