@@ -154,9 +154,10 @@ def make_app(database_url):
 
 @pytest.fixture
 def app(make_app):
-    app = make_app()
-    with app.app_context():
-        yield app
+    # No app context stays pushed: each test-client request must get its own, as in
+    # production (a shared one would share flask.g and the session across requests).
+    # Tests that touch the database directly use ``with app.app_context():``.
+    return make_app()
 
 
 @pytest.fixture
@@ -166,9 +167,11 @@ def client(app):
 
 @pytest.fixture
 def province(app):
+    """The two-bank province, committed; its objects are detached copies (ids, fields)."""
     from support import build_province
 
-    return build_province()
+    with app.app_context():
+        return build_province()
 
 
 @pytest.fixture(scope="session")

@@ -69,6 +69,10 @@ def build_province() -> Province:
         p.users[f"bank{n}-outlet2"] = add_user(f"bank{n}-outlet2", p.units[f"bank{n}-outlet2"],
                                                Role.BRANCH_OFFICER)
     db.session.commit()
+    # Hand the test detached copies whose fields stay readable after the context ends.
+    for obj in [*p.units.values(), *p.users.values()]:
+        db.session.refresh(obj)
+    db.session.expunge_all()
     return p
 
 

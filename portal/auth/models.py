@@ -32,7 +32,10 @@ class User(db.Model):
 
     unit = relationship("Unit", lazy="joined")
 
-    __mapper_args__ = {"version_id_col": version}
+    # The version counts administrative edits only (operations bump it): sign-in
+    # bookkeeping must not make an administrator's open form look stale. Every UPDATE
+    # still checks it, so two concurrent edits cannot both land.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     # Flask-Login protocol -------------------------------------------------------
     @property

@@ -107,6 +107,7 @@ def update_user(user: User, *, actor, unit, now, **fields) -> User:
     user.unit_id = unit.id
     changes = diff(before, _snapshot(user))
     if changes:
+        user.version += 1
         record(
             actor=actor,
             unit_path=unit.path,
@@ -123,6 +124,7 @@ def set_user_active(user: User, active: bool, *, actor, now) -> None:
     if user.is_active == active:
         return
     user.is_active = active
+    user.version += 1
     if not active:
         user.session_token = new_session_token()  # signs the user out everywhere
     record(

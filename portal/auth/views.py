@@ -76,7 +76,8 @@ def change_password():
                 form.new.errors.append(_("新密码须同时包含字母和数字，且不能包含用户名。"))
             else:
                 operations.change_password(current_user, form.new.data, clock.now())
-                login_user(current_user)  # keep this session: the token just changed
+                # Keep this session: the token just changed.
+                login_user(current_user._get_current_object())
                 flash(_("密码已修改，其他设备上的登录已失效。"), "success")
                 return redirect(url_for("home.index"))
     status = 422 if form.errors else 200
