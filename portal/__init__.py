@@ -61,10 +61,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.admin import bp as users_bp
     from portal.auth.views import bp as auth_bp
     from portal.home.views import bp as home_bp
+    from portal.notify.views import bp as notify_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.web import errors
 
-    for blueprint in (home_bp, auth_bp, users_bp, orgs_bp, audit_bp):
+    for blueprint in (home_bp, auth_bp, users_bp, orgs_bp, audit_bp, notify_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
 
@@ -76,6 +77,7 @@ def register_request_hooks(app: Flask) -> None:
 
     from portal.auth.access import can
     from portal.db import db
+    from portal.notify.views import unread_count
     from portal.orgs.scoping import can_see_unit
     from portal.web import clock
     from portal.web.htmx import add_vary
@@ -97,6 +99,7 @@ def register_request_hooks(app: Flask) -> None:
         can=can,
         args_with=args_with,
         can_see=lambda unit: can_see_unit(current_user, unit),
+        unread_notifications=lambda: unread_count(current_user),
         now_utc=clock.now,
         now_local=lambda: clock.now().astimezone(ZoneInfo(app.config["DISPLAY_TIMEZONE"])),
     )
@@ -104,5 +107,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from portal.demo.cli import demo_cli
+    from portal.notify.cli import outbox_cli
 
-    app.cli.add_command(demo_cli)
+    for group in (demo_cli, outbox_cli):
+        app.cli.add_command(group)

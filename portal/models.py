@@ -2,6 +2,7 @@
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
+from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
 
-__all__ = ["AuditEntry", "Unit", "User"]
+__all__ = ["AuditEntry", "Notification", "OutboxMessage", "Unit", "User"]

@@ -9,7 +9,6 @@ thread that must see committed rows.
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,18 +16,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from support import app_config, free_port
 
 from portal import create_app
 from portal.db import db
 
-FAST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PostgresCluster:
@@ -37,7 +30,7 @@ class PostgresCluster:
     def __init__(self):
         self.dir = Path(tempfile.mkdtemp(prefix="portal-pg-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_user = []
         if os.geteuid() == 0:
             # PostgreSQL refuses to run as root.
@@ -83,22 +76,10 @@ def postgres_cluster():
     cluster.stop()
 
 
-def test_config(url: str, **overrides) -> dict:
-    return {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": "test-secret",
-        "WTF_CSRF_ENABLED": False,
-        "ARGON2_PARAMS": FAST_ARGON2,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": 1,  # nothing listens there: no test sends real mail
-    } | overrides
-
-
 def upgrade_to_head(url: str) -> None:
     from flask_migrate import upgrade
 
-    app = create_app(test_config(url))
+    app = create_app(app_config(url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -138,7 +119,7 @@ def make_app(database_url):
     apps = []
 
     def factory(**overrides):
-        app = create_app(test_config(database_url, **overrides))
+        app = create_app(app_config(database_url, **overrides))
         apps.append(app)
         return app
 

@@ -1,6 +1,7 @@
 """Test helpers shared by the web, integration and browser tests: a small two-bank
 province built through the real operations, and sign-in helpers."""
 
+import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from portal.orgs.operations import create_unit
 from portal.orgs.rules import UnitKind
 
 PASSWORD = "secret123"
+FAST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
@@ -80,3 +82,22 @@ def sign_in(client, username: str, password: str = PASSWORD):
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302, f"sign-in of {username} failed: {response.status_code}"
     return response
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_config(url: str, **overrides) -> dict:
+    """Settings for an app under test on the database at ``url``."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "ARGON2_PARAMS": FAST_ARGON2,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,  # nothing listens there: no test sends real mail by accident
+    } | overrides

@@ -59,6 +59,7 @@ TARGETS = "nav.mainnav a, button, .btn, input[type=submit]"
 
 def assert_tablet_safe(page):
     """Nothing overflows horizontally; every menu link and button is a full touch target."""
+    page.wait_for_load_state("load")  # measured before the stylesheet arrives, a button is 21px
     layout = page.evaluate(LAYOUT_JS)
     where = urlsplit(page.url).path
     assert layout["scrollWidth"] <= layout["innerWidth"], f"{where} scrolls sideways: {layout}"

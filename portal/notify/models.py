@@ -1,0 +1,49 @@
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import UTCDateTime, db, utcnow
+
+
+class OutboxMessage(db.Model):
+    """One e-mail waiting to leave, or the record that it left."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    recipient: Mapped[str] = mapped_column(String(200), nullable=False)
+    subject: Mapped[str] = mapped_column(String(300), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    # The same event never queues the same mail twice (a sweep that runs again, two
+    # hosts sweeping at once): the key is unique.
+    dedupe_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    claimed_at = mapped_column(UTCDateTime)
+    sent_at = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (Index("ix_outbox_message_status_next", "status", "next_attempt_at"),)
+
+
+class Notification(db.Model):
+    """An in-app message to one user (the bell in the header)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300))
+    dedupe_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    read_at = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+
+    __table_args__ = (
+        Index("ix_notification_user_read", "user_id", "read_at"),
+        Index("uq_notification_user_dedupe", "user_id", "dedupe_key", unique=True),
+    )

@@ -1,0 +1,58 @@
+from flask import Blueprint, request
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from portal.db import db
+from portal.notify import operations
+from portal.notify.models import Notification
+from portal.web import clock
+from portal.web.htmx import render_page_or_piece
+from portal.web.pagination import paginate
+
+bp = Blueprint("notify", __name__, url_prefix="/notifications")
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+@bp.get("")
+@login_required
+def index():
+    # Only one's own notifications: the user id comes from the session, never the URL.
+    query = select(Notification).where(Notification.user_id == current_user.id)
+    if request.args.get("status") == "unread":
+        query = query.where(Notification.read_at.is_(None))
+    query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
+    return render_page_or_piece(
+        "notify/index.html", "notify/_list.html", pagination=paginate(query)
+    )
+
+
+@bp.get("/badge")
+@login_required
+def badge():
+    return render_page_or_piece(
+        "notify/_badge.html", "notify/_badge.html", count=unread_count(current_user)
+    )
+
+
+@bp.post("/read")
+@login_required
+def mark_all_read():
+    operations.mark_read(current_user, None, clock.now())
+    query = (
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    return render_page_or_piece(
+        "notify/index.html",
+        "notify/_list.html",
+        pagination=paginate(query),
+        trigger="notifications-changed",
+    )
