@@ -16,6 +16,12 @@ def root():
     return redirect(url_for("home.index"))
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico whatever the page says.
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/home")
 @login_required
 def index():

@@ -9,7 +9,6 @@ the reason printed in the summary.
 """
 
 import logging
-import re
 import shutil
 import threading
 from dataclasses import dataclass
@@ -34,10 +33,6 @@ VIEWPORTS = {
     "landscape": {"width": 1024, "height": 768},
 }
 TIMEOUT_MS = 10_000
-# Chromium asks every site for /favicon.ico; the portal has none yet, so each first
-# page logs a 404 for it. Only that exact line is tolerated; see
-# test_shell.py::test_the_portal_has_a_favicon, which fails once a favicon exists.
-FAVICON_MISSING = re.compile(r"status of 404 \(NOT FOUND\) \[https?://[^/]+/favicon\.ico\]$")
 
 
 def pytest_collection_modifyitems(items):
@@ -80,10 +75,12 @@ def live_server(make_app, backend):
 def browser():
     executable = shutil.which("chromium")
     if executable is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium): "
-                    "browser tests skipped")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="the playwright package is not installed")
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install chromium): browser tests skipped"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed"
+    )
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=executable, headless=True, args=CHROMIUM_ARGS
@@ -119,12 +116,12 @@ def page_factory(browser, live_server, console_problems):
         contexts.append(context)
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
+
         def on_console(msg):
             if msg.type != "error":
                 return
             problem = f"{page.url}: console: {msg.text} [{msg.location.get('url', '')}]"
-            if not FAVICON_MISSING.search(problem):
-                console_problems.append(problem)
+            console_problems.append(problem)
 
         page.on("console", on_console)
         page.on("pageerror", lambda exc: console_problems.append(f"{page.url}: pageerror: {exc}"))

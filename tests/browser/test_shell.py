@@ -132,8 +132,13 @@ def test_administration_pages_fit_the_tablet(page_factory, live_server, username
         unit_id = db.session.scalar(db.select(Unit.id).where(Unit.code == code))
     page = page_factory(orientation)
     sign_in(page, username)
-    for path in (f"/units/{unit_id}", f"/units/{unit_id}/edit", f"/units/new?parent={unit_id}",
-                 "/users/new", "/account/password"):
+    for path in (
+        f"/units/{unit_id}",
+        f"/units/{unit_id}/edit",
+        f"/units/new?parent={unit_id}",
+        "/users/new",
+        "/account/password",
+    ):
         response = page.goto(path)
         assert response.status < 400, f"{path}: {response.status}"
         expect(page.locator("main h1")).to_be_visible()
@@ -204,6 +209,10 @@ def test_sign_out_lands_on_the_sign_in_page(tablet_page):
     page = tablet_page
     sign_in(page, "assoc-staff")
     expect(page).to_have_url(re.compile(r"/home$"))
+    # CSRF is on: without the token the real form carries, signing out is refused.
+    assert page.request.post("/logout", max_redirects=0).status == 400
+    page.reload()
+    expect(page.get_by_test_id("whoami")).to_be_visible()
     page.get_by_role("button", name="退出").tap()
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.locator("main h1")).to_have_text("登录")
@@ -246,8 +255,16 @@ def test_language_switch_to_english_and_back(tablet_page, console_problems):
     assert console_problems == []
 
 
-@pytest.mark.xfail(strict=True, reason="the portal serves no /favicon.ico: chromium logs a 404 "
-                   "on every first page (tolerated in conftest.FAVICON_MISSING until fixed)")
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+def test_header_links_are_full_touch_targets(page_factory, orientation):
+    page = page_factory(orientation)
+    sign_in(page, "assoc-staff")
+    expect(page).to_have_url(re.compile(r"/home$"))
+    page.wait_for_load_state("load")
+    short = page.evaluate(SHORT_TARGETS_JS, ["header a, header button", TAP])
+    assert short == [], f"header touch targets under {TAP}px: {short}"
+
+
 def test_the_portal_has_a_favicon(tablet_page):
     page = tablet_page
     page.goto("/login")
