@@ -66,15 +66,20 @@ def _later_changes(member: Unit, people: dict[str, User], now: datetime) -> None
     profile = queries.profile_of(member)
     fields = {name: getattr(profile, name) for name in operations.PROFILE_FIELDS}
     fields["department_phone"] = fields["department_phone"][:-1] + "9"
+    leader_id = people["leader"].id
     operations.save_profile(
-        member, actor=people["admin"], now=now - timedelta(days=9), leader_user_id=None, **fields
+        member,
+        actor=people["admin"],
+        now=now - timedelta(days=9),
+        leader_user_id=leader_id,
+        **fields,
     )
     fields["leader_mobile"] = "13840001234"
     operations.save_profile(
         member,
         actor=people["admin"],
         now=now - timedelta(days=3),
-        leader_user_id=people["leader"].id,
+        leader_user_id=leader_id,
         **fields,
     )
     b = people["b"]

@@ -51,7 +51,8 @@ class ContactReport(db.Model):
     # The handler whose phones or e-mail changed.
     subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     section: Mapped[str] = mapped_column(String(20), nullable=False)  # profile, handler, pair
-    subject: Mapped[str] = mapped_column(String(160), nullable=False)  # readable, as it was then
+    # The unit or person concerned, by name as it was then (names change; reports stay).
+    subject: Mapped[str] = mapped_column(String(160), nullable=False)
     reported_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     before: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)

@@ -139,7 +139,7 @@ def save_profile(
     profile = queries.profile_of(member)
     before = _profile_snapshot(profile)
     if profile is None:
-        profile = MemberProfile(member_id=member.id)
+        profile = MemberProfile(member_id=member.id, updated_at=now)
         db.session.add(profile)
     for name in PROFILE_FIELDS:
         setattr(profile, name, fields.get(name))
@@ -150,7 +150,7 @@ def save_profile(
         _report(
             member_id=member.id,
             section="profile",
-            subject="分管领导与责任部门",
+            subject=member.name,
             before=old,
             after=new,
             actor=actor,
@@ -184,7 +184,7 @@ def update_handler_contacts(
     report = _report(
         member_id=handler.unit.member_id,
         section="handler",
-        subject=f"承办人 {handler.full_name}",
+        subject=handler.full_name,
         subject_user_id=handler.id,
         before=old,
         after=new,
@@ -207,15 +207,15 @@ def set_pair(unit: Unit, *, handler_a_id, handler_b_id, actor, now: datetime) ->
     problems = pair_problems(handler_a_id, handler_b_id, eligible)
     if problems:
         raise DutyError(problems)
+    handler_a, handler_b = db.session.get(User, handler_a_id), db.session.get(User, handler_b_id)
     pair = db.session.scalar(select(DutyPair).where(DutyPair.unit_id == unit.id))
     before = {}
     if pair is None:
-        pair = DutyPair(unit_id=unit.id, member_id=member.id)
+        pair = DutyPair(unit_id=unit.id, member_id=member.id, updated_at=now)
         db.session.add(pair)
     else:
         before = {"handler_a": _person(pair.handler_a), "handler_b": _person(pair.handler_b)}
-    pair.handler_a = db.session.get(User, handler_a_id)
-    pair.handler_b = db.session.get(User, handler_b_id)
+    pair.handler_a, pair.handler_b = handler_a, handler_b
     old, new = changed_fields(
         before, {"handler_a": _person(pair.handler_a), "handler_b": _person(pair.handler_b)}
     )
@@ -225,7 +225,7 @@ def set_pair(unit: Unit, *, handler_a_id, handler_b_id, actor, now: datetime) ->
             member_id=member.id,
             unit_id=unit.id,
             section="pair",
-            subject=f"A/B角：{unit.name}",
+            subject=unit.name,
             before=old,
             after=new,
             actor=actor,
@@ -247,7 +247,7 @@ def remove_pair(unit: Unit, *, actor, now: datetime) -> None:
         member_id=unit.member_id,
         unit_id=unit.id,
         section="pair",
-        subject=f"A/B角：{unit.name}",
+        subject=unit.name,
         before={"handler_a": _person(pair.handler_a), "handler_b": _person(pair.handler_b)},
         after={"handler_a": None, "handler_b": None},
         actor=actor,

@@ -284,7 +284,7 @@ def directory_rows(user: User, now: datetime, *, days: int = HORIZON_DAYS) -> li
         db.session.scalars(
             units_query(user)
             .where(Unit.kind == UnitKind.MEMBER, Unit.is_active.is_(True))
-            .order_by(Unit.is_associate, Unit.code)
+            .order_by(Unit.is_associate, Unit.id)  # members in the order they joined
         )
     )
     ids = [m.id for m in members]

@@ -137,7 +137,7 @@ def edit_profile(member_id):
 def _fresh(form, obj) -> bool:
     """Optimistic locking: refuse to overwrite what someone saved since the form opened."""
     expected = str(obj.version) if obj is not None else ""
-    if form.version.data != expected:
+    if (form.version.data or "") != expected:
         form.form_errors.append(_("内容已被他人修改，请查看最新内容后重新提交。"))
         return False
     return True
