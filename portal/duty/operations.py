@@ -195,6 +195,35 @@ def update_handler_contacts(
     return report
 
 
+def report_user_change(user: User, changes: dict, *, actor, now: datetime) -> ContactReport | None:
+    """Art. 6: a handler's name, phones, e-mail or account state changed through user
+    administration is reported to the association like any other contact change.
+    ``changes`` is the audit diff, ``{field: [before, after]}``."""
+    roles = {user.role, *(changes.get("role") or ())}
+    if Role.MEMBER_HANDLER not in roles or user.unit.member_id is None:
+        return None
+    state = {True: "启用", False: "停用", None: None}
+    before, after = {}, {}
+    for key in ("full_name", "work_phone", "mobile", "email", "is_active"):
+        if key in changes:
+            old, new = changes[key]
+            before[key], after[key] = (state[old], state[new]) if key == "is_active" else (old, new)
+    if not after:
+        return None
+    report = _report(
+        member_id=user.unit.member_id,
+        section="handler",
+        subject=user.full_name,
+        subject_user_id=user.id,
+        before=before,
+        after=after,
+        actor=actor,
+        now=now,
+    )
+    db.session.flush()
+    return report
+
+
 # -- Art. 7: the A/B pair ------------------------------------------------------------
 
 

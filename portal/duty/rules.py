@@ -359,6 +359,7 @@ FIELD_LABELS = {
     "work_phone": "办公电话",
     "mobile": "手机",
     "email": "电子邮箱",
+    "is_active": "账号状态",
     "handler_a": "A角",
     "handler_b": "B角",
 }

@@ -196,3 +196,34 @@ def test_every_duty_route_with_an_id_is_in_the_tenancy_matrix(app):
     routes = {rule.endpoint for rule, _, _ in id_routes(app) if rule.endpoint.startswith("duty.")}
     assert {"duty.profile", "duty.edit_pair", "duty.cancel_absence", "duty.edit_contacts"} <= routes
     assert {"member_id", "absence_id"} <= set(FOREIGN_OBJECTS)
+
+
+def test_contacts_changed_in_user_administration_are_reported_too(app, client, duty):
+    sign_in(client, "bank1-admin")
+    b = duty.user("bank1-b")
+    with app.app_context():
+        version = db.session.get(User, b.id).version
+    response = client.post(
+        f"/users/{b.id}/edit",
+        data={
+            "username": "bank1-b",
+            "full_name": "第1行B角",
+            "unit_id": duty.unit("bank1").id,
+            "role": "member_handler",
+            "email": "b-new@bank1.example.cn",
+            "work_phone": "024-22530000",
+            "mobile": "13900000000",
+            "version": version,
+        },
+    )
+    assert response.status_code == 302
+    assert client.post(f"/users/{b.id}/active", data={"active": "0"}).status_code == 302
+    edited, deactivated = _reports(app, "handler")
+    assert edited.before == {"email": "bank1-b@bank1.example.cn"}
+    assert edited.after == {"email": "b-new@bank1.example.cn"}
+    assert deactivated.before == {"is_active": "启用"} and deactivated.after == {
+        "is_active": "停用"
+    }
+    assert (
+        deactivated.reported_at == NOW and deactivated.reported_by_id == duty.user("bank1-admin").id
+    )
