@@ -18,7 +18,15 @@ from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.db import db
 from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
-from portal.duty.rules import DayPlan, DutyAnswer, Handler, Interval, plan_days, resolve_duty
+from portal.duty.rules import (
+    DayPlan,
+    DutyAnswer,
+    Handler,
+    Interval,
+    day_window,
+    plan_days,
+    resolve_duty,
+)
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import in_subtree, scope_filter, units_query, users_query
@@ -231,10 +239,7 @@ def plan_for_pair(
     tz = local_tz()
     if absences is None:
         ids = [h.user_id for h in (a, b) if h is not None]
-        start, end = (
-            datetime.combine(first, datetime.min.time(), tz),
-            datetime.combine(last + timedelta(days=1), datetime.min.time(), tz),
-        )
+        start, end = day_window(first, tz)[0], day_window(last, tz)[1]
         absences = intervals(absences_of(ids, start, end))
     return plan_days(
         a,
@@ -303,8 +308,8 @@ def directory_rows(user: User, now: datetime, *, days: int = HORIZON_DAYS) -> li
     first = local_today(now)
     last = first + timedelta(days=days - 1)
     handler_ids = [uid for p in pairs for uid in (p.handler_a_id, p.handler_b_id)]
-    window_end = datetime.combine(last + timedelta(days=2), datetime.min.time(), local_tz())
-    known = intervals(absences_of(handler_ids, now - timedelta(days=1), window_end))
+    start, end = day_window(first, local_tz())[0], day_window(last, local_tz())[1]
+    known = intervals(absences_of(handler_ids, min(start, now), end))
     rows = []
     for member in members:
         own = [p for p in pairs if p.member_id == member.id]
