@@ -60,12 +60,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit_bp
     from portal.auth.admin import bp as users_bp
     from portal.auth.views import bp as auth_bp
+    from portal.duty.views import bp as duty_bp
     from portal.home.views import bp as home_bp
     from portal.notify.views import bp as notify_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.web import errors
 
-    for blueprint in (home_bp, auth_bp, users_bp, orgs_bp, audit_bp, notify_bp):
+    for blueprint in (home_bp, auth_bp, users_bp, orgs_bp, audit_bp, notify_bp, duty_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
 
@@ -107,7 +108,8 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from portal.demo.cli import demo_cli
+    from portal.duty.cli import duty_cli
     from portal.notify.cli import outbox_cli
 
-    for group in (demo_cli, outbox_cli):
+    for group in (demo_cli, outbox_cli, duty_cli):
         app.cli.add_command(group)

@@ -2,7 +2,18 @@
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
+from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
 
-__all__ = ["AuditEntry", "Notification", "OutboxMessage", "Unit", "User"]
+__all__ = [
+    "Absence",
+    "AuditEntry",
+    "ContactReport",
+    "DutyPair",
+    "MemberProfile",
+    "Notification",
+    "OutboxMessage",
+    "Unit",
+    "User",
+]

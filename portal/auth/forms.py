@@ -3,11 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
-from portal.auth.rules import MIN_PASSWORD_LENGTH
-
-# Mainland mobile: 11 digits starting 1[3-9]; landline: area code + number, optional extension.
-MOBILE_RE = r"^1[3-9]\d{9}$"
-PHONE_RE = r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|400-?\d{3}-?\d{4}|95\d{3,4})$"
+from portal.auth.rules import MIN_PASSWORD_LENGTH, MOBILE_RE, PHONE_RE
 
 
 class LoginForm(FlaskForm):

@@ -99,6 +99,14 @@ def create_user(*, actor, unit, password: str, now, **fields) -> User:
     return user
 
 
+def _report_contacts(user: User, changes: dict, *, actor, now) -> None:
+    # Art. 6: a member's handlers are reported to the association; the duty domain
+    # keeps those reports (a change made here must not escape them).
+    from portal.duty.operations import report_user_change
+
+    report_user_change(user, changes, actor=actor, now=now)
+
+
 def update_user(user: User, *, actor, unit, now, **fields) -> User:
     before = _snapshot(user)
     for name, value in fields.items():
@@ -116,6 +124,7 @@ def update_user(user: User, *, actor, unit, now, **fields) -> User:
             changes=changes,
             now=now,
         )
+        _report_contacts(user, changes, actor=actor, now=now)
     db.session.flush()
     return user
 
@@ -135,6 +144,7 @@ def set_user_active(user: User, active: bool, *, actor, now) -> None:
         changes={"is_active": [not active, active]},
         now=now,
     )
+    _report_contacts(user, {"is_active": [not active, active]}, actor=actor, now=now)
     db.session.flush()
 
 

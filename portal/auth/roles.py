@@ -40,6 +40,13 @@ class Permission(StrEnum):
     ORG_UNIT_VIEW = "org:unit:view"
     USER_MANAGE = "org:user:manage"
     AUDIT_VIEW = "org:audit:view"
+    # Art. 6, 7: member contacts and the A/B duty roster.
+    DUTY_PROFILE_VIEW = "duty:profile:view"  # a member's contacts, pairs and report history
+    DUTY_PROFILE_MANAGE = "duty:profile:manage"  # edit contacts and name A/B (member admin)
+    DUTY_ABSENCE_MANAGE = "duty:absence:manage"  # handlers enter their own absences only
+    DUTY_CALENDAR_VIEW = "duty:calendar:view"
+    DUTY_CHANGES_VIEW = "duty:changes:view"  # the contact-change feed, scoped
+    DUTY_DIRECTORY_VIEW = "duty:directory:view"  # all members' contacts, gaps, export
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -64,6 +71,25 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MEMBER_HANDLER: frozenset({Permission.ORG_UNIT_VIEW}),
     Role.MEMBER_LEADER: frozenset({Permission.ORG_UNIT_VIEW, Permission.AUDIT_VIEW}),
     Role.BRANCH_OFFICER: frozenset(),
+}
+
+# Art. 6, 7: members keep their contacts and cover absences A/B; the association reads
+# every member's. Branch officers have no part in it.
+_DUTY_READ = frozenset(
+    {Permission.DUTY_PROFILE_VIEW, Permission.DUTY_CALENDAR_VIEW, Permission.DUTY_CHANGES_VIEW}
+)
+_DUTY_ASSOCIATION = _DUTY_READ | {Permission.DUTY_DIRECTORY_VIEW}
+DUTY_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ASSOC_ADMIN: _DUTY_ASSOCIATION,
+    Role.ASSOC_HANDLER: _DUTY_ASSOCIATION,
+    Role.ASSOC_LEADER: _DUTY_ASSOCIATION,
+    Role.MEMBER_ADMIN: _DUTY_READ
+    | {Permission.DUTY_PROFILE_MANAGE, Permission.DUTY_ABSENCE_MANAGE},
+    Role.MEMBER_HANDLER: _DUTY_READ | {Permission.DUTY_ABSENCE_MANAGE},
+    Role.MEMBER_LEADER: _DUTY_READ,
+}
+PERMISSIONS = {
+    role: granted | DUTY_PERMISSIONS.get(role, frozenset()) for role, granted in PERMISSIONS.items()
 }
 
 

@@ -5,6 +5,12 @@ from datetime import datetime, timedelta
 
 MIN_PASSWORD_LENGTH = 8
 
+# Art. 6: contacts reported to the association. Mainland mobile: 11 digits starting
+# 1[3-9]; work phone: landline with area code (optional extension), a mobile, a 400
+# number or a bank's 95xxx service line. Plain patterns, so pure rules can use them.
+MOBILE_RE = r"^1[3-9]\d{9}$"
+PHONE_RE = r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|400-?\d{3}-?\d{4}|95\d{3,4})$"
+
 
 @dataclass(frozen=True)
 class LockoutPolicy:

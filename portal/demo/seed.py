@@ -8,6 +8,7 @@ from portal.auth.operations import new_session_token
 from portal.auth.passwords import hash_password
 from portal.auth.roles import Role
 from portal.db import db
+from portal.demo.duty_demo import seed_duty
 from portal.demo.province import ASSOCIATION, BANKS, CITIES, person_names, street_names
 from portal.orgs.models import Unit
 from portal.orgs.operations import create_unit
@@ -158,4 +159,5 @@ def seed_province(now) -> dict:
                         **_contact(n * 1000 + outlet_no, area),
                     )
     db.session.flush()
+    seed_duty(now)  # Art. 6, 7: contacts, A/B pairs, an absence now and a gap next week
     return {"units": s.created_units, "users": s.created_users}

@@ -7,11 +7,14 @@ route whose id argument the matrix does not know fails until FOREIGN_OBJECTS lea
 how to make another tenant's object of that kind.
 """
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
-from support import sign_in
+from support import NOW, sign_in
 
 from portal.db import db
+from portal.duty.models import Absence
 
 # Users who have a tenant boundary, with the units that lie outside it.
 ACTORS = {
@@ -35,11 +38,39 @@ def _foreign_user(province, outside):
     return None
 
 
+def _foreign_member(province, outside):
+    # The member bank the foreign unit belongs to (the association belongs to none).
+    return province.unit(outside).member_id
+
+
+def _foreign_absence(province, outside):
+    return province.absences.get(_foreign_user(province, outside))
+
+
 # URL argument name -> how to find another tenant's object of that kind.
 FOREIGN_OBJECTS = {
     "unit_id": _foreign_unit,
     "user_id": _foreign_user,
+    "member_id": _foreign_member,
+    "absence_id": _foreign_absence,
 }
+
+
+@pytest.fixture
+def province(province, app):
+    """The province plus one upcoming absence per person, so that routes taking an
+    ``absence_id`` have another tenant's absence to try."""
+    province.absences = {}
+    with app.app_context():
+        for user in province.users.values():
+            absence = Absence(user_id=user.id, starts_at=NOW + timedelta(days=2),
+                              ends_at=NOW + timedelta(days=3), reason="年假",
+                              entered_by_id=user.id, entered_at=NOW)
+            db.session.add(absence)
+            db.session.flush()
+            province.absences[user.id] = absence.id
+        db.session.commit()
+    return province
 
 
 def id_routes(app):
