@@ -2,7 +2,21 @@
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
+from portal.deadlines.models import Clock, ClockEvent
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
+from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
-__all__ = ["AuditEntry", "Notification", "OutboxMessage", "Unit", "User"]
+__all__ = [
+    "AuditEntry",
+    "CalendarChange",
+    "CalendarDay",
+    "CalendarRevision",
+    "CalendarYear",
+    "Clock",
+    "ClockEvent",
+    "Notification",
+    "OutboxMessage",
+    "Unit",
+    "User",
+]
