@@ -106,8 +106,10 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
     from portal.notify.cli import outbox_cli
+    from portal.workdays.cli import calendar_cli
 
-    for group in (demo_cli, outbox_cli):
+    for group in (demo_cli, outbox_cli, calendar_cli, deadlines_cli):
         app.cli.add_command(group)
