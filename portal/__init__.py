@@ -64,8 +64,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.notify.views import bp as notify_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.web import errors
+    from portal.workdays.views import bp as calendar_bp
 
-    for blueprint in (home_bp, auth_bp, users_bp, orgs_bp, audit_bp, notify_bp):
+    for blueprint in (home_bp, auth_bp, users_bp, orgs_bp, audit_bp, notify_bp, calendar_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
 

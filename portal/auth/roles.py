@@ -40,6 +40,8 @@ class Permission(StrEnum):
     ORG_UNIT_VIEW = "org:unit:view"
     USER_MANAGE = "org:user:manage"
     AUDIT_VIEW = "org:audit:view"
+    # The working-day calendar every Art. 11 limit is counted on (association only).
+    CALENDAR_MANAGE = "calendar:day:manage"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -49,6 +51,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORG_UNIT_VIEW,
             Permission.USER_MANAGE,
             Permission.AUDIT_VIEW,
+            Permission.CALENDAR_MANAGE,
         }
     ),
     Role.ASSOC_HANDLER: frozenset({Permission.ORG_UNIT_VIEW}),
