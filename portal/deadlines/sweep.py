@@ -11,10 +11,11 @@ Idempotent and safe on several hosts at once:
 The caller commits (the lock is released with the transaction), then drains the outbox.
 """
 
+from contextvars import ContextVar
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import insert, or_, select, text, update
 
 from portal.auth.models import User
 from portal.auth.roles import Role
@@ -35,8 +36,17 @@ _HANDLER_ROLES = {
 _BRANCH_HANDLER_ROLES = (Role.BRANCH_OFFICER, Role.MEMBER_HANDLER)
 
 
+# Within one sweep the people of a unit do not change: remember them per unit and roles,
+# so a night with thousands of breaches does not ask the database thousands of times.
+_people_memo: ContextVar[dict | None] = ContextVar("sweep_people_memo", default=None)
+
+
 def _users(unit_id: int, roles) -> list[User]:
-    return db.session.scalars(
+    memo = _people_memo.get()
+    key = (unit_id, tuple(roles))
+    if memo is not None and key in memo:
+        return memo[key]
+    users = db.session.scalars(
         select(User)
         .where(
             User.unit_id == unit_id,
@@ -45,6 +55,9 @@ def _users(unit_id: int, roles) -> list[User]:
         )
         .order_by(User.id)
     ).all()
+    if memo is not None:
+        memo[key] = users
+    return users
 
 
 def unit_handlers(unit: Unit) -> list[User]:
@@ -162,23 +175,42 @@ def _describe(clock: Clock) -> str:
 
 def run_sweep(now: datetime) -> dict:
     """Mark breaches and queue reminders; returns the counts. The caller commits."""
+    token = _people_memo.set({})
+    try:
+        return _sweep(now)
+    finally:
+        _people_memo.reset(token)
+
+
+def _record(clocks: list[Clock], event: str, now: datetime, **detail) -> None:
+    """One ``event`` per clock, written in one multi-row INSERT (a night may mark many)."""
+    if clocks:
+        db.session.execute(
+            insert(ClockEvent),
+            [
+                {
+                    "clock_id": clock.id,
+                    "case_id": clock.case_id,
+                    "at": now,
+                    "event": event,
+                    "detail": {"kind": clock.kind, "due_on": clock.due_on.isoformat(), **detail},
+                }
+                for clock in clocks
+            ],
+        )
+
+
+def _sweep(now: datetime) -> dict:
     counts = {"skipped": False, "breaches": 0, "reminders": 0, "notifications": 0}
     if not _take_lock():
         counts["skipped"] = True
         return counts
     hour = current_app.config.get("DEADLINE_REMINDER_HOUR", DEFAULT_REMINDER_HOUR)
 
+    # Art. 11 limits passed unmet: the owner and its superior unit hear of it (Art. 12).
     breached = _clocks(mark_breaches(now))
+    _record(breached, "breached", now)
     for clock in breached:
-        db.session.add(
-            ClockEvent(
-                clock_id=clock.id,
-                case_id=clock.case_id,
-                at=now,
-                event="breached",
-                detail={"kind": clock.kind, "due_at": clock.due_at.isoformat()},
-            )
-        )
         for user in breach_recipients(clock):
             notify_user(
                 user,
@@ -193,23 +225,14 @@ def run_sweep(now: datetime) -> dict:
     # Reminders on the morning of the due day (Beijing time), once per clock and day.
     if now.astimezone(DEADLINE_TZ).hour >= hour:
         reminded = _clocks(mark_reminders(now))
+        _record(reminded, "reminded", now)
         for clock in reminded:
-            today = clock.reminded_on.isoformat()
-            db.session.add(
-                ClockEvent(
-                    clock_id=clock.id,
-                    case_id=clock.case_id,
-                    at=now,
-                    event="reminded",
-                    detail={"kind": clock.kind, "day": today},
-                )
-            )
             for user in clock_recipients(clock):
                 notify_user(
                     user,
                     title=f"【{STATE_LABELS[ClockState.DUE_TODAY]}】{clock.label}",
                     body=_describe(clock) + "，今日到期，请按时办结。",
-                    dedupe_key=f"clock{clock.id}:due:{today}",
+                    dedupe_key=f"clock{clock.id}:due:{clock.reminded_on.isoformat()}",
                     now=now,
                 )
                 counts["notifications"] += 1
