@@ -24,9 +24,12 @@ class IsoDate(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+        if not 1901 <= day.year <= 2199:
+            self.fail(f"{value} lies outside the years 1901-2199", param, ctx)
+        return day
 
 
 ISO_DATE = IsoDate()

@@ -2,7 +2,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.workdays.overrides import MAX_NAME
 
@@ -38,6 +45,7 @@ class NoticeForm(FlaskForm):
 
     year = IntegerField(
         _l("年份"),
+        invalid_value_message=_l("年份应为四位数字，例如 2027。"),
         validators=[
             InputRequired(_l("请填写年份。")),
             NumberRange(
@@ -62,9 +70,18 @@ class ExplainForm(FlaskForm):
         _l("收到日期"),
         validators=[InputRequired(_l("请选择收到日期。"))],
         format="%Y-%m-%d",
+        invalid_value_message=_l("收到日期应为真实存在的日期，格式 YYYY-MM-DD。"),
     )
+
+    def validate_start(self, field):
+        if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(
+                _l("收到日期应在 %(a)s–%(b)s 年之间。", a=FIRST_YEAR, b=LAST_YEAR)
+            )
+
     n = IntegerField(
         _l("期限（工作日）"),
+        invalid_value_message=_l("期限应为整数个工作日。"),
         validators=[
             InputRequired(_l("请填写期限天数。")),
             NumberRange(1, 60, _l("期限应为 1–60 个工作日。")),

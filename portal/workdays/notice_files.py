@@ -59,7 +59,12 @@ def csv_to_data(text: str, year: int | None = None) -> dict:
     if year is not None:
         data["year"] = year
     errors: list[str] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            row = next(csv.reader([line]), [])
+        except csv.Error as error:
+            errors.append(f"第{number}行：无法按 CSV 读取（{error}）")
+            continue
         cells = [cell.strip() for cell in row]
         while cells and not cells[-1]:
             cells.pop()

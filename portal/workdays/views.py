@@ -120,8 +120,7 @@ def edit_day(day: str):
     form = DayForm()
     if request.method == "GET":
         _fill_day_form(form, day)
-    message = None
-    if form.validate_on_submit():
+    elif form.validate_on_submit():
         try:
             edit = store.set_day(
                 day,
@@ -134,33 +133,31 @@ def edit_day(day: str):
         except DayEditError as error:
             form.name.errors.append(str(error))
         else:
-            message = _(
-                "已保存 %(day)s；重新计算了 %(n)s 个未完成的期限。",
-                day=day.isoformat(),
-                n=edit.recomputed,
-            )
-            if not wants_piece():
-                flash(message, "success")
-                return redirect(
-                    url_for("calendar.year", year=day.year, _anchor=f"month-{day:%Y-%m}")
-                )
-            return render_page_or_piece(
-                "workdays/month.html",
-                "workdays/_month.html",
-                trigger=CHANGED,
-                grid=_month(day.year, day.month),
-                week_header=WEEK_HEADER_ZH,
-                message=message,
-            )
+            return _day_changed(day, edit.recomputed)
+    status = 422 if form.errors else 200
+    return _render_month(day.year, day.month, status=status, editing=day, form=form)
+
+
+def _render_month(year: int, month: int, status: int = 200, trigger=None, **context):
     return render_page_or_piece(
         "workdays/month.html",
         "workdays/_month.html",
-        status=422 if form.errors else 200,
-        grid=_month(day.year, day.month),
+        status=status,
+        trigger=trigger,
+        grid=_month(year, month),
         week_header=WEEK_HEADER_ZH,
-        editing=day,
-        form=form,
+        **context,
     )
+
+
+def _day_changed(day: date, recomputed: int):
+    message = _(
+        "已保存 %(day)s；重新计算了 %(n)s 个未完成的期限。", day=day.isoformat(), n=recomputed
+    )
+    if not wants_piece():
+        flash(message, "success")
+        return redirect(url_for("calendar.year", year=day.year, _anchor=f"month-{day:%Y-%m}"))
+    return _render_month(day.year, day.month, trigger=CHANGED, message=message)
 
 
 @bp.route("/notice", methods=["GET", "POST"])

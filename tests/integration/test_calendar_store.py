@@ -143,3 +143,15 @@ def test_a_draft_notice_stores_the_days_but_stays_provisional(app, province):
         calendar = store.current_calendar()
         assert not calendar.is_working_day(date(2027, 10, 1))
         assert calendar.is_provisional(date(2027, 9, 30), date(2027, 10, 8))
+
+
+def test_demo_seed_stores_the_calendar(app):
+    from portal.demo.seed import seed_province
+
+    with app.app_context():
+        db.session.execute(CalendarDay.__table__.delete())
+        db.session.execute(CalendarYear.__table__.delete())
+        seed_province(NOW)
+        db.session.commit()
+        assert _count(CalendarYear) == len(official_years())
+        assert store.current_calendar().add_working_days(date(2025, 9, 30), 2) == date(2025, 10, 10)

@@ -49,6 +49,8 @@ def test_bad_arguments_fail_cleanly(app, province):
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
     result, _ = _run(app, "calendar", "due", "2025-10-01", "0")
     assert result.exit_code == 2
+    result, _ = _run(app, "calendar", "due", "9999-12-31", "5")
+    assert result.exit_code == 2 and "outside the years" in result.output
 
 
 def test_import_year_from_json_and_csv(app, province, tmp_path):

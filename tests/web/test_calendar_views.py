@@ -161,7 +161,10 @@ def test_importing_a_notice_reports_every_problem(frozen):
     client = _client(frozen, "assoc-admin")
     form = client.get("/calendar/notice")
     assert form.status_code == 200 and 'value="2027"' in _html(form)
-    assert client.get("/calendar/notice", headers=HX).status_code == 200
+    piece = client.get("/calendar/notice?year=2028", headers=HX)
+    assert (
+        piece.status_code == 200 and "<html" not in _html(piece) and 'value="2028"' in _html(piece)
+    )
     response = client.post(
         "/calendar/notice", data={"year": "2027", "content": "{不是 JSON", "confirm": "y"}
     )
@@ -237,8 +240,12 @@ def test_the_calculator_explains_a_due_date(frozen):
     empty = client.get("/calendar/explain")
     assert empty.status_code == 200 and "收到当天不计入" in _html(empty)
     bad = client.get("/calendar/explain?start=2025-02-30&n=0", headers=HX)
-    assert bad.status_code == 422
-    assert "期限应为 1–60 个工作日" in _html(bad) and "<html" not in _html(bad)
+    assert bad.status_code == 422 and "<html" not in _html(bad)
+    assert "期限应为 1–60 个工作日" in _html(bad)
+    assert "收到日期应为真实存在的日期" in _html(bad)
+    far = client.get("/calendar/explain?start=9999-12-31&n=x")
+    assert far.status_code == 422 and "收到日期应在 2000–2100 年之间" in _html(far)
+    assert "期限应为整数个工作日" in _html(far)
 
 
 def test_the_clock_piece_explains_itself(frozen, province):
