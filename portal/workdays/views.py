@@ -25,7 +25,7 @@ from portal.workdays.rules import DEADLINE_RULE_EN, DEADLINE_RULE_ZH, OfficialDa
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
-CHANGED = "calendar-changed"  # HX-Trigger: the banner and other grids refresh themselves
+CHANGED = "calendar-changed"  # HX-Trigger: the unconfirmed-year banner refreshes itself
 
 
 @bp.app_template_global("describe_clock")
