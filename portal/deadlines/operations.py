@@ -74,7 +74,8 @@ def _find_open(case_id: int, kind: ClockKind) -> Clock | None:
 def _calendar(calendar: WorkingCalendar | None) -> WorkingCalendar:
     if calendar is not None:
         return calendar
-    from portal.workdays.store import current_calendar  # the database's, cached
+    # Imported here: the store recomputes clocks through this module.
+    from portal.workdays.store import current_calendar
 
     return current_calendar()
 

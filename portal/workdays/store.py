@@ -15,6 +15,8 @@ from importlib.metadata import version
 from sqlalchemy import and_, delete, func, or_, select, text
 
 from portal.db import db
+from portal.deadlines.models import OPEN, Clock
+from portal.deadlines.operations import recompute_open_clocks
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 from portal.workdays.notice import Notice
 from portal.workdays.official import official_days, official_years
@@ -79,9 +81,6 @@ def _touch_revision(now: datetime) -> None:
 
 
 def _recompute(since: date, now: datetime, actor, reason: str) -> int:
-    # Imported here: the deadlines package reads the calendar from this module.
-    from portal.deadlines.operations import recompute_open_clocks
-
     return recompute_open_clocks(current_calendar(), now, actor, since=since, reason=reason)
 
 
@@ -276,9 +275,6 @@ def unconfirmed_years_ahead(today: date) -> list[int]:
     """Years an administrator must still enter: this year, next year from November on
     (the State Council publishes it in November or December), and every year an open
     clock reaches into — when their arrangement is not confirmed."""
-    # Imported here: the clock model lives in the deadlines package, which needs us.
-    from portal.deadlines.models import OPEN, Clock
-
     years = {today.year}
     if today.month >= 11:
         years.add(today.year + 1)

@@ -11,7 +11,7 @@ from support import NOW
 
 from portal.auth.models import User
 from portal.db import db
-from portal.deadlines import operations
+from portal.deadlines import operations, queries
 from portal.deadlines.models import Clock, ClockEvent
 from portal.deadlines.rules import ClockKind, ClockState
 from portal.orgs.models import Unit
@@ -308,3 +308,42 @@ def test_the_overdue_query_uses_its_index(app, province, backend):
         db.session.rollback()
         assert "ix_clock_overdue" in "\n".join(plan), plan
         assert "Index" in "\n".join(plan) or "INDEX" in "\n".join(plan), plan
+
+
+def test_clock_lists_are_scoped_like_the_unit_tree(app, province):
+    with app.app_context():
+        overdue_start = beijing(2026, 11, 16, 9)
+        ids = {
+            key: operations.start_clock(
+                case_id=n,
+                kind=kind,
+                owner_unit=_unit(province, key),
+                started_at=overdue_start,
+                now=overdue_start,
+            ).id
+            for n, (key, kind) in enumerate(
+                [
+                    ("assoc", "forward"),
+                    ("bank1", "verify"),
+                    ("bank1-outlet1", "branch_reply"),
+                    ("bank1-outlet2", "branch_reply"),
+                    ("bank2", "verify"),
+                ]
+            )
+        }
+
+        def seen(username, query):
+            user = db.session.get(User, province.user(username).id)
+            return {key for key, id_ in ids.items() if id_ in db.session.scalars(query(user)).all()}
+
+        def open_ids(user):
+            return queries.open_clocks_query(user).with_only_columns(Clock.id)
+
+        assert seen("assoc-staff", open_ids) == set(ids)
+        assert seen("bank1-a", open_ids) == {"bank1", "bank1-outlet1", "bank1-outlet2"}
+        assert seen("bank1-outlet1", open_ids) == {"bank1-outlet1"}
+
+        def overdue_ids(user):
+            return queries.overdue_clocks_query(user, NOW).with_only_columns(Clock.id)
+
+        assert seen("bank2-a", overdue_ids) == {"bank2"}

@@ -81,6 +81,11 @@ def test_a_year_has_twelve_grids_and_its_working_days():
     )
 
 
+def test_the_two_example_files_hold_the_same_notice():
+    csv_text = EXAMPLE.with_suffix(".csv").read_text(encoding="utf-8")
+    assert read_notice(csv_text, 2026) == read_notice(EXAMPLE.read_text(encoding="utf-8"))
+
+
 def test_json_and_csv_read_the_same_notice():
     text = EXAMPLE.read_text(encoding="utf-8")
     notice = read_notice(text)
