@@ -165,8 +165,8 @@ def _clocks(ids: list[int]) -> list[Clock]:
 def _describe(clock: Clock) -> str:
     due = clock.due_at.astimezone(DEADLINE_TZ)
     text_ = (
-        f"投诉编号 {clock.case_id}：{clock.label}（{clock.article}）"
-        f"期限为 {due:%Y年%m月%d日 %H:%M}（北京时间）"
+        f"投诉编号 {clock.case_id}：{clock.label}（{clock.article}）的期限为"
+        f"{due.year}年{due.month}月{due.day}日 {due:%H:%M}（北京时间）"
     )
     if clock.is_provisional:
         text_ += "；该期限按周一至周五暂定，节假日安排公布后可能调整"

@@ -7,9 +7,11 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from portal.auth.access import can, require
 from portal.auth.roles import Permission
+from portal.db import db
 from portal.deadlines.display import describe_clock
 from portal.deadlines.rules import local_day
 from portal.web import clock
@@ -132,6 +134,9 @@ def edit_day(day: str):
             )
         except DayEditError as error:
             form.name.errors.append(str(error))
+        except IntegrityError:  # another administrator changed the same day just now
+            db.session.rollback()
+            abort(409)
         else:
             return _day_changed(day, edit.recomputed)
     status = 422 if form.errors else 200

@@ -76,6 +76,13 @@ def test_breaches_are_marked_once_and_told_to_owner_and_superior(app, province):
         # The outlet's superior has no users of its own: the nearest unit above that has.
         assert _notified(f"clock{reply.id}:breach:2026-11-19") == {"bank1-outlet1", "bank1-a"}
         assert _notified(f"clock{forward.id}:breach:2026-11-18") == {"assoc-staff", "assoc-leader"}
+        note = db.session.scalars(
+            select(Notification).where(
+                Notification.dedupe_key == f"clock{verify.id}:breach:2026-11-18"
+            )
+        ).first()
+        assert note.title == "【超期】核实情况已超过期限"
+        assert "投诉编号 1：核实情况（第十一条第（二）项）的期限为2026年11月18日 23:59" in note.body
 
         notes, mails = _count(Notification), _count(OutboxMessage)
         again = run_sweep(NOW + timedelta(minutes=5))

@@ -279,3 +279,20 @@ def test_the_clock_piece_explains_itself(frozen, province):
     assert "第5个工作日：11月23日" in first and "收到当天不计入" in first
     assert "承诺客户的回复日期：2026年11月23日" in second
     assert 'data-testid="provisional"' in third and "暂定" in third
+
+
+def test_two_administrators_changing_one_day_at_once_get_a_conflict(frozen, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.workdays import store
+
+    def clash(*args, **kwargs):
+        raise IntegrityError("INSERT INTO calendar_day", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(store, "set_day", clash)
+    response = _client(frozen, "assoc-admin").post(
+        "/calendar/day/2026-12-31",
+        data={"is_working": "0", "name": "临时放假", "reason": "通知"},
+        headers=HX,
+    )
+    assert response.status_code == 409 and "内容已被他人修改" in _html(response)
