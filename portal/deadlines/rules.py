@@ -135,10 +135,18 @@ def elapsed_working_days(
     return calendar.working_days_between(local_day(start_at, tz), local_day(end_at, tz))
 
 
+def is_reminder_time(now: datetime, hour: int, tz: tzinfo = DEADLINE_TZ) -> bool:
+    """Reminders go out from ``hour`` o'clock Beijing time, not at midnight."""
+    return now.astimezone(tz).time() >= time(hour)
+
+
 def should_remind(
     due_on: date, reminded_on: date | None, now: datetime, hour: int, tz: tzinfo = DEADLINE_TZ
 ) -> bool:
-    """True on the morning a clock is due (from ``hour`` o'clock), once that day."""
-    local = now.astimezone(tz)
-    today = local.date()
-    return due_on == today and local.time() >= time(hour) and reminded_on != today
+    """True on the morning a clock is due (from ``hour`` o'clock), once that day.
+
+    The sweep applies the same rule to all clocks at once: ``is_reminder_time`` and then
+    one UPDATE on ``due_on`` and ``reminded_on`` (``sweep.mark_reminders``).
+    """
+    today = now.astimezone(tz).date()
+    return due_on == today and is_reminder_time(now, hour, tz) and reminded_on != today

@@ -21,7 +21,13 @@ from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.db import db
 from portal.deadlines.models import OPEN, UNBREACHED, Clock, ClockEvent
-from portal.deadlines.rules import DEADLINE_TZ, DEFAULT_REMINDER_HOUR, STATE_LABELS, ClockState
+from portal.deadlines.rules import (
+    DEADLINE_TZ,
+    DEFAULT_REMINDER_HOUR,
+    STATE_LABELS,
+    ClockState,
+    is_reminder_time,
+)
 from portal.notify.operations import notify_user
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
@@ -223,7 +229,7 @@ def _sweep(now: datetime) -> dict:
     counts["breaches"] = len(breached)
 
     # Reminders on the morning of the due day (Beijing time), once per clock and day.
-    if now.astimezone(DEADLINE_TZ).hour >= hour:
+    if is_reminder_time(now, hour):
         reminded = _clocks(mark_reminders(now))
         _record(reminded, "reminded", now)
         for clock in reminded:
