@@ -38,8 +38,11 @@ run: seed
 test: $(STAMP) system-deps-test translations
 	$(PY) -m pytest
 
+## Due dates per second (pure calendar), then the sweep over 1,000,000 open clocks on a
+## throw-away PostgreSQL cluster (needs initdb/pg_ctl, like make test; a few minutes)
 bench: setup
 	$(PY) bench/bench_due.py
+	$(PY) bench/bench_sweep.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check portal tests bench

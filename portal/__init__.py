@@ -65,8 +65,18 @@ def register_blueprints(app: Flask) -> None:
     from portal.notify.views import bp as notify_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.web import errors
+    from portal.workdays.views import bp as calendar_bp
 
-    for blueprint in (home_bp, auth_bp, users_bp, orgs_bp, audit_bp, notify_bp, duty_bp):
+    for blueprint in (
+        home_bp,
+        auth_bp,
+        users_bp,
+        orgs_bp,
+        audit_bp,
+        notify_bp,
+        duty_bp,
+        calendar_bp,
+    ):
         app.register_blueprint(blueprint)
     errors.register(app)
 
@@ -107,9 +117,11 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
     from portal.duty.cli import duty_cli
     from portal.notify.cli import outbox_cli
+    from portal.workdays.cli import calendar_cli
 
-    for group in (demo_cli, outbox_cli, duty_cli):
+    for group in (demo_cli, outbox_cli, duty_cli, calendar_cli, deadlines_cli):
         app.cli.add_command(group)

@@ -50,6 +50,11 @@ def from_environment() -> dict:
             "PORTAL_ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments")
         ),
         "PAGE_SIZE": 25,
+        # Art. 7: a forwarded complaint must be accepted; the portal's acceptance limit
+        # in working days (1 = by the end of the next working day).
+        "ACCEPT_LIMIT_DAYS": int(os.environ.get("PORTAL_ACCEPT_LIMIT_DAYS", "1")),
+        # Beijing hour from which the sweep sends the "due today" reminders.
+        "DEADLINE_REMINDER_HOUR": int(os.environ.get("PORTAL_REMINDER_HOUR", "8")),
     }
 
 

@@ -2,13 +2,21 @@
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
+from portal.deadlines.models import Clock, ClockEvent
 from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
+from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
 __all__ = [
     "Absence",
     "AuditEntry",
+    "CalendarChange",
+    "CalendarDay",
+    "CalendarRevision",
+    "CalendarYear",
+    "Clock",
+    "ClockEvent",
     "ContactReport",
     "DutyPair",
     "MemberProfile",

@@ -13,6 +13,7 @@ from portal.db import db
 from portal.orgs.models import Unit
 from portal.orgs.operations import create_unit
 from portal.orgs.rules import UnitKind
+from portal.workdays.store import seed_official_years
 
 PASSWORD = "secret123"
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
@@ -70,6 +71,7 @@ def build_province() -> Province:
                                                Role.BRANCH_OFFICER)
         p.users[f"bank{n}-outlet2"] = add_user(f"bank{n}-outlet2", p.units[f"bank{n}-outlet2"],
                                                Role.BRANCH_OFFICER)
+    seed_official_years(NOW)  # the official working-day calendar (chinesecalendar years)
     db.session.commit()
     # Hand the test detached copies whose fields stay readable after the context ends.
     for obj in [*p.units.values(), *p.users.values()]:

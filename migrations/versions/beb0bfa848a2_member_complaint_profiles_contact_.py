@@ -6,7 +6,7 @@ the server. Art. 7: handler A and handler B per accepting unit, and the handlers
 absences (cancelled, never deleted).
 
 Revision ID: beb0bfa848a2
-Revises: a316da0a2418
+Revises: 9806c6b0d160
 Create Date: 2026-11-23 22:17:50.873256
 
 """
@@ -18,7 +18,7 @@ import portal.db
 
 # revision identifiers, used by Alembic.
 revision = 'beb0bfa848a2'
-down_revision = 'a316da0a2418'
+down_revision = '9806c6b0d160'
 branch_labels = None
 depends_on = None
 

@@ -47,6 +47,8 @@ class Permission(StrEnum):
     DUTY_CALENDAR_VIEW = "duty:calendar:view"
     DUTY_CHANGES_VIEW = "duty:changes:view"  # the contact-change feed, scoped
     DUTY_DIRECTORY_VIEW = "duty:directory:view"  # all members' contacts, gaps, export
+    # The working-day calendar every Art. 11 limit is counted on (association only).
+    CALENDAR_MANAGE = "calendar:day:manage"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -56,6 +58,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORG_UNIT_VIEW,
             Permission.USER_MANAGE,
             Permission.AUDIT_VIEW,
+            Permission.CALENDAR_MANAGE,
         }
     ),
     Role.ASSOC_HANDLER: frozenset({Permission.ORG_UNIT_VIEW}),

@@ -8,6 +8,7 @@ from portal.auth.operations import new_session_token
 from portal.auth.passwords import hash_password
 from portal.auth.roles import Role
 from portal.db import db
+from portal.demo.calendar_demo import seed_calendar
 from portal.demo.duty_demo import seed_duty
 from portal.demo.province import ASSOCIATION, BANKS, CITIES, person_names, street_names
 from portal.orgs.models import Unit
@@ -158,6 +159,7 @@ def seed_province(now) -> dict:
                         email=f"{bank.key}-outlet{outlet_no}@{bank.code.lower()}.example.cn",
                         **_contact(n * 1000 + outlet_no, area),
                     )
+    seed_calendar(now)  # the working-day calendar every Art. 11 deadline counts on
     db.session.flush()
     seed_duty(now)  # Art. 6, 7: contacts, A/B pairs, an absence now and a gap next week
     return {"units": s.created_units, "users": s.created_users}

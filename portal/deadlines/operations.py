@@ -1,0 +1,270 @@
+"""Clocks on a case: the complaint lifecycle calls only ``start_clock``, ``stop_clock``
+and ``extend_clock`` (and ``cancel_clock`` when a step is withdrawn); calendar changes
+call ``recompute_open_clocks``.
+
+Every call appends ``ClockEvent`` rows, which the case history merges. Operations
+flush and never commit: the request or the command commits once.
+"""
+
+from datetime import UTC, date, datetime
+
+from flask import current_app
+from sqlalchemy import select, text
+
+from portal.db import db
+from portal.deadlines.models import OPEN, Clock, ClockEvent
+from portal.deadlines.rules import (
+    DEADLINE_TZ,
+    DEFAULT_ACCEPT_LIMIT_DAYS,
+    ClockKind,
+    limit_days,
+    local_day,
+)
+from portal.workdays.rules import WorkingCalendar, end_of_day
+
+
+class ClockError(ValueError):
+    """The lifecycle asked for something a clock cannot do (a bug in the caller)."""
+
+
+def _due_at(due_on: date) -> datetime:
+    # Art. 11: due at the END of the day, 23:59:59 Beijing time.
+    return end_of_day(due_on, DEADLINE_TZ).astimezone(UTC)
+
+
+def _aware(moment: datetime, what: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ClockError(f"{what} must be timezone-aware")
+    return moment
+
+
+def _snapshot(clock: Clock) -> dict:
+    return {
+        "due_on": clock.due_on.isoformat(),
+        "due_at": clock.due_at.isoformat(),
+        "is_provisional": clock.is_provisional,
+        "limit_days": clock.limit_days,
+    }
+
+
+def _event(clock: Clock, event: str, at: datetime, actor=None, **detail) -> ClockEvent:
+    entry = ClockEvent(
+        clock_id=clock.id,
+        case_id=clock.case_id,
+        at=at,
+        event=event,
+        actor_id=actor.id if actor else None,
+        detail={"kind": clock.kind, **detail},
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _find_open(case_id: int, kind: ClockKind) -> Clock | None:
+    return db.session.scalar(
+        select(Clock).where(
+            Clock.case_id == case_id,
+            Clock.kind == kind.value,
+            Clock.met_at.is_(None),
+            Clock.cancelled_at.is_(None),
+        )
+    )
+
+
+def _calendar(calendar: WorkingCalendar | None) -> WorkingCalendar:
+    if calendar is not None:
+        return calendar
+    # Imported here: the store recomputes clocks through this module.
+    from portal.workdays.store import current_calendar
+
+    return current_calendar()
+
+
+def start_clock(
+    *,
+    case_id: int,
+    kind: ClockKind | str,
+    owner_unit,
+    started_at: datetime,
+    now: datetime,
+    calendar: WorkingCalendar | None = None,
+    due_on: date | None = None,
+    actor=None,
+) -> Clock:
+    """Start the ``kind`` clock of a case, owned by ``owner_unit``.
+
+    The step was received at ``started_at``; the due time follows the Art. 11 rule
+    (end of the N-th working day after that Beijing date). A ``promise`` clock takes
+    the date promised to the customer as ``due_on`` instead (Art. 11(3)). Starting a
+    clock that is already open cancels the open one first (re-verification restarts).
+    """
+    kind = ClockKind(kind)
+    _aware(started_at, "started_at")
+    previous = _find_open(case_id, kind)
+    if previous is not None:
+        _cancel(previous, at=now, reason="restarted", actor=actor)
+        db.session.flush()  # the open-clock unique index must see it closed first
+    limit = limit_days(kind, current_app.config.get("ACCEPT_LIMIT_DAYS", DEFAULT_ACCEPT_LIMIT_DAYS))
+    start_day = local_day(started_at)
+    if limit is None:
+        if due_on is None:
+            raise ClockError("a promise clock needs the promised date (due_on)")
+        if due_on < start_day:
+            raise ClockError("the promised date lies before the day of the promise")
+        provisional = False
+    else:
+        if due_on is not None:
+            raise ClockError(f"the {kind} clock counts working days; only a promise takes a date")
+        calendar = _calendar(calendar)
+        due_on = calendar.add_working_days(start_day, limit)
+        provisional = calendar.is_provisional(start_day, due_on)
+    clock = Clock(
+        case_id=case_id,
+        kind=kind.value,
+        owner_unit_id=owner_unit.id,
+        owner_path=owner_unit.path,
+        started_at=started_at,
+        limit_days=limit,
+        due_on=due_on,
+        due_at=_due_at(due_on),
+        is_provisional=provisional,
+    )
+    db.session.add(clock)
+    db.session.flush()
+    _event(clock, "started", started_at, actor, owner_unit_id=owner_unit.id, **_snapshot(clock))
+    db.session.flush()
+    return clock
+
+
+def stop_clock(
+    *, case_id: int, kind: ClockKind | str, met_at: datetime, actor=None
+) -> Clock | None:
+    """The step was done at ``met_at``: stop its open clock (None if none is open)."""
+    clock = _find_open(case_id, ClockKind(kind))
+    if clock is None:
+        return None
+    clock.met_at = _aware(met_at, "met_at")
+    _event(clock, "met", met_at, actor, state=clock.state(met_at).value)
+    db.session.flush()
+    return clock
+
+
+def extend_clock(
+    *, case_id: int, kind: ClockKind | str, due_on: date, at: datetime, actor=None
+) -> Clock:
+    """Give the open clock a new due date (a new promise to the customer, Art. 11(3)).
+
+    The clock then runs to the end of ``due_on`` and is no longer counted in working
+    days, so calendar changes leave it alone. A breach of the previous date stays in
+    the clock's history; the clock itself is open again until the new date passes.
+    """
+    kind = ClockKind(kind)
+    clock = _find_open(case_id, kind)
+    if clock is None:
+        raise ClockError(f"case {case_id} has no open {kind} clock to extend")
+    if due_on < local_day(_aware(at, "at")):
+        raise ClockError("the new date lies in the past")
+    before = _snapshot(clock) | {"breached_at": _iso(clock.breached_at)}
+    clock.due_on = due_on
+    clock.due_at = _due_at(due_on)
+    clock.limit_days = None
+    clock.is_provisional = False
+    if clock.breached_at is not None and clock.due_at > at:
+        clock.breached_at = None
+    _event(clock, "extended", at, actor, before=before, after=_snapshot(clock))
+    db.session.flush()
+    return clock
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _cancel(clock: Clock, *, at: datetime, reason: str, actor=None) -> None:
+    clock.cancelled_at = _aware(at, "at")
+    _event(clock, "cancelled", at, actor, reason=reason)
+
+
+def cancel_clock(
+    *, case_id: int, kind: ClockKind | str, at: datetime, reason: str, actor=None
+) -> Clock | None:
+    """Withdraw the open clock (the step no longer applies); None if none is open."""
+    clock = _find_open(case_id, ClockKind(kind))
+    if clock is None:
+        return None
+    _cancel(clock, at=at, reason=reason, actor=actor)
+    db.session.flush()
+    return clock
+
+
+def open_clocks(case_id: int) -> list[Clock]:
+    """The case's running clocks, the soonest due first."""
+    return db.session.scalars(
+        select(Clock)
+        .where(Clock.case_id == case_id, Clock.met_at.is_(None), Clock.cancelled_at.is_(None))
+        .order_by(Clock.due_at, Clock.id)
+    ).all()
+
+
+def case_clocks(case_id: int) -> list[Clock]:
+    """Every clock the case ever had, in the order they started."""
+    return db.session.scalars(
+        select(Clock).where(Clock.case_id == case_id).order_by(Clock.started_at, Clock.id)
+    ).all()
+
+
+def case_clock_events(case_id: int) -> list[ClockEvent]:
+    """The clocks' history of a case, oldest first (for the case history)."""
+    return db.session.scalars(
+        select(ClockEvent)
+        .where(ClockEvent.case_id == case_id)
+        .order_by(ClockEvent.at, ClockEvent.id)
+    ).all()
+
+
+def recompute_open_clocks(
+    calendar: WorkingCalendar,
+    now: datetime,
+    actor=None,
+    *,
+    since: date | None = None,
+    reason: str = "",
+) -> int:
+    """Recount the due time of every open working-day clock on ``calendar``.
+
+    ``since`` narrows it to clocks due on or after that date (a change on day D moves
+    only limits that reach D). A clock whose due date or provisional flag changes gets a
+    ``recomputed`` event; a breach that the new due time undoes is withdrawn. Returns
+    how many clocks changed.
+    """
+    query = select(Clock).where(text(OPEN), Clock.limit_days.is_not(None))
+    if since is not None:
+        query = query.where(Clock.due_on >= since)
+    clocks = db.session.scalars(query.order_by(Clock.id)).all()
+    if not clocks:
+        return 0
+    starts = [local_day(clock.started_at) for clock in clocks]
+    dues = calendar.add_working_days_many(starts, [clock.limit_days for clock in clocks])
+    changed = 0
+    for clock, start, due_on in zip(clocks, starts, dues, strict=True):
+        provisional = calendar.is_provisional(start, due_on)
+        if due_on == clock.due_on and provisional == clock.is_provisional:
+            continue
+        before = _snapshot(clock)
+        clock.due_on, clock.due_at, clock.is_provisional = due_on, _due_at(due_on), provisional
+        withdrawn = clock.breached_at is not None and clock.due_at > now
+        if withdrawn:
+            clock.breached_at = None
+        _event(
+            clock,
+            "recomputed",
+            now,
+            actor,
+            before=before,
+            after=_snapshot(clock),
+            reason=reason,
+            breach_withdrawn=withdrawn,
+        )
+        changed += 1
+    db.session.flush()
+    return changed

@@ -1,0 +1,152 @@
+"""Pure rules of the clocks on a case: which limit each step has, and what state a clock
+is in at a given moment.
+
+Art. 11 sets the limits in working days: the association forwards within 2 (11(1)),
+the member unit verifies within 2 and reports the result within 5 (11(2)), the outlet
+replies within 3 (11(3)); an outlet that cannot finish reports progress and promises
+the customer a date, which is then tracked like any limit (11(3)). Art. 7 forbids a
+forwarded complaint that nobody accepts; the portal gives acceptance its own clock,
+by default to the end of the next working day.
+
+Standard library only; the clock, the calendar and the time zone are arguments.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from portal.workdays.rules import WorkingCalendar
+
+# Art. 11 counts Beijing working days, whatever zone a user's screen shows.
+DEADLINE_TZ = ZoneInfo("Asia/Shanghai")
+# Reminders go out on the morning of the due day, not at midnight (local time).
+DEFAULT_REMINDER_HOUR = 8
+DEFAULT_ACCEPT_LIMIT_DAYS = 1
+
+
+class ClockKind(StrEnum):
+    FORWARD = "forward"
+    ACCEPT = "accept"
+    VERIFY = "verify"
+    REPORT = "report"
+    BRANCH_REPLY = "branch_reply"
+    PROMISE = "promise"
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    DUE_TODAY = "due_today"
+    MET_ON_TIME = "met_on_time"
+    MET_LATE = "met_late"
+    BREACHED = "breached"
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    """One row of the table of clocks (issue 3), with the article it comes from."""
+
+    kind: ClockKind
+    limit_days: int | None  # None: the due date is given (a promise to the customer)
+    article: str
+    label: str  # Chinese name of the step
+    owner: str  # who must act: association, member, outlet
+
+
+RULES: dict[ClockKind, ClockRule] = {
+    ClockKind.FORWARD: ClockRule(
+        ClockKind.FORWARD, 2, "第十一条第（一）项", "转递会员单位", "association"
+    ),
+    ClockKind.ACCEPT: ClockRule(
+        ClockKind.ACCEPT, DEFAULT_ACCEPT_LIMIT_DAYS, "第七条", "受理", "member"
+    ),
+    ClockKind.VERIFY: ClockRule(ClockKind.VERIFY, 2, "第十一条第（二）项", "核实情况", "member"),
+    ClockKind.REPORT: ClockRule(
+        ClockKind.REPORT, 5, "第十一条第（二）项", "上报处理结果", "member"
+    ),
+    ClockKind.BRANCH_REPLY: ClockRule(
+        ClockKind.BRANCH_REPLY, 3, "第十一条第（三）项", "网点答复客户", "outlet"
+    ),
+    ClockKind.PROMISE: ClockRule(
+        ClockKind.PROMISE, None, "第十一条第（三）项", "承诺再次回复", "outlet"
+    ),
+}
+
+STATE_LABELS = {
+    ClockState.RUNNING: "进行中",
+    ClockState.DUE_TODAY: "今日到期",
+    ClockState.MET_ON_TIME: "按时完成",
+    ClockState.MET_LATE: "逾期完成",
+    ClockState.BREACHED: "已超期",
+}
+
+
+def limit_days(kind: ClockKind, accept_limit_days: int = DEFAULT_ACCEPT_LIMIT_DAYS) -> int | None:
+    """The limit in working days of ``kind``; acceptance's is a setting (ACCEPT_LIMIT_DAYS)."""
+    kind = ClockKind(kind)
+    if kind == ClockKind.ACCEPT:
+        if accept_limit_days < 1:
+            raise ValueError("the acceptance limit is at least one working day")
+        return accept_limit_days
+    return RULES[kind].limit_days
+
+
+def _seconds(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("clock times must be timezone-aware")
+    return moment.replace(microsecond=0)
+
+
+def clock_state(
+    due_at: datetime, met_at: datetime | None, now: datetime, tz: tzinfo = DEADLINE_TZ
+) -> ClockState:
+    """The state of a clock due at ``due_at`` and met at ``met_at`` (or not yet), at ``now``.
+
+    Times compare at one-second precision: a step done at 23:59:59.4 on the due day is
+    on time. ``due_today`` means not met, not past due, and due on today's Beijing date.
+    """
+    due = _seconds(due_at)
+    if met_at is not None:
+        return ClockState.MET_ON_TIME if _seconds(met_at) <= due else ClockState.MET_LATE
+    current = _seconds(now)
+    if current > due:
+        return ClockState.BREACHED
+    if current.astimezone(tz).date() == due.astimezone(tz).date():
+        return ClockState.DUE_TODAY
+    return ClockState.RUNNING
+
+
+def local_day(moment: datetime, tz: tzinfo = DEADLINE_TZ) -> date:
+    """The Beijing date of an aware moment: the day D of receipt (Art. 11)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("moments must be timezone-aware")
+    return moment.astimezone(tz).date()
+
+
+def elapsed_working_days(
+    start_at: datetime, end_at: datetime, calendar: WorkingCalendar, tz: tzinfo = DEADLINE_TZ
+) -> int:
+    """Working days from ``start_at`` to ``end_at`` for statistics (0 if end is not later).
+
+    Counted like a limit: the day of ``start_at`` does not count, the day of ``end_at``
+    does. A step received on Monday and answered on Wednesday took 2 working days; one
+    answered the same day took 0.
+    """
+    return calendar.working_days_between(local_day(start_at, tz), local_day(end_at, tz))
+
+
+def is_reminder_time(now: datetime, hour: int, tz: tzinfo = DEADLINE_TZ) -> bool:
+    """Reminders go out from ``hour`` o'clock Beijing time, not at midnight."""
+    return now.astimezone(tz).time() >= time(hour)
+
+
+def should_remind(
+    due_on: date, reminded_on: date | None, now: datetime, hour: int, tz: tzinfo = DEADLINE_TZ
+) -> bool:
+    """True on the morning a clock is due (from ``hour`` o'clock), once that day.
+
+    The sweep applies the same rule to all clocks at once: ``is_reminder_time`` and then
+    one UPDATE on ``due_on`` and ``reminded_on`` (``sweep.mark_reminders``).
+    """
+    today = now.astimezone(tz).date()
+    return due_on == today and is_reminder_time(now, hour, tz) and reminded_on != today

@@ -1,0 +1,247 @@
+"""The deadline sweep: marks breaches and queues reminders. Run it every few minutes.
+
+Idempotent and safe on several hosts at once:
+- on PostgreSQL the sweep takes a transaction-level advisory lock and skips the run
+  when another host holds it;
+- breaches are marked by ONE UPDATE whose WHERE includes ``breached_at IS NULL``, so a
+  clock is marked once whatever runs concurrently; the notices are written in the same
+  transaction as the mark;
+- reminders are marked the same way through ``reminded_on``, and every notification and
+  e-mail carries a dedupe key (``clock{id}:due:{day}``, ``clock{id}:breach:{due day}``).
+The caller commits (the lock is released with the transaction), then drains the outbox.
+"""
+
+from contextvars import ContextVar
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import insert, or_, select, text, update
+
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.db import db
+from portal.deadlines.models import OPEN, UNBREACHED, Clock, ClockEvent
+from portal.deadlines.rules import (
+    DEADLINE_TZ,
+    DEFAULT_REMINDER_HOUR,
+    STATE_LABELS,
+    ClockState,
+    is_reminder_time,
+)
+from portal.notify.operations import notify_user
+from portal.orgs.models import Unit
+from portal.orgs.rules import UnitKind
+
+# pg_try_advisory_xact_lock key: "Art. 11" sweep, any constant shared by all hosts.
+SWEEP_LOCK_KEY = 7_311_011
+
+_HANDLER_ROLES = {
+    UnitKind.ASSOCIATION: (Role.ASSOC_HANDLER,),
+    UnitKind.MEMBER: (Role.MEMBER_HANDLER,),
+}
+_BRANCH_HANDLER_ROLES = (Role.BRANCH_OFFICER, Role.MEMBER_HANDLER)
+
+
+# Within one sweep the people of a unit do not change: remember them per unit and roles,
+# so a night with thousands of breaches does not ask the database thousands of times.
+_people_memo: ContextVar[dict | None] = ContextVar("sweep_people_memo", default=None)
+
+
+def _users(unit_id: int, roles) -> list[User]:
+    memo = _people_memo.get()
+    key = (unit_id, tuple(roles))
+    if memo is not None and key in memo:
+        return memo[key]
+    users = db.session.scalars(
+        select(User)
+        .where(
+            User.unit_id == unit_id,
+            User.is_active.is_(True),
+            User.role.in_([role.value for role in roles]),
+        )
+        .order_by(User.id)
+    ).all()
+    if memo is not None:
+        memo[key] = users
+    return users
+
+
+def unit_handlers(unit: Unit) -> list[User]:
+    """Active users of ``unit`` who handle complaints at its level (Art. 6, 8, 9, 10)."""
+    roles = _HANDLER_ROLES.get(unit.unit_kind, _BRANCH_HANDLER_ROLES)
+    return _users(unit.id, roles)
+
+
+def _nearest_handlers(unit: Unit | None) -> list[User]:
+    while unit is not None:
+        found = unit_handlers(unit)
+        if found:
+            return found
+        unit = unit.parent
+    return []
+
+
+def clock_recipients(clock: Clock) -> list[User]:
+    """Who is reminded of ``clock``: the handlers of its owner unit.
+
+    The one place that decides it (the A/B duty roster will replace the body). Art. 7
+    forbids a complaint that nobody handles, so a unit without handlers falls back to
+    the nearest unit above it that has some.
+    """
+    return _nearest_handlers(clock.owner_unit)
+
+
+def superior_recipients(clock: Clock) -> list[User]:
+    """Who hears of a breach besides the owner: the superior unit (Art. 9, 12).
+
+    The association's own breach goes to its leaders; a member unit's to its leader in
+    charge of complaints (分管领导, Art. 6) and to the association's handlers, who track
+    every forwarded complaint (Art. 8(3)); any other unit's to the nearest unit above it
+    with handlers.
+    """
+    owner = clock.owner_unit
+    if owner.is_association:
+        return _users(owner.id, (Role.ASSOC_LEADER,))
+    if owner.is_member:
+        association = owner.parent
+        leaders = _users(owner.id, (Role.MEMBER_LEADER,))
+        return leaders + (unit_handlers(association) if association is not None else [])
+    return _nearest_handlers(owner.parent)
+
+
+def breach_recipients(clock: Clock) -> list[User]:
+    seen: dict[int, User] = {}
+    for user in clock_recipients(clock) + superior_recipients(clock):
+        seen.setdefault(user.id, user)
+    return list(seen.values())
+
+
+def _take_lock() -> bool:
+    if db.engine.dialect.name != "postgresql":
+        return True  # SQLite serialises writers itself; the UPDATEs below stay correct
+    return bool(
+        db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK_KEY})
+    )
+
+
+def mark_breaches(now: datetime) -> list[int]:
+    """Mark every open clock whose due time passed; return the ids marked by THIS call."""
+    statement = (
+        update(Clock)
+        .where(Clock.due_at < now, text(UNBREACHED))
+        .values(breached_at=now)
+        .returning(Clock.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(db.session.scalars(statement))
+
+
+def mark_reminders(now: datetime) -> list[int]:
+    """Mark the clocks due today that were not reminded today; return their ids."""
+    today = now.astimezone(DEADLINE_TZ).date()
+    statement = (
+        update(Clock)
+        .where(
+            Clock.due_on == today,
+            text(OPEN),
+            Clock.breached_at.is_(None),
+            or_(Clock.reminded_on.is_(None), Clock.reminded_on != today),
+        )
+        .values(reminded_on=today)
+        .returning(Clock.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(db.session.scalars(statement))
+
+
+def _clocks(ids: list[int]) -> list[Clock]:
+    clocks: list[Clock] = []
+    for start in range(0, len(ids), 1000):
+        query = (
+            select(Clock)
+            .where(Clock.id.in_(ids[start : start + 1000]))
+            .order_by(Clock.id)
+            # The set-based UPDATE bypassed the identity map: reload what it changed.
+            .execution_options(populate_existing=True)
+        )
+        clocks += db.session.scalars(query).all()
+    return clocks
+
+
+def _describe(clock: Clock) -> str:
+    due = clock.due_at.astimezone(DEADLINE_TZ)
+    text_ = (
+        f"投诉编号 {clock.case_id}：{clock.label}（{clock.article}）的期限为"
+        f"{due.year}年{due.month}月{due.day}日 {due:%H:%M}（北京时间）"
+    )
+    if clock.is_provisional:
+        text_ += "；该期限按周一至周五暂定，节假日安排公布后可能调整"
+    return text_
+
+
+def run_sweep(now: datetime) -> dict:
+    """Mark breaches and queue reminders; returns the counts. The caller commits."""
+    token = _people_memo.set({})
+    try:
+        return _sweep(now)
+    finally:
+        _people_memo.reset(token)
+
+
+def _record(clocks: list[Clock], event: str, now: datetime, **detail) -> None:
+    """One ``event`` per clock, written in one multi-row INSERT (a night may mark many)."""
+    if clocks:
+        db.session.execute(
+            insert(ClockEvent),
+            [
+                {
+                    "clock_id": clock.id,
+                    "case_id": clock.case_id,
+                    "at": now,
+                    "event": event,
+                    "detail": {"kind": clock.kind, "due_on": clock.due_on.isoformat(), **detail},
+                }
+                for clock in clocks
+            ],
+        )
+
+
+def _sweep(now: datetime) -> dict:
+    counts = {"skipped": False, "breaches": 0, "reminders": 0, "notifications": 0}
+    if not _take_lock():
+        counts["skipped"] = True
+        return counts
+    hour = current_app.config.get("DEADLINE_REMINDER_HOUR", DEFAULT_REMINDER_HOUR)
+
+    # Art. 11 limits passed unmet: the owner and its superior unit hear of it (Art. 12).
+    breached = _clocks(mark_breaches(now))
+    _record(breached, "breached", now)
+    for clock in breached:
+        for user in breach_recipients(clock):
+            notify_user(
+                user,
+                title=f"【超期】{clock.label}已超过期限",
+                body=_describe(clock) + "。已通报上级单位，请立即处理（第十二条）。",
+                dedupe_key=f"clock{clock.id}:breach:{clock.due_on.isoformat()}",
+                now=now,
+            )
+            counts["notifications"] += 1
+    counts["breaches"] = len(breached)
+
+    # Reminders on the morning of the due day (Beijing time), once per clock and day.
+    if is_reminder_time(now, hour):
+        reminded = _clocks(mark_reminders(now))
+        _record(reminded, "reminded", now)
+        for clock in reminded:
+            for user in clock_recipients(clock):
+                notify_user(
+                    user,
+                    title=f"【{STATE_LABELS[ClockState.DUE_TODAY]}】{clock.label}",
+                    body=_describe(clock) + "，今日到期，请按时办结。",
+                    dedupe_key=f"clock{clock.id}:due:{clock.reminded_on.isoformat()}",
+                    now=now,
+                )
+                counts["notifications"] += 1
+        counts["reminders"] = len(reminded)
+    db.session.flush()
+    return counts

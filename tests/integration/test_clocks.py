@@ -1,0 +1,349 @@
+"""Clocks on the real database: start, stop, extend, cancel; their states across a
+holiday; recomputation when the calendar changes; the provisional flag of a year that
+is not yet announced; and the overdue query on its index."""
+
+from datetime import date, timedelta
+
+import pytest
+from deadline_support import NOTICE_2027, beijing
+from sqlalchemy import select, text
+from support import NOW
+
+from portal.auth.models import User
+from portal.db import db
+from portal.deadlines import operations, queries
+from portal.deadlines.models import Clock, ClockEvent
+from portal.deadlines.rules import ClockKind, ClockState
+from portal.orgs.models import Unit
+from portal.workdays import store
+from portal.workdays.notice import parse_notice
+
+
+def _unit(province, key) -> Unit:
+    return db.session.get(Unit, province.unit(key).id)
+
+
+def _events(clock_id) -> list[str]:
+    return db.session.scalars(
+        select(ClockEvent.event).where(ClockEvent.clock_id == clock_id).order_by(ClockEvent.id)
+    ).all()
+
+
+def test_start_computes_the_art_11_due_time_across_national_day(app, province):
+    with app.app_context():
+        # Forwarded at 16:00 on Tue 30 Sep 2025; Oct 1-8 off: verify (2 WD) is due on
+        # Fri 10 Oct 23:59:59 Beijing time, report (5 WD) on Tue 14 Oct (9, 10, Sat 11 worked, 13, 14).
+        received = beijing(2025, 9, 30, 16, 0)
+        bank = _unit(province, "bank1")
+        verify = operations.start_clock(
+            case_id=1, kind=ClockKind.VERIFY, owner_unit=bank, started_at=received, now=received
+        )
+        report = operations.start_clock(
+            case_id=1, kind="report", owner_unit=bank, started_at=received, now=received
+        )
+        accept = operations.start_clock(
+            case_id=1, kind="accept", owner_unit=bank, started_at=received, now=received
+        )
+        db.session.commit()
+        assert verify.due_on == date(2025, 10, 10)
+        assert verify.due_at == beijing(2025, 10, 10, 23, 59, 59)
+        assert (verify.limit_days, verify.is_provisional) == (2, False)
+        assert report.due_on == date(2025, 10, 14)
+        assert accept.due_on == date(2025, 10, 9)  # end of the next working day
+        assert verify.owner_path == bank.path
+        assert _events(verify.id) == ["started"]
+
+
+def test_acceptance_limit_is_a_setting(make_app, province):
+    app = make_app(ACCEPT_LIMIT_DAYS=2)
+    with app.app_context():
+        clock = operations.start_clock(
+            case_id=2,
+            kind="accept",
+            owner_unit=_unit(province, "bank1"),
+            started_at=beijing(2025, 9, 30, 9),
+            now=NOW,
+        )
+        assert clock.due_on == date(2025, 10, 10)
+
+
+@pytest.mark.parametrize(
+    "now, met_at, state",
+    [
+        (beijing(2025, 10, 5, 12), None, ClockState.RUNNING),  # in the holiday
+        (beijing(2025, 10, 10, 0, 0, 1), None, ClockState.DUE_TODAY),
+        (beijing(2025, 10, 10, 23, 59, 59), None, ClockState.DUE_TODAY),
+        (beijing(2025, 10, 11, 0, 0, 0), None, ClockState.BREACHED),
+        (beijing(2025, 10, 12), beijing(2025, 10, 10, 23, 59, 59), ClockState.MET_ON_TIME),
+        (beijing(2025, 10, 12), beijing(2025, 10, 11, 0, 0, 1), ClockState.MET_LATE),
+    ],
+)
+def test_states_across_a_holiday_with_frozen_time(make_app, province, now, met_at, state):
+    app = make_app(FROZEN_NOW=now)
+    with app.app_context():
+        received = beijing(2025, 9, 30, 16, 0)
+        operations.start_clock(
+            case_id=3,
+            kind="verify",
+            owner_unit=_unit(province, "bank1"),
+            started_at=received,
+            now=received,
+        )
+        if met_at is not None:
+            clock = operations.stop_clock(case_id=3, kind="verify", met_at=met_at)
+        else:
+            clock = operations.open_clocks(3)[0]
+        db.session.commit()
+        from portal.web import clock as web_clock
+
+        assert clock.state(web_clock.now()) == state
+
+
+def test_stop_meets_the_open_clock_once(app, province):
+    with app.app_context():
+        started = beijing(2026, 11, 23, 10)
+        operations.start_clock(
+            case_id=4,
+            kind="branch_reply",
+            owner_unit=_unit(province, "bank1-outlet1"),
+            started_at=started,
+            now=started,
+        )
+        met = operations.stop_clock(case_id=4, kind="branch_reply", met_at=beijing(2026, 11, 25, 9))
+        assert met.met_at == beijing(2026, 11, 25, 9)
+        assert operations.stop_clock(case_id=4, kind="branch_reply", met_at=NOW) is None
+        assert operations.open_clocks(4) == []
+        events = db.session.scalars(select(ClockEvent).where(ClockEvent.clock_id == met.id)).all()
+        assert [e.event for e in events] == ["started", "met"]
+        assert events[1].detail["state"] == "met_on_time"
+
+
+def test_starting_again_cancels_the_open_clock(app, province):
+    with app.app_context():
+        bank = _unit(province, "bank1")
+        first = operations.start_clock(
+            case_id=5, kind="verify", owner_unit=bank, started_at=NOW, now=NOW
+        )
+        later = NOW + timedelta(days=3)
+        second = operations.start_clock(
+            case_id=5, kind="verify", owner_unit=bank, started_at=later, now=later
+        )
+        db.session.commit()
+        assert first.cancelled_at == later and second.is_open
+        assert [c.id for c in operations.open_clocks(5)] == [second.id]
+        assert _events(first.id) == ["started", "cancelled"]
+        assert [c.id for c in operations.case_clocks(5)] == [first.id, second.id]
+
+
+def test_the_database_refuses_two_open_clocks_of_one_kind(app, province):
+    with app.app_context():
+        bank = _unit(province, "bank1")
+        operations.start_clock(case_id=6, kind="verify", owner_unit=bank, started_at=NOW, now=NOW)
+        twin = Clock(
+            case_id=6,
+            kind="verify",
+            owner_unit_id=bank.id,
+            owner_path=bank.path,
+            started_at=NOW,
+            limit_days=2,
+            due_on=date(2026, 11, 25),
+            due_at=NOW,
+        )
+        db.session.add(twin)
+        with pytest.raises(Exception, match="(?i)unique"):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_a_promise_runs_to_the_promised_day_and_can_be_extended(app, province):
+    with app.app_context():
+        outlet = _unit(province, "bank1-outlet1")
+        promise = operations.start_clock(
+            case_id=7,
+            kind="promise",
+            owner_unit=outlet,
+            started_at=NOW,
+            now=NOW,
+            due_on=date(2026, 11, 28),  # a Saturday: the customer's date, not a working day
+        )
+        assert promise.due_at == beijing(2026, 11, 28, 23, 59, 59) and promise.limit_days is None
+        later = beijing(2026, 11, 29, 9)
+        db.session.execute(text("UPDATE clock SET breached_at = :at"), {"at": later})
+        db.session.refresh(promise)
+        extended = operations.extend_clock(
+            case_id=7, kind="promise", due_on=date(2026, 12, 4), at=later
+        )
+        assert extended.due_on == date(2026, 12, 4) and extended.breached_at is None
+        events = db.session.scalars(select(ClockEvent).where(ClockEvent.clock_id == promise.id))
+        extended_event = [e for e in events if e.event == "extended"][0]
+        assert extended_event.detail["before"]["due_on"] == "2026-11-28"
+        assert extended_event.detail["after"]["due_on"] == "2026-12-04"
+        with pytest.raises(operations.ClockError):
+            operations.extend_clock(case_id=7, kind="promise", due_on=date(2026, 11, 1), at=later)
+        with pytest.raises(operations.ClockError):
+            operations.extend_clock(case_id=8, kind="promise", due_on=date(2026, 12, 9), at=later)
+        with pytest.raises(operations.ClockError):
+            operations.start_clock(
+                case_id=9, kind="promise", owner_unit=outlet, started_at=NOW, now=NOW
+            )
+
+
+def test_a_calendar_change_moves_the_due_time_and_says_so(app, province):
+    with app.app_context():
+        admin = db.session.get(User, province.user("assoc-admin").id)
+        received = beijing(2026, 12, 28, 10)  # Monday
+        clock = operations.start_clock(
+            case_id=10,
+            kind="verify",
+            owner_unit=_unit(province, "bank1"),
+            started_at=received,
+            now=received,
+        )
+        unaffected = operations.start_clock(
+            case_id=11,
+            kind="verify",
+            owner_unit=_unit(province, "bank2"),
+            started_at=beijing(2026, 12, 1, 10),
+            now=received,
+        )
+        assert clock.due_on == date(2026, 12, 30)
+        edit = store.set_day(date(2026, 12, 29), False, "临时放假", "演练", admin, NOW)
+        db.session.commit()
+        assert edit.recomputed == 1 and edit.change.recomputed == 1
+        assert clock.due_on == date(2026, 12, 31)
+        assert clock.due_at == beijing(2026, 12, 31, 23, 59, 59)
+        assert _events(clock.id) == ["started", "recomputed"]
+        assert _events(unaffected.id) == ["started"]
+        event = db.session.scalars(
+            select(ClockEvent).where(
+                ClockEvent.clock_id == clock.id, ClockEvent.event == "recomputed"
+            )
+        ).one()
+        assert event.detail["before"]["due_on"] == "2026-12-30"
+        assert event.detail["after"]["due_on"] == "2026-12-31"
+        assert event.actor_id == admin.id and "2026-12-29" in event.detail["reason"]
+        assert event.case_id == 10
+
+
+def test_a_clock_reaching_into_an_unknown_year_is_provisional_until_its_notice(app, province):
+    with app.app_context():
+        received = beijing(2026, 12, 30, 10)  # Wed; Art. 11(2) report within 5 WD
+        clock = operations.start_clock(
+            case_id=12,
+            kind="report",
+            owner_unit=_unit(province, "bank1"),
+            started_at=received,
+            now=received,
+        )
+        # 2027 is not announced: weekday rule (Thu 31, Fri 1, Mon 4, Tue 5, Wed 6).
+        assert clock.is_provisional and clock.due_on == date(2027, 1, 6)
+        assert store.unconfirmed_years_ahead(date(2026, 11, 23)) == [2027]
+        edit = store.import_notice(parse_notice(NOTICE_2027), None, NOW)
+        db.session.commit()
+        # With 2027's New Year (1-3 Jan) known: 31 Dec, 4, 5, 6, 7 Jan.
+        assert edit.recomputed == 1
+        assert not clock.is_provisional and clock.due_on == date(2027, 1, 7)
+        assert _events(clock.id) == ["started", "recomputed"]
+
+
+def test_a_correction_that_moves_the_due_time_ahead_withdraws_the_breach(app, province):
+    with app.app_context():
+        received = beijing(2026, 12, 28, 10)
+        clock = operations.start_clock(
+            case_id=13,
+            kind="verify",
+            owner_unit=_unit(province, "bank1"),
+            started_at=received,
+            now=received,
+        )
+        breached = beijing(2026, 12, 31, 0, 0, 5)
+        db.session.execute(text("UPDATE clock SET breached_at = :at"), {"at": breached})
+        db.session.refresh(clock)
+        store.set_day(date(2026, 12, 29), False, "临时放假", "补录", None, breached)
+        assert clock.breached_at is None and clock.due_on == date(2026, 12, 31)
+        event = db.session.scalars(
+            select(ClockEvent).where(
+                ClockEvent.clock_id == clock.id, ClockEvent.event == "recomputed"
+            )
+        ).one()
+        assert event.detail["breach_withdrawn"] is True
+
+
+def test_the_overdue_query_uses_its_index(app, province, backend):
+    with app.app_context():
+        bank = _unit(province, "bank1")
+        # 5,000 open clocks, 1% of them overdue, written in one statement.
+        rows = []
+        for n in range(5000):
+            due_on = date(2026, 11, 20) if n % 100 == 0 else date(2026, 12, 1) + timedelta(n % 60)
+            rows.append(
+                dict(
+                    case_id=n,
+                    kind="verify",
+                    owner_unit_id=bank.id,
+                    owner_path=bank.path,
+                    started_at=NOW,
+                    limit_days=2,
+                    due_on=due_on,
+                    due_at=beijing(due_on.year, due_on.month, due_on.day, 23, 59, 59),
+                    is_provisional=False,
+                    version=1,
+                )
+            )
+        db.session.execute(Clock.__table__.insert(), rows)
+        db.session.commit()
+        overdue = (
+            "SELECT id FROM clock WHERE due_at < :now AND met_at IS NULL "
+            "AND cancelled_at IS NULL AND breached_at IS NULL"
+        )
+        if backend == "postgresql":
+            db.session.execute(text("ANALYZE clock"))
+            plan = db.session.execute(text("EXPLAIN " + overdue), {"now": NOW}).scalars().all()
+        else:
+            db.session.execute(text("ANALYZE"))
+            rows = db.session.execute(
+                text("EXPLAIN QUERY PLAN " + overdue), {"now": NOW.replace(tzinfo=None)}
+            ).all()
+            plan = [row[-1] for row in rows]
+        db.session.rollback()
+        assert "ix_clock_overdue" in "\n".join(plan), plan
+        assert "Index" in "\n".join(plan) or "INDEX" in "\n".join(plan), plan
+
+
+def test_clock_lists_are_scoped_like_the_unit_tree(app, province):
+    with app.app_context():
+        overdue_start = beijing(2026, 11, 16, 9)
+        ids = {
+            key: operations.start_clock(
+                case_id=n,
+                kind=kind,
+                owner_unit=_unit(province, key),
+                started_at=overdue_start,
+                now=overdue_start,
+            ).id
+            for n, (key, kind) in enumerate(
+                [
+                    ("assoc", "forward"),
+                    ("bank1", "verify"),
+                    ("bank1-outlet1", "branch_reply"),
+                    ("bank1-outlet2", "branch_reply"),
+                    ("bank2", "verify"),
+                ]
+            )
+        }
+
+        def seen(username, query):
+            user = db.session.get(User, province.user(username).id)
+            return {key for key, id_ in ids.items() if id_ in db.session.scalars(query(user)).all()}
+
+        def open_ids(user):
+            return queries.open_clocks_query(user).with_only_columns(Clock.id)
+
+        assert seen("assoc-staff", open_ids) == set(ids)
+        assert seen("bank1-a", open_ids) == {"bank1", "bank1-outlet1", "bank1-outlet2"}
+        assert seen("bank1-outlet1", open_ids) == {"bank1-outlet1"}
+
+        def overdue_ids(user):
+            return queries.overdue_clocks_query(user, NOW).with_only_columns(Clock.id)
+
+        assert seen("bank2-a", overdue_ids) == {"bank2"}
