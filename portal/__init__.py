@@ -60,6 +60,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit_bp
     from portal.auth.admin import bp as users_bp
     from portal.auth.views import bp as auth_bp
+    from portal.complaints.views_cases import bp as cases_bp
+    from portal.complaints.views_categories import bp as categories_bp
+    from portal.complaints.views_intake import bp as intake_bp
     from portal.duty.views import bp as duty_bp
     from portal.home.views import bp as home_bp
     from portal.notify.views import bp as notify_bp
@@ -76,6 +79,9 @@ def register_blueprints(app: Flask) -> None:
         notify_bp,
         duty_bp,
         calendar_bp,
+        intake_bp,
+        cases_bp,
+        categories_bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
@@ -117,11 +123,12 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.complaints.cli import complaints_cli
     from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
     from portal.duty.cli import duty_cli
     from portal.notify.cli import outbox_cli
     from portal.workdays.cli import calendar_cli
 
-    for group in (demo_cli, outbox_cli, duty_cli, calendar_cli, deadlines_cli):
+    for group in (demo_cli, outbox_cli, duty_cli, calendar_cli, deadlines_cli, complaints_cli):
         app.cli.add_command(group)

@@ -2,6 +2,15 @@
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
+from portal.complaints.models import (
+    Attachment,
+    Category,
+    Complaint,
+    ComplaintEvent,
+    PiiReveal,
+    Rectification,
+    TrackingCounter,
+)
 from portal.deadlines.models import Clock, ClockEvent
 from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
 from portal.notify.models import Notification, OutboxMessage
@@ -9,6 +18,13 @@ from portal.orgs.models import Unit
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
 __all__ = [
+    "Attachment",
+    "Category",
+    "Complaint",
+    "ComplaintEvent",
+    "PiiReveal",
+    "Rectification",
+    "TrackingCounter",
     "Absence",
     "AuditEntry",
     "CalendarChange",

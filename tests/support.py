@@ -103,3 +103,64 @@ def app_config(url: str, **overrides) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 1,  # nothing listens there: no test sends real mail by accident
     } | overrides
+
+
+def category_id(app, code: str) -> int:
+    from sqlalchemy import select
+
+    from portal.complaints.models import Category
+    from portal.complaints.taxonomy import seed_categories
+
+    with app.app_context():
+        seed_categories()
+        db.session.commit()
+        return db.session.scalar(select(Category.id).where(Category.code == code))
+
+
+def make_case(app, province: Province, *, state: str = "registered", outlet: str = "bank1-outlet1",
+              mobile: str = "13700001111", facts: str = "柜员态度差。", category: str = "ATT-01") -> int:
+    """A case driven through the real operations up to ``state`` (registered, forwarded,
+    handling, at_outlet); returns its id."""
+    from sqlalchemy import select
+
+    from portal.complaints import operations as ops
+    from portal.complaints.models import Category
+    from portal.complaints.taxonomy import seed_categories
+
+    now = app.config.get("FROZEN_NOW") or NOW
+    with app.app_context():
+        seed_categories()
+        staff = db.session.get(User, province.user("assoc-staff").id)
+        unit = db.session.get(Unit, province.unit(outlet).id)
+        case = ops.create_complaint(
+            actor=staff, now=now, local_today=now.date(), received_at=now, received_on=now.date(),
+            mobile=mobile, id_number=None, outlet=unit, channel="phone", complainant_name="张敏",
+            address=None, reply_channel="phone", staff=None,
+            category_id=db.session.scalar(select(Category.id).where(Category.code == category)),
+            facts=facts, demand="道歉。",
+        )
+        if state in ("forwarded", "handling", "at_outlet"):
+            ops.forward_to_member(case, actor=staff, now=now)
+        if state in ("handling", "at_outlet"):
+            handler = db.session.get(User, province.user(f"{outlet.split('-')[0]}-a").id)
+            ops.accept(case, actor=handler, now=now)
+            if state == "at_outlet":
+                ops.forward_down(case, actor=handler, now=now, unit=unit, note=None)
+        db.session.commit()
+        return case.id
+
+
+def with_duty_roster(app, province: Province) -> Province:
+    """Add handler B to each bank and name the A/B pairs (Art. 7)."""
+    from duty_support import prepare
+
+    with app.app_context():
+        return prepare(province)
+
+
+def add_absence(app, username: str, start, end, province: Province) -> None:
+    from duty_support import away
+
+    with app.app_context():
+        away(province.user(username).id, start, end, entered_at=start)
+        db.session.commit()

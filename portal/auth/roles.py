@@ -10,6 +10,10 @@ from enum import StrEnum
 from portal.orgs.rules import UnitKind
 
 
+def N_(text: str) -> str:  # marks a label for extraction; translated where shown
+    return text
+
+
 class Role(StrEnum):
     ASSOC_ADMIN = "assoc_admin"
     ASSOC_HANDLER = "assoc_handler"
@@ -21,13 +25,13 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.ASSOC_ADMIN: "协会管理员",
-    Role.ASSOC_HANDLER: "协会受理人员",
-    Role.ASSOC_LEADER: "协会领导",
-    Role.MEMBER_ADMIN: "会员单位管理员",
-    Role.MEMBER_HANDLER: "会员单位承办人",
-    Role.MEMBER_LEADER: "会员单位分管领导",
-    Role.BRANCH_OFFICER: "网点（分支机构）人员",
+    Role.ASSOC_ADMIN: N_("协会管理员"),
+    Role.ASSOC_HANDLER: N_("协会受理人员"),
+    Role.ASSOC_LEADER: N_("协会领导"),
+    Role.MEMBER_ADMIN: N_("会员单位管理员"),
+    Role.MEMBER_HANDLER: N_("会员单位承办人"),
+    Role.MEMBER_LEADER: N_("会员单位分管领导"),
+    Role.BRANCH_OFFICER: N_("网点（分支机构）人员"),
 }
 
 ASSOCIATION_ROLES = frozenset({Role.ASSOC_ADMIN, Role.ASSOC_HANDLER, Role.ASSOC_LEADER})
@@ -49,6 +53,9 @@ class Permission(StrEnum):
     DUTY_DIRECTORY_VIEW = "duty:directory:view"  # all members' contacts, gaps, export
     # The working-day calendar every Art. 11 limit is counted on (association only).
     CALENDAR_MANAGE = "calendar:day:manage"
+    CASE_VIEW = "case:complaint:view"  # within scope: see portal.complaints.queries
+    CASE_INTAKE = "case:complaint:intake"  # Art. 8: the association records complaints
+    CATEGORY_MANAGE = "case:category:manage"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -59,21 +66,31 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.USER_MANAGE,
             Permission.AUDIT_VIEW,
             Permission.CALENDAR_MANAGE,
+            Permission.CASE_VIEW,
+            Permission.CASE_INTAKE,
+            Permission.CATEGORY_MANAGE,
         }
     ),
-    Role.ASSOC_HANDLER: frozenset({Permission.ORG_UNIT_VIEW}),
-    Role.ASSOC_LEADER: frozenset({Permission.ORG_UNIT_VIEW, Permission.AUDIT_VIEW}),
+    Role.ASSOC_HANDLER: frozenset(
+        {Permission.ORG_UNIT_VIEW, Permission.CASE_VIEW, Permission.CASE_INTAKE}
+    ),
+    Role.ASSOC_LEADER: frozenset(
+        {Permission.ORG_UNIT_VIEW, Permission.AUDIT_VIEW, Permission.CASE_VIEW}
+    ),
     Role.MEMBER_ADMIN: frozenset(
         {
             Permission.ORG_UNIT_MANAGE,
             Permission.ORG_UNIT_VIEW,
             Permission.USER_MANAGE,
             Permission.AUDIT_VIEW,
+            Permission.CASE_VIEW,
         }
     ),
-    Role.MEMBER_HANDLER: frozenset({Permission.ORG_UNIT_VIEW}),
-    Role.MEMBER_LEADER: frozenset({Permission.ORG_UNIT_VIEW, Permission.AUDIT_VIEW}),
-    Role.BRANCH_OFFICER: frozenset(),
+    Role.MEMBER_HANDLER: frozenset({Permission.ORG_UNIT_VIEW, Permission.CASE_VIEW}),
+    Role.MEMBER_LEADER: frozenset(
+        {Permission.ORG_UNIT_VIEW, Permission.AUDIT_VIEW, Permission.CASE_VIEW}
+    ),
+    Role.BRANCH_OFFICER: frozenset({Permission.CASE_VIEW}),
 }
 
 # Art. 6, 7: members keep their contacts and cover absences A/B; the association reads

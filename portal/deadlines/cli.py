@@ -28,6 +28,12 @@ def sweep(no_mail: bool):
             f"breaches marked {counts['breaches']}, reminders queued {counts['reminders']}, "
             f"notifications {counts['notifications']}"
         )
+        # Art. 7: a unit with nobody on duty is announced again on every sweep until fixed.
+        from portal.duty.operations import alert_gaps
+
+        gaps = alert_gaps(now)
+        db.session.commit()
+        click.echo(f"units with nobody on duty {gaps}")
     if no_mail:
         return
     settings = SmtpSettings.from_config(current_app.config)

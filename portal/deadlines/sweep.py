@@ -25,6 +25,7 @@ from portal.deadlines.rules import (
     DEADLINE_TZ,
     DEFAULT_REMINDER_HOUR,
     STATE_LABELS,
+    ClockKind,
     ClockState,
     is_reminder_time,
 )
@@ -88,7 +89,15 @@ def clock_recipients(clock: Clock) -> list[User]:
     forbids a complaint that nobody handles, so a unit without handlers falls back to
     the nearest unit above it that has some.
     """
-    return _nearest_handlers(clock.owner_unit)
+    owner = clock.owner_unit
+    if owner.member_id is not None:
+        # Art. 7: a member's complaints go to its A and B handlers (both see the inbox).
+        from portal.duty.queries import duty_handlers
+
+        handlers = duty_handlers(owner)
+        if handlers:
+            return handlers
+    return _nearest_handlers(owner)
 
 
 def superior_recipients(clock: Clock) -> list[User]:
@@ -168,10 +177,35 @@ def _clocks(ids: list[int]) -> list[Clock]:
     return clocks
 
 
+def _record_unaccepted(clocks: list[Clock], now: datetime) -> None:
+    """Art. 12(1)1: nobody accepted a forwarded complaint in time. The case history keeps
+    it, and accountability reads it from there."""
+    from portal.complaints.models import Complaint, ComplaintEvent
+
+    ids = {c.case_id for c in clocks}
+    cases = (
+        set(db.session.scalars(select(Complaint.id).where(Complaint.id.in_(ids)))) if ids else set()
+    )
+    for clock in clocks:
+        if clock.case_id not in cases:
+            continue
+        db.session.add(
+            ComplaintEvent(
+                complaint_id=clock.case_id,
+                at=now,
+                action="unaccepted",
+                detail={"member_id": clock.owner_unit_id, "due_on": clock.due_on.isoformat()},
+            )
+        )
+
+
 def _describe(clock: Clock) -> str:
+    from portal.complaints.models import Complaint
+
     due = clock.due_at.astimezone(DEADLINE_TZ)
+    tracking = db.session.scalar(select(Complaint.tracking_no).where(Complaint.id == clock.case_id))
     text_ = (
-        f"投诉编号 {clock.case_id}：{clock.label}（{clock.article}）的期限为"
+        f"投诉编号 {tracking or clock.case_id}：{clock.label}（{clock.article}）的期限为"
         f"{due.year}年{due.month}月{due.day}日 {due:%H:%M}（北京时间）"
     )
     if clock.is_provisional:
@@ -216,6 +250,7 @@ def _sweep(now: datetime) -> dict:
     # Art. 11 limits passed unmet: the owner and its superior unit hear of it (Art. 12).
     breached = _clocks(mark_breaches(now))
     _record(breached, "breached", now)
+    _record_unaccepted([c for c in breached if c.kind == ClockKind.ACCEPT], now)
     for clock in breached:
         for user in breach_recipients(clock):
             notify_user(

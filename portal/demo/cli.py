@@ -9,9 +9,14 @@ demo_cli = AppGroup("demo", help="Demo data for a newcomer's first look.")
 @demo_cli.command("seed")
 def seed():
     """Create the demo province (idempotent: run it as often as you like)."""
+    from portal.demo.complaints_demo import seed_complaints
     from portal.demo.seed import DEMO_PASSWORD, seed_province
 
-    created = seed_province(utcnow())
+    now = utcnow()
+    created = seed_province(now)
     db.session.commit()
     click.echo(f"demo province ready: {created['units']} units and {created['users']} users added")
+    cases = seed_complaints(now)
+    db.session.commit()
+    click.echo(f"{cases} demo complaints added over the last 13 months")
     click.echo(f"every demo login uses the password {DEMO_PASSWORD}")

@@ -2,11 +2,14 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from portal.auth.access import can
 from portal.auth.models import User
+from portal.auth.roles import Permission
 from portal.db import db
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import scope_filter, scope_root
+from portal.web import clock
 
 bp = Blueprint("home", __name__)
 
@@ -20,6 +23,22 @@ def root():
 def favicon():
     # Browsers ask for /favicon.ico whatever the page says.
     return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+def _case_counts() -> dict:
+    """The numbers on the home page, each linking to the inbox filter that produces it."""
+    from portal.complaints.inbox import InboxFilters, inbox_query
+
+    counts = {}
+    for key, filters in (
+        ("open", InboxFilters()),
+        ("due_today", InboxFilters(clock="due_today")),
+        ("breached", InboxFilters(clock="breached")),
+        ("forwarded", InboxFilters(state="forwarded")),
+    ):
+        query = inbox_query(current_user, filters, now=clock.now(), tz=clock.tz())
+        counts[key] = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return counts
 
 
 @bp.get("/home")
@@ -45,4 +64,5 @@ def index():
         members=counts.get(UnitKind.MEMBER.value, 0),
         outlets=counts.get(UnitKind.OUTLET.value, 0),
         units=sum(counts.values()),
+        cases=_case_counts() if can(Permission.CASE_VIEW) else None,
     )

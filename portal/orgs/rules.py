@@ -9,6 +9,10 @@ depth, but always narrows towards outlets.
 from enum import StrEnum
 
 
+def N_(text: str) -> str:  # marks a label for extraction; translated where shown
+    return text
+
+
 class UnitKind(StrEnum):
     ASSOCIATION = "association"
     MEMBER = "member"
@@ -30,12 +34,12 @@ RANK = {
 }
 
 KIND_LABELS = {
-    UnitKind.ASSOCIATION: "协会",
-    UnitKind.MEMBER: "会员单位",
-    UnitKind.PROVINCE_BRANCH: "省级分行",
-    UnitKind.CITY_BRANCH: "市级分行",
-    UnitKind.SUB_BRANCH: "支行",
-    UnitKind.OUTLET: "网点",
+    UnitKind.ASSOCIATION: N_("协会"),
+    UnitKind.MEMBER: N_("会员单位"),
+    UnitKind.PROVINCE_BRANCH: N_("省级分行"),
+    UnitKind.CITY_BRANCH: N_("市级分行"),
+    UnitKind.SUB_BRANCH: N_("支行"),
+    UnitKind.OUTLET: N_("网点"),
 }
 
 

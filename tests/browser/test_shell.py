@@ -20,10 +20,18 @@ ORIENTATIONS = ["portrait", "landscape"]
 TAP = 44  # px, the stylesheet's --tap
 # username → (role, unit shown in the header, menu entries in order)
 ROLES = {
-    "bank1-outlet1": (Role.BRANCH_OFFICER, "第1银行和平支行1号网点", ["首页"]),
-    "assoc-staff": (Role.ASSOC_HANDLER, "辽宁省银行业协会", ["首页", "机构"]),
-    "assoc-admin": (Role.ASSOC_ADMIN, "辽宁省银行业协会", ["首页", "机构", "用户", "操作记录"]),
-    "bank1-admin": (Role.MEMBER_ADMIN, "第1银行辽宁省分行", ["首页", "机构", "用户", "操作记录"]),
+    "bank1-outlet1": (Role.BRANCH_OFFICER, "第1银行和平支行1号网点", ["首页", "投诉"]),
+    "assoc-staff": (Role.ASSOC_HANDLER, "辽宁省银行业协会", ["首页", "投诉", "机构", "值班与联络"]),
+    "assoc-admin": (
+        Role.ASSOC_ADMIN,
+        "辽宁省银行业协会",
+        ["首页", "投诉", "机构", "用户", "操作记录", "值班与联络", "工作日历", "投诉类别"],
+    ),
+    "bank1-admin": (
+        Role.MEMBER_ADMIN,
+        "第1银行辽宁省分行",
+        ["首页", "投诉", "机构", "用户", "操作记录", "值班与联络"],
+    ),
 }
 
 # Visible elements whose right edge passes the viewport, and the document's width.
@@ -251,7 +259,7 @@ def test_language_switch_to_english_and_back(tablet_page, console_problems):
     assert_tablet_safe(page)
     page.get_by_role("link", name="中文", exact=True).tap()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-    expect(page.locator("nav.mainnav a")).to_have_text(["首页"])
+    expect(page.locator("nav.mainnav a")).to_have_text(["首页", "投诉"])
     assert console_problems == []
 
 

@@ -4,15 +4,15 @@ import pytest
 from support import sign_in
 
 MENUS = {
-    "assoc-admin": {"首页", "机构", "用户", "操作记录"},
-    "assoc-staff": {"首页", "机构"},
-    "assoc-leader": {"首页", "机构", "操作记录"},
-    "bank1-admin": {"首页", "机构", "用户", "操作记录"},
-    "bank1-a": {"首页", "机构"},
-    "bank1-leader": {"首页", "机构", "操作记录"},
-    "bank1-outlet1": {"首页"},
+    "assoc-admin": {"首页", "投诉", "机构", "用户", "操作记录", "值班与联络", "工作日历", "投诉类别"},
+    "assoc-staff": {"首页", "投诉", "机构", "值班与联络"},
+    "assoc-leader": {"首页", "投诉", "机构", "操作记录", "值班与联络"},
+    "bank1-admin": {"首页", "投诉", "机构", "用户", "操作记录", "值班与联络"},
+    "bank1-a": {"首页", "投诉", "机构", "值班与联络"},
+    "bank1-leader": {"首页", "投诉", "机构", "操作记录", "值班与联络"},
+    "bank1-outlet1": {"首页", "投诉"},
 }
-ALL_ITEMS = {"首页", "机构", "用户", "操作记录"}
+ALL_ITEMS = {"首页", "投诉", "机构", "用户", "操作记录", "值班与联络", "工作日历", "投诉类别"}
 
 
 @pytest.mark.parametrize("username", sorted(MENUS))

@@ -47,19 +47,75 @@ def _foreign_absence(province, outside):
     return province.absences.get(_foreign_user(province, outside))
 
 
+def _foreign_case(province, outside):
+    return province.cases.get(outside)
+
+
+def _foreign_attachment(province, outside):
+    return province.attachments.get(outside)
+
+
+def _foreign_clock(province, outside):
+    return province.clocks.get(outside)
+
+
 # URL argument name -> how to find another tenant's object of that kind.
 FOREIGN_OBJECTS = {
     "unit_id": _foreign_unit,
     "user_id": _foreign_user,
     "member_id": _foreign_member,
     "absence_id": _foreign_absence,
+    "case_id": _foreign_case,
+    "attachment_id": _foreign_attachment,
+    "clock_id": _foreign_clock,
+}
+def _any_category(province, outside):
+    return province.category
+
+
+# Shared reference data, not any tenant's: only the association edits it, so everyone
+# else gets 403 (and nothing changes) rather than 404.
+SHARED = {"category_id"}
+FOREIGN_OBJECTS["category_id"] = _any_category
+
+# Values for the other URL arguments of an id route (the action to try, and so on).
+OTHER_ARGS = {"action": "note", "field": "mobile"}
+
+# Where a case is held -> how make_case puts it there (Art. 9, 10: held by the
+# association, by the member bank, or by an outlet).
+CASE_PLACES = {
+    "assoc": ("bank2-outlet1", "registered"),
+    "bank1": ("bank1-outlet1", "handling"),
+    "bank2": ("bank2-outlet1", "handling"),
+    "bank2-outlet1": ("bank2-outlet1", "at_outlet"),
+    "bank1-outlet2": ("bank1-outlet2", "at_outlet"),
 }
 
 
 @pytest.fixture
 def province(province, app):
-    """The province plus one upcoming absence per person, so that routes taking an
-    ``absence_id`` have another tenant's absence to try."""
+    """The province plus one upcoming absence per person, and a case (with a clock and
+    an attachment) held in each place, so every id route has another tenant's object."""
+    from support import make_case
+
+    from portal.complaints.models import Attachment
+    from portal.deadlines.models import Clock
+
+    province.cases, province.attachments, province.clocks = {}, {}, {}
+    from support import category_id
+
+    province.category = category_id(app, "ATT-01")
+    for place, (outlet, state) in CASE_PLACES.items():
+        case_id = make_case(app, province, state=state, outlet=outlet)
+        province.cases[place] = case_id
+        with app.app_context():
+            attachment = Attachment(complaint_id=case_id, filename="a.jpg", content_type="image/jpeg",
+                                    size=3, sha256="0" * 64, data=b"abc",
+                                    uploaded_by_id=province.user("assoc-staff").id, uploaded_at=NOW)
+            db.session.add(attachment)
+            db.session.commit()
+            province.attachments[place] = attachment.id
+            province.clocks[place] = db.session.scalar(select(Clock.id).where(Clock.case_id == case_id))
     province.absences = {}
     with app.app_context():
         for user in province.users.values():
@@ -104,7 +160,8 @@ def test_every_id_argument_is_known_to_the_matrix(app):
 def test_matrix_is_not_empty(app):
     # Guards the guard: the walk must find the id routes that exist today.
     endpoints = {rule.endpoint for rule, _, _ in id_routes(app)}
-    assert {"orgs.detail", "orgs.edit", "users.edit", "users.toggle_active"} <= endpoints
+    assert {"orgs.detail", "orgs.edit", "users.edit", "users.toggle_active", "cases.detail",
+            "cases.act", "cases.attachment", "cases.reveal", "cases.explain_clock"} <= endpoints
 
 
 @pytest.mark.parametrize("actor", sorted(ACTORS))
@@ -119,11 +176,13 @@ def test_foreign_ids_answer_404_and_change_nothing(app, province, actor):
                 values[arg] = FOREIGN_OBJECTS[arg](province, outside)
             if None in values.values():
                 continue
+            values |= {a: OTHER_ARGS[a] for a in rule.arguments if a not in values}
             url = rule.build(values, append_unknown=False)[1]
             before = snapshot(app) if method != "GET" else None
             response = client.open(url, method=method, data={"active": "0", "name": "x",
                                                                "code": "HACK-1", "kind": "outlet"})
-            assert response.status_code == 404, (actor, method, url, response.status_code)
+            expected = 403 if SHARED & set(id_args) else 404
+            assert response.status_code == expected, (actor, method, url, response.status_code)
             if before is not None:
                 assert snapshot(app) == before, (actor, method, url)
             checked += 1
@@ -169,3 +228,16 @@ def test_branch_officer_sees_only_its_own_unit(app, province):
     # A branch officer has no unit screens at all; its own unit is not a 404 but a 403.
     assert client.get(f"/units/{province.unit('bank1-outlet1').id}").status_code == 403
     assert client.get(f"/units/{province.unit('bank1-outlet2').id}").status_code == 404
+
+
+@pytest.mark.parametrize("actor, place, visible", [
+    ("bank1-outlet1", "bank1", False),  # held by the member, not yet passed down
+    ("bank1-a", "bank1-outlet2", True),  # the member sees what it passed down
+    ("bank1-a", "assoc", False),  # not forwarded to anyone yet
+    ("assoc-leader", "bank2-outlet1", True),
+])
+def test_case_visibility_follows_where_the_case_is_held(app, province, actor, place, visible):
+    client = app.test_client()
+    sign_in(client, actor)
+    status = client.get(f"/cases/{province.cases[place]}").status_code
+    assert status == (200 if visible else 404)

@@ -1,0 +1,330 @@
+"""The case actions as a table: each names its form and what it does. The view stays one
+dispatcher; bad input comes back as 422 with the form's messages, a stale version as 409."""
+
+from dataclasses import dataclass
+
+from flask import request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.auth.models import User
+from portal.complaints import forms, operations
+from portal.complaints.attachments import read_uploads
+from portal.complaints.models import Complaint, ComplaintEvent, Rectification
+from portal.complaints.queries import org_id, units_below
+from portal.complaints.rules import promise_problem
+from portal.db import db
+from portal.deadlines.models import Clock
+from portal.duty.operations import notify_on_duty
+from portal.notify.operations import notify_user
+from portal.web import clock
+
+
+@dataclass
+class Outcome:
+    status: int = 200
+    form: object = None
+    conflict: list | None = None
+    message: str | None = None
+    redirect_to: str | None = None
+
+
+def _now():
+    return clock.now()
+
+
+def _invalidate(case, form, user):
+    operations.invalidate(
+        case, actor=user, now=_now(), reason=form.reason.data, told_how=form.told_how.data
+    )
+
+
+def _forward(case, form, user):
+    operations.forward_to_member(case, actor=user, now=_now())
+    # Art. 7: the handler on duty is told at once; A and B both see it in their inbox.
+    notify_on_duty(
+        case.member,
+        title=_("新投诉待受理：%(no)s", no=case.tracking_no),
+        body=case.category.full_name,
+        link=f"/cases/{case.id}",
+        dedupe_key=f"case{case.id}:forwarded:{case.version}",
+        now=_now(),
+    )
+
+
+def _recall(case, form, user):
+    operations.recall_from_member(case, actor=user, now=_now(), reason=form.reason.data)
+
+
+def _accept(case, form, user):
+    operations.accept(case, actor=user, now=_now())
+
+
+def _forward_down(case, form, user):
+    unit = next((u for u in units_below(case) if u.id == form.unit_id.data), None)
+    if unit is None:
+        raise operations.CaseError(_("只能转交给本单位的下级单位。"), field="unit_id")
+    operations.forward_down(case, actor=user, now=_now(), unit=unit, note=form.note.data or None)
+    for officer in db.session.scalars(
+        select(User).where(User.unit_id == unit.id, User.is_active.is_(True))
+    ):
+        notify_user(
+            officer,
+            title=_("投诉转至本单位处理：%(no)s", no=case.tracking_no),
+            body=_("请在三个工作日内答复客户。"),
+            link=f"/cases/{case.id}",
+            dedupe_key=f"case{case.id}:down:{unit.id}:{case.version}",
+            now=_now(),
+        )
+
+
+def _recall_up(case, form, user):
+    operations.move_up(case, actor=user, now=_now(), reason=form.reason.data, action="recalled_up")
+
+
+def _escalate(case, form, user):
+    operations.move_up(case, actor=user, now=_now(), reason=form.reason.data, action="escalated")
+
+
+def _attach(case, user, event, field):
+    uploads, problems = read_uploads(request.files.getlist(field.name))
+    if problems:
+        field.errors.extend(_(p) for p in problems)
+        raise operations.CaseError(_("附件未通过检查。"), field=field.name)
+    for upload in uploads:
+        operations.add_attachment(
+            case,
+            actor=user,
+            now=_now(),
+            filename=upload.filename,
+            content_type=upload.content_type,
+            data=upload.data,
+            sha256=upload.sha256,
+            event=event,
+        )
+
+
+def _contact(case, form, user):
+    when = clock.from_local(form.contacted_at.data)
+    if when > _now():
+        raise operations.CaseError(_("联系时间不能晚于现在。"), field="contacted_at")
+    event = operations.record_contact(
+        case,
+        actor=user,
+        now=_now(),
+        contacted_at=when,
+        how=form.how.data,
+        summary=form.summary.data,
+    )
+    _attach(case, user, event, form.photos)
+
+
+def _progress(case, form, user):
+    problem = promise_problem(form.promised_on.data, clock.local_today())
+    if problem:
+        raise operations.CaseError(_(problem), field="promised_on")
+    operations.report_progress(
+        case, actor=user, now=_now(), promised_on=form.promised_on.data, summary=form.summary.data
+    )
+
+
+def _final_reply(case, form, user):
+    told_at = clock.from_local(form.told_at.data)
+    if told_at > _now():
+        raise operations.CaseError(_("答复时间不能晚于现在。"), field="told_at")
+    operations.final_reply(
+        case,
+        actor=user,
+        now=_now(),
+        result=form.result.data,
+        told_at=told_at,
+        told_how=form.told_how.data,
+        reaction=form.reaction.data,
+    )
+
+
+def _verify(case, form, user):
+    operations.verify(
+        case, actor=user, now=_now(), finding=form.finding.data, facts=form.facts.data
+    )
+
+
+def _report(case, form, user):
+    operations.report_result(case, actor=user, now=_now(), summary=form.summary.data)
+
+
+def _rectify(case, form, user):
+    if form.due_on.data and form.due_on.data < clock.local_today():
+        raise operations.CaseError(_("完成期限不能早于今天。"), field="due_on")
+    operations.add_rectification(
+        case,
+        actor=user,
+        now=_now(),
+        kind=form.kind.data,
+        opinion=form.opinion.data,
+        owner=form.owner.data or None,
+        due_on=form.due_on.data,
+    )
+
+
+def _rectify_done(case, form, user):
+    item = db.session.scalar(
+        select(Rectification).where(
+            Rectification.id == form.item_id.data, Rectification.complaint_id == case.id
+        )
+    )
+    if item is None:
+        raise operations.CaseError(_("没有这个整改事项。"), field="item_id")
+    operations.complete_rectification(case, item, actor=user, now=_now(), note=form.note.data)
+
+
+def _close(case, form, user):
+    operations.close(case, actor=user, now=_now(), note=form.note.data or None)
+
+
+def _send_back(case, form, user):
+    operations.send_back(case, actor=user, now=_now(), reason=form.reason.data)
+
+
+def _return_visit(case, form, user):
+    repeat = operations.return_visit(
+        case,
+        actor=user,
+        now=_now(),
+        local_today=clock.local_today(),
+        satisfaction=form.satisfaction.data,
+        comment=form.comment.data,
+    )
+    return f"/cases/{repeat.id}" if repeat else None
+
+
+def _note(case, form, user):
+    operations.add_note(
+        case,
+        actor=user,
+        now=_now(),
+        text=form.text.data,
+        internal_org_id=org_id(user) if form.internal.data else None,
+    )
+
+
+ACTIONS = {
+    "invalidate": (forms.InvalidateForm, _invalidate),
+    "forward": (forms.EmptyForm, _forward),
+    "recall": (forms.ReasonForm, _recall),
+    "accept": (forms.EmptyForm, _accept),
+    "forward_down": (forms.ForwardDownForm, _forward_down),
+    "recall_up": (forms.ReasonForm, _recall_up),
+    "escalate": (forms.ReasonForm, _escalate),
+    "contact": (forms.ContactForm, _contact),
+    "progress": (forms.ProgressForm, _progress),
+    "final_reply": (forms.FinalReplyForm, _final_reply),
+    "verify": (forms.VerifyForm, _verify),
+    "report": (forms.ReportForm, _report),
+    "rectify": (forms.RectifyForm, _rectify),
+    "rectify_done": (forms.CompleteRectificationForm, _rectify_done),
+    "close": (forms.CloseForm, _close),
+    "send_back": (forms.ReasonForm, _send_back),
+    "return_visit": (forms.ReturnVisitForm, _return_visit),
+    "note": (forms.NoteForm, _note),
+}
+
+
+def gate(action: str) -> str:
+    """The entry of ``available_actions`` that allows ``action``."""
+    return "rectify" if action == "rectify_done" else action
+
+
+def _form(action: str, case: Complaint, formdata=None):
+    form_class = ACTIONS[action][0]
+    form = (
+        form_class(formdata=formdata, prefix=action)
+        if formdata is not None
+        else form_class(prefix=action)
+    )
+    if formdata is None:
+        form.version.data = str(case.version)
+        form.seen_event.data = str(_last_event_id(case))
+    if action == "forward_down":
+        form.unit_id.choices = forms.choices(
+            (u.id, f"{u.name}（{u.code}）") for u in units_below(case)
+        )
+    if hasattr(form, "contacted_at") and formdata is None:
+        form.contacted_at.data = _local_now()
+    if hasattr(form, "told_at") and formdata is None:
+        form.told_at.data = _local_now()
+    return form
+
+
+def _local_now():
+    return clock.now().astimezone(clock.tz()).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def blank_forms(case: Complaint, available) -> dict:
+    names = set(available) | ({"rectify_done"} if "rectify" in available else set())
+    return {name: _form(name, case) for name in names if name in ACTIONS}
+
+
+def _last_event_id(case: Complaint) -> int:
+    return (
+        db.session.scalar(
+            select(ComplaintEvent.id)
+            .where(ComplaintEvent.complaint_id == case.id)
+            .order_by(ComplaintEvent.id.desc())
+            .limit(1)
+        )
+        or 0
+    )
+
+
+def perform(action: str, case: Complaint, user) -> Outcome:
+    form = _form(action, case, formdata=request.form)
+    if not form.validate():
+        return Outcome(422, form=form)
+    if form.version.data != str(case.version):
+        seen = int(form.seen_event.data or 0) if (form.seen_event.data or "").isdigit() else 0
+        changes = db.session.scalars(
+            select(ComplaintEvent)
+            .where(
+                ComplaintEvent.complaint_id == case.id,
+                ComplaintEvent.id > seen,
+                ComplaintEvent.internal_org_id.is_(None),
+            )
+            .order_by(ComplaintEvent.id)
+        ).all()
+        return Outcome(
+            409,
+            conflict=list(changes),
+            message=_(
+                "在您填写期间，该投诉已被他人更新。您的内容未保存，请查看下列变化后重新操作。"
+            ),
+        )
+    try:
+        redirect_to = ACTIONS[action][1](case, form, user)
+        db.session.flush()
+    except operations.CaseError as error:
+        field = getattr(form, error.field, None) if error.field else None
+        if field is not None:
+            if str(error) not in field.errors:
+                field.errors.append(str(error))
+        else:
+            form.form_errors.append(str(error))
+        return Outcome(422, form=form)
+    return Outcome(200, message=_("已保存。"), redirect_to=redirect_to)
+
+
+def case_clocks(case: Complaint) -> list[Clock]:
+    return list(
+        db.session.scalars(
+            select(Clock).where(Clock.case_id == case.id).order_by(Clock.started_at, Clock.id)
+        )
+    )
+
+
+def rectifications(case: Complaint) -> list[Rectification]:
+    return operations.open_rectifications(case)
+
+
+def repeat_chain(case: Complaint) -> dict:
+    later = list(db.session.scalars(select(Complaint).where(Complaint.repeat_of_id == case.id)))
+    return {"earlier": case.repeat_of, "later": later}

@@ -1,0 +1,223 @@
+"""Complaint cases, their append-only history, attachments and the category taxonomy."""
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from portal.complaints.rules import STATE_LABELS, State
+from portal.db import UTCDateTime, db, path_string, utcnow
+
+
+class Category(db.Model):
+    """Two-level taxonomy (e.g. 银行卡与ATM › ATM吞卡), edited by the association."""
+
+    __tablename__ = "complaint_category"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_category.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(60), nullable=False)
+    sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    parent = relationship("Category", remote_side=[id])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent else self.name
+
+
+class TrackingCounter(db.Model):
+    """The last tracking number issued per year (one row per year, bumped atomically)."""
+
+    __tablename__ = "tracking_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Complaint(db.Model):
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_no: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
+    state: Mapped[str] = mapped_column(String(20), nullable=False, default=State.REGISTERED)
+    received_at = mapped_column(UTCDateTime, nullable=False)
+    received_on = mapped_column(Date, nullable=False, index=True)  # Beijing date, for periods
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)
+    received_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+
+    # Complainant (Art. 8(2)). Mobile and ID number are encrypted; a keyed hash serves
+    # exact-match search and the masked form serves lists.
+    complainant_name: Mapped[str] = mapped_column(String(60), nullable=False)
+    mobile_enc: Mapped[str | None] = mapped_column(Text)
+    mobile_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    mobile_masked: Mapped[str | None] = mapped_column(String(20))
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number_masked: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(String(200))
+    reply_channel: Mapped[str] = mapped_column(String(20), nullable=False, default="phone")
+
+    # What and whom it is about.
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False, index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    staff: Mapped[str | None] = mapped_column(String(60))
+    category_id: Mapped[int] = mapped_column(ForeignKey("complaint_category.id"), nullable=False)
+    facts: Mapped[str] = mapped_column(Text, nullable=False)
+    demand: Mapped[str] = mapped_column(Text, nullable=False)
+
+    # Flags.
+    is_major: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    is_media: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 舆情
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    repeat_reason: Mapped[str | None] = mapped_column(String(20))
+
+    # Where it is now. The path of the unit holding it is the tenancy key: the
+    # association holds it until it is forwarded; then the member, then the unit the
+    # member passes it down to (Art. 9, 10). One indexed range predicate scopes it.
+    handling_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    handling_path: Mapped[str] = mapped_column(path_string(), nullable=False)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted_at = mapped_column(UTCDateTime)
+
+    # Outcome.
+    invalid_reason: Mapped[str | None] = mapped_column(Text)
+    finding: Mapped[str | None] = mapped_column(String(20))  # substantiated / partly / …
+    replied_at = mapped_column(UTCDateTime)  # final reply to the customer (Art. 11(3))
+    promised_on = mapped_column(Date)
+    reported_at = mapped_column(UTCDateTime)
+    closed_at = mapped_column(UTCDateTime)
+    satisfaction: Mapped[str | None] = mapped_column(String(20))
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    outlet = relationship("Unit", foreign_keys=[outlet_id])
+    member = relationship("Unit", foreign_keys=[member_id])
+    handling_unit = relationship("Unit", foreign_keys=[handling_unit_id])
+    category = relationship("Category")
+    received_by = relationship("User", foreign_keys=[received_by_id])
+    accepted_by = relationship("User", foreign_keys=[accepted_by_id])
+    repeat_of = relationship("Complaint", remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_complaint_handling_path_state", "handling_path", "state"),
+        Index("ix_complaint_member_received", "member_id", "received_on"),
+        Index("ix_complaint_outlet_category", "outlet_id", "category_id", "received_on"),
+    )
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state_enum]
+
+
+class ComplaintEvent(db.Model):
+    """One entry of a case's history. Append-only: corrections are new entries.
+
+    ``internal_org_id`` is NULL for entries everyone who sees the case may read; an
+    internal note names its writer's organisation (the association, or a member bank)
+    and is shown only inside it.
+    """
+
+    __tablename__ = "complaint_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), nullable=False)
+    at = mapped_column(UTCDateTime, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_role: Mapped[str | None] = mapped_column(String(30))
+    actor_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    internal_org_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+
+    actor = relationship("User")
+    actor_unit = relationship("Unit", foreign_keys=[actor_unit_id])
+    attachments = relationship("Attachment", back_populates="event", order_by="Attachment.id")
+
+    __table_args__ = (Index("ix_complaint_event_case_at", "complaint_id", "at", "id"),)
+
+
+class Attachment(db.Model):
+    """A scan, photo or recording. The bytes live in the database so that every app
+    server reaches them and they are never under the web root; served only to users
+    who can see the case."""
+
+    __tablename__ = "complaint_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id"), nullable=False, index=True
+    )
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_event.id"))
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(60), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    uploaded_at = mapped_column(UTCDateTime, nullable=False)
+
+    event = relationship("ComplaintEvent", back_populates="attachments")
+    uploaded_by = relationship("User")
+
+
+class Rectification(db.Model):
+    """Art. 9(2): for a substantiated complaint, the member's rectification opinion and its
+    opinion on the responsible staff, each followed up to completion."""
+
+    __tablename__ = "rectification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    opinion: Mapped[str] = mapped_column(Text, nullable=False)
+    owner: Mapped[str | None] = mapped_column(String(60))
+    due_on = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    created_at = mapped_column(UTCDateTime, nullable=False)
+    completed_at = mapped_column(UTCDateTime)
+    completion_note: Mapped[str | None] = mapped_column(Text)
+
+
+class PiiReveal(db.Model):
+    """Each time someone shows a complainant's full mobile or ID number."""
+
+    __tablename__ = "pii_reveal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id"), nullable=False, index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    field: Mapped[str] = mapped_column(String(20), nullable=False)
+    at = mapped_column(UTCDateTime, nullable=False)
+
+
+@event.listens_for(Session, "before_flush")
+def _history_is_append_only(session, flush_context, instances):
+    for obj in list(session.deleted) + list(session.dirty):
+        if isinstance(obj, ComplaintEvent | PiiReveal) and (
+            obj in session.deleted or session.is_modified(obj)
+        ):
+            raise RuntimeError("complaint history is append-only")

@@ -1,0 +1,490 @@
+"""Writes to a case. Each appends to the history, moves the clocks (Art. 11) and
+flushes; the request commits once, so a failed step leaves nothing half-written."""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from portal.complaints import pii
+from portal.complaints.models import (
+    Attachment,
+    Complaint,
+    ComplaintEvent,
+    PiiReveal,
+    Rectification,
+    TrackingCounter,
+)
+from portal.complaints.rules import State, mask_id_number, mask_mobile, tracking_number
+from portal.db import db
+from portal.deadlines import operations as clocks
+from portal.deadlines.rules import ClockKind
+from portal.orgs.models import Unit
+
+
+class CaseError(ValueError):
+    """A lifecycle rule refused the step; ``field`` names the form field to blame."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class StaleCase(Exception):
+    """The case changed since the user loaded it (optimistic locking)."""
+
+
+def check_version(case: Complaint, expected: int | str | None) -> None:
+    if expected is None or str(expected) != str(case.version):
+        raise StaleCase()
+
+
+def record(
+    case: Complaint,
+    actor,
+    action: str,
+    now,
+    *,
+    note: str | None = None,
+    detail: dict | None = None,
+    internal_org_id: int | None = None,
+) -> ComplaintEvent:
+    entry = ComplaintEvent(
+        complaint_id=case.id,
+        at=now,
+        actor_id=actor.id if actor else None,
+        actor_role=actor.role if actor else None,
+        actor_unit_id=actor.unit_id if actor else None,
+        action=action,
+        note=note,
+        detail=detail or {},
+        internal_org_id=internal_org_id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _next_tracking_seq(year: int) -> int:
+    # One atomic upsert: concurrent intakes on several app servers never share a number.
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(TrackingCounter)
+        .values(year=year, last=1)
+        .on_conflict_do_update(index_elements=["year"], set_={"last": TrackingCounter.last + 1})
+        .returning(TrackingCounter.last)
+    )
+    return db.session.execute(statement).scalar_one()
+
+
+def _association(unit: Unit) -> Unit:
+    return db.session.get(Unit, int(unit.path.split("/")[1]))
+
+
+def create_complaint(
+    *,
+    actor,
+    now,
+    local_today: date,
+    received_at,
+    mobile: str | None,
+    id_number: str | None,
+    outlet: Unit,
+    **fields,
+) -> Complaint:
+    """Intake worksheet (Art. 8(2)); starts the association's 2-day forward clock (Art. 11(1))."""
+    association = _association(outlet)
+    received_on = fields.pop("received_on")
+    case = Complaint(
+        tracking_no=tracking_number(received_on.year, _next_tracking_seq(received_on.year)),
+        state=State.REGISTERED,
+        received_at=received_at,
+        received_on=received_on,
+        received_by_id=actor.id,
+        outlet_id=outlet.id,
+        member_id=outlet.member_id,
+        handling_unit_id=association.id,
+        handling_path=association.path,
+        mobile_enc=pii.encrypt(mobile),
+        mobile_hash=pii.search_hash(mobile),
+        mobile_masked=mask_mobile(mobile),
+        id_number_enc=pii.encrypt(id_number),
+        id_number_hash=pii.search_hash(id_number),
+        id_number_masked=mask_id_number(id_number),
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    db.session.add(case)
+    db.session.flush()
+    record(case, actor, "registered", now, detail={"channel": case.channel})
+    # Art. 11(1): the association forwards within 2 working days of receipt.
+    clocks.start_clock(
+        case_id=case.id,
+        kind=ClockKind.FORWARD,
+        owner_unit=association,
+        started_at=received_at,
+        now=now,
+    )
+    return case
+
+
+def add_attachment(
+    case: Complaint,
+    *,
+    actor,
+    now,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    sha256: str,
+    event: ComplaintEvent | None = None,
+) -> Attachment:
+    attachment = Attachment(
+        complaint_id=case.id,
+        event_id=event.id if event else None,
+        filename=filename,
+        content_type=content_type,
+        size=len(data),
+        sha256=sha256,
+        data=data,
+        uploaded_by_id=actor.id,
+        uploaded_at=now,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def _touch(case: Complaint, now) -> None:
+    case.updated_at = now
+
+
+def invalidate(case: Complaint, *, actor, now, reason: str, told_how: str) -> None:
+    """Art. 8(3): only valid complaints are forwarded; others close with a reason."""
+    if case.state != State.REGISTERED:
+        raise CaseError("只有待转办的投诉可以认定为无效。")
+    case.state = State.INVALID
+    case.invalid_reason = reason
+    case.closed_at = now
+    _touch(case, now)
+    clocks.stop_clock(case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
+    record(case, actor, "invalidated", now, note=reason, detail={"told_how": told_how})
+
+
+def forward_to_member(case: Complaint, *, actor, now) -> None:
+    """Art. 8(3), 11: forward to the member; its accept, verify and report clocks start."""
+    if case.state != State.REGISTERED:
+        raise CaseError("该投诉当前不能转办。")
+    member = case.member
+    if not member.is_active:
+        raise CaseError("该会员单位已停用，不能转办。")
+    case.state = State.FORWARDED
+    case.handling_unit_id, case.handling_path = member.id, member.path
+    case.handling_unit = member
+    _touch(case, now)
+    clocks.stop_clock(case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
+    for kind in (ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT):
+        # Art. 11(2): verify within 2, report within 5 working days of receipt.
+        clocks.start_clock(case_id=case.id, kind=kind, owner_unit=member, started_at=now, now=now)
+    record(case, actor, "forwarded", now, detail={"to": member.name, "to_id": member.id})
+
+
+def recall_from_member(case: Complaint, *, actor, now, reason: str) -> None:
+    """A wrong forward is taken back by the sender before the member accepts it."""
+    if case.state != State.FORWARDED:
+        raise CaseError("会员单位已受理，不能撤回。")
+    association = _association(case.member)
+    case.state = State.REGISTERED
+    case.handling_unit_id, case.handling_path = association.id, association.path
+    case.handling_unit = association
+    _touch(case, now)
+    for kind in (ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT):
+        clocks.cancel_clock(case_id=case.id, kind=kind, at=now, reason="recalled")
+    # The forward clock runs on from the original receipt: a wrong forward buys no time.
+    clocks.start_clock(
+        case_id=case.id,
+        kind=ClockKind.FORWARD,
+        owner_unit=association,
+        started_at=case.received_at,
+        now=now,
+    )
+    record(case, actor, "recalled", now, note=reason)
+
+
+def accept(case: Complaint, *, actor, now) -> None:
+    """Art. 7, 9(1): the member's handler on duty accepts; the first one to act wins."""
+    if case.state != State.FORWARDED:
+        who = case.accepted_by.full_name if case.accepted_by else ""
+        raise CaseError(f"该投诉已由{who}受理。" if who else "该投诉当前不能受理。")
+    case.state = State.HANDLING
+    case.accepted_by_id, case.accepted_at = actor.id, now
+    _touch(case, now)
+    clocks.stop_clock(case_id=case.id, kind=ClockKind.ACCEPT, met_at=now)
+    record(case, actor, "accepted", now)
+
+
+def forward_down(case: Complaint, *, actor, now, unit: Unit, note: str | None) -> None:
+    """Art. 10(1): pass the case to a unit below; its 3-day reply clock starts on arrival."""
+    if case.state != State.HANDLING:
+        raise CaseError("只有处理中的投诉可以转交下级单位。")
+    if not unit.path.startswith(case.handling_path) or unit.id == case.handling_unit_id:
+        raise CaseError("只能转交给本单位的下级单位。", field="unit_id")
+    if not unit.is_active:
+        raise CaseError("所选单位已停用。", field="unit_id")
+    case.handling_unit_id, case.handling_path = unit.id, unit.path
+    case.handling_unit = unit
+    _touch(case, now)
+    # Art. 11(3): the responsible unit replies within 3 working days of receiving it.
+    clocks.start_clock(
+        case_id=case.id, kind=ClockKind.BRANCH_REPLY, owner_unit=unit, started_at=now, now=now
+    )
+    record(
+        case, actor, "forwarded_down", now, note=note, detail={"to": unit.name, "to_id": unit.id}
+    )
+
+
+def move_up(case: Complaint, *, actor, now, reason: str, action: str) -> None:
+    """Recall by the member, or escalation by the unit (Art. 10(1)): back to the parent."""
+    if case.state != State.HANDLING or case.handling_unit_id == case.member_id:
+        raise CaseError("该投诉已在会员单位层面处理。")
+    parent = case.handling_unit.parent
+    target = parent if parent.path.startswith(case.member.path) else case.member
+    if action == "recalled_up":
+        target = case.member
+    case.handling_unit_id, case.handling_path = target.id, target.path
+    case.handling_unit = target
+    _touch(case, now)
+    clocks.cancel_clock(case_id=case.id, kind=ClockKind.BRANCH_REPLY, at=now, reason=action)
+    clocks.cancel_clock(case_id=case.id, kind=ClockKind.PROMISE, at=now, reason=action)
+    record(case, actor, action, now, note=reason, detail={"to": target.name, "to_id": target.id})
+
+
+def record_contact(
+    case: Complaint, *, actor, now, contacted_at, how: str, summary: str
+) -> ComplaintEvent:
+    _require_handling(case)
+    return record(
+        case,
+        actor,
+        "contact",
+        now,
+        note=summary,
+        detail={"how": how, "contacted_at": contacted_at.isoformat()},
+    )
+
+
+def report_progress(
+    case: Complaint, *, actor, now, promised_on: date, summary: str
+) -> ComplaintEvent:
+    """Art. 11(3): not finished in time — report progress, reply, promise a date."""
+    _require_handling(case)
+    clocks.stop_clock(case_id=case.id, kind=ClockKind.BRANCH_REPLY, met_at=now)
+    # A new promise keeps the previous one (if it is still open) and sets the next date.
+    clocks.stop_clock(case_id=case.id, kind=ClockKind.PROMISE, met_at=now)
+    clocks.start_clock(
+        case_id=case.id,
+        kind=ClockKind.PROMISE,
+        owner_unit=case.handling_unit,
+        started_at=now,
+        now=now,
+        due_on=promised_on,
+    )
+    case.promised_on = promised_on
+    _touch(case, now)
+    return record(
+        case, actor, "progress", now, note=summary, detail={"promised_on": promised_on.isoformat()}
+    )
+
+
+def final_reply(
+    case: Complaint, *, actor, now, result: str, told_at, told_how: str, reaction: str
+) -> ComplaintEvent:
+    """Art. 11(3): the final result, and how and when the customer was told."""
+    _require_handling(case)
+    if case.replied_at is not None:
+        raise CaseError("已经答复过客户；如需补充，请添加处理记录。")
+    case.replied_at = told_at
+    case.promised_on = None
+    _touch(case, now)
+    clocks.stop_clock(case_id=case.id, kind=ClockKind.BRANCH_REPLY, met_at=told_at)
+    clocks.stop_clock(case_id=case.id, kind=ClockKind.PROMISE, met_at=told_at)
+    return record(
+        case,
+        actor,
+        "final_reply",
+        now,
+        note=result,
+        detail={"told_at": told_at.isoformat(), "told_how": told_how, "reaction": reaction},
+    )
+
+
+def verify(case: Complaint, *, actor, now, finding: str, facts: str) -> None:
+    """Art. 11(2): the member finishes verifying the facts within 2 working days."""
+    _require_handling(case)
+    case.finding = finding
+    _touch(case, now)
+    clocks.stop_clock(case_id=case.id, kind=ClockKind.VERIFY, met_at=now)
+    record(case, actor, "verified", now, note=facts, detail={"finding": finding})
+
+
+def report_result(case: Complaint, *, actor, now, summary: str) -> None:
+    """Art. 9(1), 11(2): the member reports the handling result within 5 working days."""
+    _require_handling(case)
+    if not case.finding:
+        raise CaseError("请先录入核实结论，再上报处理结果。")
+    case.state = State.REPORTED
+    case.reported_at = now
+    _touch(case, now)
+    clocks.stop_clock(case_id=case.id, kind=ClockKind.REPORT, met_at=now)
+    record(case, actor, "reported", now, note=summary)
+
+
+def add_rectification(
+    case: Complaint, *, actor, now, kind: str, opinion: str, owner: str | None, due_on: date | None
+) -> Rectification:
+    """Art. 9(2): opinions for a substantiated complaint, followed up to completion."""
+    if case.finding not in ("substantiated", "partly"):
+        raise CaseError("核实属实或部分属实的投诉才需下发整改意见。")
+    item = Rectification(
+        complaint_id=case.id,
+        kind=kind,
+        opinion=opinion,
+        owner=owner,
+        due_on=due_on,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(item)
+    db.session.flush()
+    record(
+        case,
+        actor,
+        "rectification_added",
+        now,
+        note=opinion,
+        detail={"kind": kind, "item": item.id, "due_on": due_on.isoformat() if due_on else None},
+    )
+    return item
+
+
+def complete_rectification(case: Complaint, item: Rectification, *, actor, now, note: str) -> None:
+    if item.completed_at is not None:
+        raise CaseError("该整改事项已完成。")
+    item.completed_at, item.completion_note = now, note
+    record(case, actor, "rectification_completed", now, note=note, detail={"item": item.id})
+
+
+def close(case: Complaint, *, actor, now, note: str | None) -> None:
+    if case.state != State.REPORTED:
+        raise CaseError("只有已上报结果的投诉可以办结。")
+    case.state = State.CLOSED
+    case.closed_at = now
+    _touch(case, now)
+    record(case, actor, "closed", now, note=note)
+
+
+def send_back(case: Complaint, *, actor, now, reason: str) -> None:
+    """The association rejects the report: re-verify; verify and report clocks restart."""
+    if case.state != State.REPORTED:
+        raise CaseError("只有已上报结果的投诉可以退回。")
+    case.state = State.HANDLING
+    case.finding = None
+    case.reported_at = None
+    _touch(case, now)
+    for kind in (ClockKind.VERIFY, ClockKind.REPORT):
+        clocks.start_clock(
+            case_id=case.id, kind=kind, owner_unit=case.member, started_at=now, now=now
+        )
+    record(case, actor, "sent_back", now, note=reason)
+
+
+def return_visit(
+    case: Complaint, *, actor, now, local_today: date, satisfaction: str, comment: str
+) -> Complaint | None:
+    """回访. A dissatisfied customer reopens the matter as a linked repeat complaint."""
+    if case.state != State.CLOSED or case.satisfaction:
+        raise CaseError("只有已办结且尚未回访的投诉可以登记回访。")
+    case.satisfaction = satisfaction
+    _touch(case, now)
+    record(case, actor, "return_visit", now, note=comment, detail={"satisfaction": satisfaction})
+    if satisfaction != "dissatisfied":
+        return None
+    repeat = Complaint(
+        complainant_name=case.complainant_name,
+        mobile_enc=case.mobile_enc,
+        mobile_hash=case.mobile_hash,
+        mobile_masked=case.mobile_masked,
+        id_number_enc=case.id_number_enc,
+        id_number_hash=case.id_number_hash,
+        id_number_masked=case.id_number_masked,
+        address=case.address,
+        reply_channel=case.reply_channel,
+        staff=case.staff,
+        category_id=case.category_id,
+        facts=f"回访不满意：{comment}\n\n原投诉 {case.tracking_no}：{case.facts}",
+        demand=case.demand,
+        is_major=case.is_major,
+        is_media=case.is_media,
+        repeat_of_id=case.id,
+        repeat_reason="dissatisfied",
+    )
+    reopened = _register_repeat(repeat, case, actor=actor, now=now, local_today=local_today)
+    record(
+        case,
+        actor,
+        "reopened",
+        now,
+        detail={"repeat": reopened.tracking_no, "repeat_id": reopened.id},
+    )
+    return reopened
+
+
+def _register_repeat(
+    repeat: Complaint, original: Complaint, *, actor, now, local_today
+) -> Complaint:
+    association = _association(original.outlet)
+    repeat.tracking_no = tracking_number(local_today.year, _next_tracking_seq(local_today.year))
+    repeat.state = State.REGISTERED
+    repeat.received_at, repeat.received_on = now, local_today
+    repeat.channel, repeat.received_by_id = "phone", actor.id
+    repeat.outlet_id, repeat.member_id = original.outlet_id, original.member_id
+    repeat.handling_unit_id, repeat.handling_path = association.id, association.path
+    repeat.created_at = repeat.updated_at = now
+    db.session.add(repeat)
+    db.session.flush()
+    record(repeat, actor, "registered", now, detail={"repeat_of": original.tracking_no})
+    clocks.start_clock(
+        case_id=repeat.id, kind=ClockKind.FORWARD, owner_unit=association, started_at=now, now=now
+    )
+    return repeat
+
+
+def add_note(
+    case: Complaint, *, actor, now, text: str, internal_org_id: int | None
+) -> ComplaintEvent:
+    return record(case, actor, "note", now, note=text, internal_org_id=internal_org_id)
+
+
+def reveal(case: Complaint, *, actor, now, field: str) -> str | None:
+    """Show a full mobile or ID number to someone handling the case; each reveal is kept."""
+    value = pii.decrypt(case.mobile_enc if field == "mobile" else case.id_number_enc)
+    db.session.add(PiiReveal(complaint_id=case.id, user_id=actor.id, field=field, at=now))
+    db.session.flush()
+    return value
+
+
+def _require_handling(case: Complaint) -> None:
+    if case.state != State.HANDLING:
+        raise CaseError("该投诉当前不在处理阶段。")
+
+
+def open_rectifications(case: Complaint) -> list[Rectification]:
+    return list(
+        db.session.scalars(
+            select(Rectification)
+            .where(Rectification.complaint_id == case.id)
+            .order_by(Rectification.id)
+        )
+    )

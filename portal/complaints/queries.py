@@ -1,0 +1,197 @@
+"""Scoped reads of cases. Every list and every load goes through ``cases_query``."""
+
+from datetime import date, timedelta
+
+from flask import abort
+from sqlalchemy import Select, and_, or_, select
+
+from portal.auth.models import User
+from portal.auth.roles import ASSOCIATION_ROLES, Role
+from portal.complaints import pii
+from portal.complaints.models import Attachment, Category, Complaint, ComplaintEvent
+from portal.complaints.rules import OPEN_STATES, TRACKING_RE, available_actions
+from portal.db import db
+from portal.orgs.models import Unit
+from portal.orgs.scoping import scope_filter, scope_root
+
+
+def cases_query(user: User) -> Select:
+    """The cases ``user`` may see: those held by a unit in the user's scope (Art. 9, 10).
+
+    The association holds every case until it forwards it, so it sees everything; a
+    member sees what was forwarded to it and passed down its tree; an outlet sees what
+    reached it.
+    """
+    return select(Complaint).where(scope_filter(user, Complaint.handling_path))
+
+
+def load_case_or_404(user: User, case_id: int) -> Complaint:
+    case = db.session.scalar(cases_query(user).where(Complaint.id == case_id))
+    if case is None:
+        abort(404)
+    return case
+
+
+def load_attachment_or_404(user: User, attachment_id: int) -> Attachment:
+    attachment = db.session.scalar(
+        select(Attachment)
+        .join(Complaint, Attachment.complaint_id == Complaint.id)
+        .where(Attachment.id == attachment_id, scope_filter(user, Complaint.handling_path))
+    )
+    if attachment is None:
+        abort(404)
+    return attachment
+
+
+def org_id(user: User) -> int:
+    """The organisation an internal note belongs to: the association or the member bank."""
+    role = Role(user.role)
+    if role in ASSOCIATION_ROLES:
+        return scope_root(user).id
+    return user.unit.member_id
+
+
+def history(user: User, case: Complaint) -> list[ComplaintEvent]:
+    """The case's history as ``user`` may read it (internal notes of other orgs hidden)."""
+    return list(
+        db.session.scalars(
+            select(ComplaintEvent)
+            .where(
+                ComplaintEvent.complaint_id == case.id,
+                or_(
+                    ComplaintEvent.internal_org_id.is_(None),
+                    ComplaintEvent.internal_org_id == org_id(user),
+                ),
+            )
+            .order_by(ComplaintEvent.at, ComplaintEvent.id)
+        )
+    )
+
+
+def side_of(user: User) -> str:
+    role = Role(user.role)
+    if role in (Role.ASSOC_HANDLER, Role.ASSOC_ADMIN):
+        return "association"
+    if role in (Role.MEMBER_HANDLER, Role.MEMBER_ADMIN) and user.unit_id == user.unit.member_id:
+        return "member"
+    if role in (Role.ASSOC_LEADER, Role.MEMBER_LEADER):
+        return "observer"
+    return "unit"
+
+
+def actions_for(user: User, case: Complaint) -> frozenset[str]:
+    at_unit = case.handling_unit_id == user.unit_id
+    return available_actions(
+        side=side_of(user),
+        state=case.state_enum,
+        handled_at_member=case.handling_unit_id == case.member_id,
+        at_handling_unit=at_unit,
+        has_finding=bool(case.finding),
+        replied=case.replied_at is not None,
+        satisfaction_recorded=bool(case.satisfaction),
+        finding_substantiated=case.finding in ("substantiated", "partly"),
+        can_pass_down=has_active_children(case.handling_unit_id),
+    )
+
+
+def has_active_children(unit_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Unit.id).where(Unit.parent_id == unit_id, Unit.is_active.is_(True)).limit(1)
+        )
+        is not None
+    )
+
+
+def sees_full_pii(user: User, case: Complaint) -> bool:
+    """Those handling the case may reveal the full number; leaders and lists see masks."""
+    side = side_of(user)
+    if side == "observer":
+        return False
+    return side in ("association", "member") or case.handling_unit_id == user.unit_id
+
+
+def units_below(case: Complaint) -> list[Unit]:
+    """Active units under the one now holding the case: where it may be passed down to."""
+    low, high = case.handling_path, case.handling_path[:-1] + "0"
+    return list(
+        db.session.scalars(
+            select(Unit)
+            .where(
+                Unit.path >= low,
+                Unit.path < high,
+                Unit.id != case.handling_unit_id,
+                Unit.is_active.is_(True),
+            )
+            .order_by(Unit.path)
+        )
+    )
+
+
+def categories() -> list[Category]:
+    return list(
+        db.session.scalars(
+            select(Category)
+            .where(Category.is_active.is_(True))
+            .order_by(Category.sort, Category.id)
+        )
+    )
+
+
+def suggest_repeats(
+    *,
+    mobile: str | None,
+    id_number: str | None,
+    outlet_id: int | None,
+    category_id: int | None,
+    today: date,
+    exclude_id: int | None = None,
+) -> list[Complaint]:
+    """Earlier cases by the same person, or about the same outlet and category, in the
+    last 90 days: candidates for a repeat complaint (重复投诉)."""
+    since = today - timedelta(days=90)
+    conditions = []
+    if mobile:
+        conditions.append(Complaint.mobile_hash == pii.search_hash(mobile))
+    if id_number:
+        conditions.append(Complaint.id_number_hash == pii.search_hash(id_number))
+    if outlet_id and category_id:
+        conditions.append(
+            and_(Complaint.outlet_id == outlet_id, Complaint.category_id == category_id)
+        )
+    if not conditions:
+        return []
+    query = (
+        select(Complaint)
+        .where(or_(*conditions), Complaint.received_on >= since)
+        .order_by(Complaint.received_at.desc())
+        .limit(8)
+    )
+    if exclude_id:
+        query = query.where(Complaint.id != exclude_id)
+    return list(db.session.scalars(query))
+
+
+def search_condition(q: str):
+    """Tracking number, exact mobile or ID number (by keyed hash), or text."""
+    q = q.strip()
+    if not q:
+        return None
+    if TRACKING_RE.match(q.upper()):
+        return Complaint.tracking_no == q.upper()
+    digits = q.replace(" ", "")
+    if digits.isdigit() and len(digits) == 11:
+        return Complaint.mobile_hash == pii.search_hash(digits)
+    if len(digits) == 18 and digits[:17].isdigit():
+        return Complaint.id_number_hash == pii.search_hash(digits)
+    like = f"%{q}%"
+    return or_(
+        Complaint.tracking_no.ilike(like),
+        Complaint.complainant_name.ilike(like),
+        Complaint.facts.ilike(like),
+        Complaint.demand.ilike(like),
+    )
+
+
+def open_state_filter():
+    return Complaint.state.in_([s.value for s in OPEN_STATES])

@@ -1,0 +1,198 @@
+"""Inboxes and the case page; every action goes through one dispatcher:
+load (scoped) → check the action is available to this user now → validate → act."""
+
+from flask import Blueprint, abort, make_response, request, send_file
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.auth.access import require
+from portal.auth.roles import Permission
+from portal.complaints import actions, export, queries
+from portal.complaints.inbox import InboxFilters, due_colour, inbox_query
+from portal.complaints.models import Attachment, Complaint
+from portal.complaints.rules import (
+    ACTION_LABELS,
+    ACTION_ORDER,
+    CHANNELS,
+    CLOCK_LABELS,
+    FINDINGS,
+    RECTIFICATION_KINDS,
+    REPLY_CHANNELS,
+    SATISFACTION,
+    STATE_LABELS,
+)
+from portal.db import db
+from portal.deadlines.rules import STATE_LABELS as CLOCK_STATE_LABELS
+from portal.orgs.scoping import load_unit_or_404, scope_root
+from portal.web import clock
+from portal.web.htmx import render_page_or_piece
+from portal.web.pagination import paginate_rows
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def _inbox_query(args):
+    filters = InboxFilters.from_args(args)
+    unit_path = load_unit_or_404(current_user, filters.unit_id).path if filters.unit_id else None
+    return filters, inbox_query(
+        current_user, filters, now=clock.now(), tz=clock.tz(), unit_path=unit_path
+    )
+
+
+@bp.get("")
+@login_required
+def inbox():
+    require(Permission.CASE_VIEW)
+    filters, query = _inbox_query(request.args)
+    response = render_page_or_piece(
+        "complaints/inbox.html",
+        "complaints/_inbox_table.html",
+        pagination=paginate_rows(query),
+        filters=filters,
+        categories=queries.categories(),
+        states=STATE_LABELS,
+        colour=lambda due: due_colour(due, clock.now(), clock.tz()),
+        root=scope_root(current_user),
+    )
+    return response
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export_list():
+    require(Permission.CASE_VIEW)
+    _, query = _inbox_query(request.args)
+    stream = export.inbox_workbook(db.session.execute(query.limit(export.MAX_ROWS)).all())
+    return send_file(
+        stream,
+        as_attachment=True,
+        download_name=f"complaints-{clock.local_today()}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def case_context(case: Complaint, **extra) -> dict:
+    return {
+        "case": case,
+        "history": queries.history(current_user, case),
+        "actions": queries.actions_for(current_user, case),
+        "forms": actions.blank_forms(case, queries.actions_for(current_user, case)),
+        "clocks": actions.case_clocks(case),
+        "rectifications": actions.rectifications(case),
+        "repeats": actions.repeat_chain(case),
+        "may_reveal": queries.sees_full_pii(current_user, case),
+        "intake_attachments": [a for a in case_attachments(case) if a.event_id is None],
+        "channels": CHANNELS,
+        "reply_channels": REPLY_CHANNELS,
+        "findings": FINDINGS,
+        "satisfaction_labels": SATISFACTION,
+        "rectification_kinds": RECTIFICATION_KINDS,
+        "action_labels": ACTION_LABELS,
+        "action_order": ACTION_ORDER,
+        "clock_labels": CLOCK_LABELS,
+        "clock_state_labels": CLOCK_STATE_LABELS,
+        "clock_state": lambda ck: ck.state(clock.now()),
+    } | extra
+
+
+def case_attachments(case: Complaint) -> list[Attachment]:
+    return list(
+        db.session.scalars(
+            select(Attachment).where(Attachment.complaint_id == case.id).order_by(Attachment.id)
+        )
+    )
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def detail(case_id):
+    case = load_case_or_404(case_id)
+    return render_page_or_piece(
+        "complaints/detail.html", "complaints/_case.html", **case_context(case)
+    )
+
+
+def load_case_or_404(case_id: int) -> Complaint:
+    case = queries.load_case_or_404(current_user, case_id)
+    require(Permission.CASE_VIEW)
+    return case
+
+
+@bp.post("/<int:case_id>/do/<action>")
+@login_required
+def act(case_id, action):
+    case = load_case_or_404(case_id)
+    if action not in actions.ACTIONS:
+        abort(404)
+    if actions.gate(action) not in queries.actions_for(current_user, case):
+        abort(403)
+    outcome = actions.perform(action, case, current_user)
+    if outcome.status >= 400:
+        db.session.rollback()
+        case = load_case_or_404(case_id)
+    context = case_context(
+        case,
+        open_action=action if outcome.status >= 400 else None,
+        failed_form=outcome.form if outcome.status == 422 else None,
+        conflict=outcome.conflict,
+        message=outcome.message,
+    )
+    response = render_page_or_piece(
+        "complaints/detail.html", "complaints/_case.html", status=outcome.status, **context
+    )
+    if outcome.status < 400:
+        response.headers["HX-Trigger"] = "case-changed, notifications-changed"
+        if outcome.redirect_to:
+            response.headers["HX-Location"] = outcome.redirect_to
+    return response
+
+
+@bp.post("/<int:case_id>/reveal/<field>")
+@login_required
+def reveal(case_id, field):
+    case = load_case_or_404(case_id)
+    if field not in ("mobile", "id_number") or not queries.sees_full_pii(current_user, case):
+        abort(403)
+    from portal.complaints.operations import reveal as do_reveal
+
+    value = do_reveal(case, actor=current_user, now=clock.now(), field=field)
+    return render_page_or_piece(
+        "complaints/_revealed.html",
+        "complaints/_revealed.html",
+        case=case,
+        field=field,
+        value=value,
+    )
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id):
+    item = queries.load_attachment_or_404(current_user, attachment_id)
+    response = make_response(item.data)
+    response.headers["Content-Type"] = item.content_type
+    # Never rendered inline as HTML: the type came from the bytes and is on the allow list.
+    response.headers["Content-Disposition"] = (
+        "inline" if item.content_type.startswith(("image/", "audio/")) else "attachment"
+    ) + f"; filename*=UTF-8''{_quote(item.filename)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@bp.get("/<int:case_id>/clocks/<int:clock_id>")
+@login_required
+def explain_clock(case_id, clock_id):
+    """How a due date was computed: the days counted and skipped (Art. 11)."""
+    case = load_case_or_404(case_id)
+    ck = next((c for c in actions.case_clocks(case) if c.id == clock_id), None)
+    if ck is None:
+        abort(404)
+    return render_page_or_piece(
+        "complaints/clock_explain.html", "deadlines/_explain.html", case=case, clock=ck
+    )

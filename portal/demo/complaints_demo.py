@@ -1,0 +1,260 @@
+"""About 300 complaints over the last 13 months of the demo province, driven through
+the real lifecycle operations at historical moments, so that histories, clocks and
+their states (on time, due today, breached, promised, met late) are all genuine."""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from portal.auth.models import User
+from portal.complaints import operations as ops
+from portal.complaints.models import Category, Complaint
+from portal.complaints.taxonomy import seed_categories
+from portal.db import db
+from portal.demo.province import person_names
+from portal.orgs.models import Unit
+from portal.orgs.rules import UnitKind
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+FACTS = [
+    (
+        "ATT-01",
+        "客户反映在柜台办理业务时，柜员态度冷淡，多次询问不予解答。",
+        "要求网点道歉并改进服务态度。",
+    ),
+    (
+        "QUE-01",
+        "客户周六上午到网点办理业务，排队等候超过一个半小时，仅开放一个窗口。",
+        "要求增加窗口，缩短等候时间。",
+    ),
+    (
+        "FEE-01",
+        "客户发现账户被扣收年费和小额账户管理费，事先未被告知。",
+        "要求退还费用并说明收费依据。",
+    ),
+    (
+        "DEP-02",
+        "客户账户被限制非柜面交易，网点未说明原因，影响工资到账后的使用。",
+        "要求尽快解除限制。",
+    ),
+    ("LOA-03", "客户个人征信报告出现逾期记录，客户称已按时还款。", "要求核实并更正征信记录。"),
+    (
+        "CRD-01",
+        "客户银行卡在本人持卡情况下发生异地消费，共计 3,200 元。",
+        "要求银行调查并赔付损失。",
+    ),
+    ("CRD-02", "ATM 吞卡后，网点要求客户三个工作日后才能领取。", "要求当天退还银行卡。"),
+    ("WMP-01", "客户购买理财产品时，客户经理称保本保收益，到期出现亏损。", "要求赔偿本金损失。"),
+    ("PII-01", "客户接到自称银行人员的推销电话，对方掌握其账户信息。", "要求查明信息泄露原因。"),
+    ("LOA-04", "客户反映贷款催收人员多次在夜间拨打其家属电话。", "要求停止不当催收。"),
+    ("OTH-01", "老年客户不会使用智能设备，网点工作人员未提供协助。", "要求提供适老化服务。"),
+    (
+        "QUE-03",
+        "客户办理挂失补卡业务，网点称系统故障，往返三次未办成。",
+        "要求一次办结并说明原因。",
+    ),
+]
+CONTACT_NOTES = [
+    "已电话联系客户，了解具体情况并致歉。",
+    "约客户到网点面谈，客户情绪平稳。",
+    "已向客户说明处理流程和预计时间。",
+]
+RESULTS = [
+    "经核实，网点已向客户致歉，并对相关员工进行批评教育，客户表示接受。",
+    "已为客户办理退费，并在网点醒目位置公示收费标准。",
+    "已协调相关部门更正记录，客户对处理结果表示认可。",
+]
+
+
+def _working_hour(rng: random.Random, day: date) -> datetime:
+    local = datetime(
+        day.year, day.month, day.day, rng.randint(8, 17), rng.randint(0, 59), tzinfo=TZ
+    )
+    return local.astimezone(UTC)
+
+
+def _id_number(rng: random.Random) -> str:
+    body = f"2101{rng.randint(2, 6):02d}19{rng.randint(50, 99)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(100, 999)}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
+class _Story:
+    """One case moving forward through time; stops at ``now``."""
+
+    def __init__(self, rng, case, people, now):
+        self.rng, self.case, self.people, self.now = rng, case, people, now
+        self.t = case.received_at
+
+    def later(self, hours_low: float, hours_high: float) -> bool:
+        self.t = self.t + timedelta(hours=self.rng.uniform(hours_low, hours_high))
+        if self.t.astimezone(TZ).hour < 8:
+            self.t += timedelta(hours=9)
+        return self.t < self.now
+
+
+def _run(story: _Story, outlet: Unit, sub_branch_officers: dict) -> None:
+    rng, case, p = story.rng, story.case, story.people
+    local_today = lambda: story.t.astimezone(TZ).date()  # noqa: E731
+    if rng.random() < 0.06:
+        if story.later(2, 30):
+            ops.invalidate(
+                case,
+                actor=p["assoc"],
+                now=story.t,
+                reason="不属于银行服务质量问题，已告知客户向相关部门反映。",
+                told_how="电话",
+            )
+        return
+    if not story.later(1, 30 if rng.random() < 0.85 else 80):
+        return
+    ops.forward_to_member(case, actor=p["assoc"], now=story.t)
+    if not story.later(0.5, 16 if rng.random() < 0.9 else 40):
+        return
+    handler = p[f"{case.member_id}:a"] if rng.random() < 0.7 else p[f"{case.member_id}:b"]
+    ops.accept(case, actor=handler, now=story.t)
+    if not story.later(0.5, 10):
+        return
+    ops.forward_down(case, actor=handler, now=story.t, unit=outlet, note="请网点尽快联系客户处理。")
+    officer = sub_branch_officers.get(outlet.id, handler)
+    if not story.later(1, 20):
+        return
+    ops.record_contact(
+        case,
+        actor=officer,
+        now=story.t,
+        contacted_at=story.t,
+        how="phone",
+        summary=rng.choice(CONTACT_NOTES),
+    )
+    if rng.random() < 0.3:
+        if not story.later(20, 60):
+            return
+        promised = local_today() + timedelta(days=rng.randint(3, 8))
+        ops.report_progress(
+            case,
+            actor=officer,
+            now=story.t,
+            promised_on=promised,
+            summary="问题涉及总行系统，正在协调处理，已向客户说明。",
+        )
+        if not story.later(40, 220):
+            return
+    elif not story.later(8, 60 if rng.random() < 0.8 else 110):
+        return
+    ops.final_reply(
+        case,
+        actor=officer,
+        now=story.t,
+        result=rng.choice(RESULTS),
+        told_at=story.t,
+        told_how="phone",
+        reaction=rng.choice(["客户表示满意", "客户表示理解", "客户基本接受"]),
+    )
+    if not story.later(2, 30):
+        return
+    finding = rng.choices(["substantiated", "partly", "unsubstantiated"], [5, 3, 2])[0]
+    ops.verify(
+        case,
+        actor=handler,
+        now=story.t,
+        finding=finding,
+        facts="调阅监控及业务凭证，核实了客户反映的情况。",
+    )
+    if finding != "unsubstantiated" and rng.random() < 0.6:
+        ops.add_rectification(
+            case,
+            actor=handler,
+            now=story.t,
+            kind="rectification",
+            opinion="网点开展服务规范专项培训，一个月内完成整改。",
+            owner=outlet.name,
+            due_on=local_today() + timedelta(days=30),
+        )
+    if not story.later(4, 70 if rng.random() < 0.8 else 120):
+        return
+    ops.report_result(case, actor=handler, now=story.t, summary="已按规定处理完毕，客户已答复。")
+    if not story.later(4, 60):
+        return
+    if rng.random() < 0.08:
+        ops.send_back(
+            case, actor=p["assoc"], now=story.t, reason="核实材料不完整，请补充监控调阅情况。"
+        )
+        return
+    ops.close(case, actor=p["assoc"], now=story.t, note="处理结果符合要求。")
+    if rng.random() < 0.7 and story.later(10, 100):
+        satisfaction = rng.choices(["satisfied", "basically", "dissatisfied"], [6, 3, 1])[0]
+        ops.return_visit(
+            case,
+            actor=p["assoc"],
+            now=story.t,
+            local_today=local_today(),
+            satisfaction=satisfaction,
+            comment="回访客户，客户意见已记录。",
+        )
+
+
+def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
+    """Create the demo complaints unless some exist already (idempotent)."""
+    seed_categories()
+    if db.session.scalar(select(func.count()).select_from(Complaint)):
+        return 0
+    rng = random.Random(seed)
+    names = person_names(seed)
+    categories = {c.code: c for c in db.session.scalars(select(Category))}
+    outlets = list(
+        db.session.scalars(select(Unit).where(Unit.kind == UnitKind.OUTLET).order_by(Unit.id))
+    )
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    people = {"assoc": users["assoc-staff"]}
+    officers = {}
+    for u in users.values():
+        if u.role == "branch_officer":
+            officers.setdefault(u.unit_id, u)
+    for member in db.session.scalars(select(Unit).where(Unit.kind == UnitKind.MEMBER)):
+        key = next(k for k, u in users.items() if u.unit_id == member.id and k.endswith("-a"))
+        people[f"{member.id}:a"] = users[key]
+        people[f"{member.id}:b"] = users[key[:-2] + "-b"]
+    created = 0
+    today = now.astimezone(TZ).date()
+    for i in range(count):
+        # Older cases are finished; the last weeks hold every open state.
+        age = int(rng.triangular(0, 395, 40)) if i >= 12 else rng.randint(0, 3)
+        received = _working_hour(rng, today - timedelta(days=age))
+        if received >= now:
+            received = now - timedelta(hours=rng.randint(1, 6))
+        outlet = rng.choice(outlets[:12] if rng.random() < 0.3 else outlets)
+        code, facts, demand = rng.choice(FACTS)
+        mobile = f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
+        case = ops.create_complaint(
+            actor=people["assoc"],
+            now=received,
+            local_today=received.astimezone(TZ).date(),
+            received_at=received,
+            received_on=received.astimezone(TZ).date(),
+            mobile=mobile,
+            id_number=_id_number(rng) if rng.random() < 0.4 else None,
+            outlet=outlet,
+            channel=rng.choices(
+                ["phone", "letter", "written", "email", "walk_in", "regulator"],
+                [60, 8, 8, 10, 10, 4],
+            )[0],
+            complainant_name=next(names),
+            reply_channel="phone",
+            address=None,
+            staff=None,
+            category_id=categories[code].id,
+            facts=facts,
+            demand=demand,
+            is_major=rng.random() < 0.04,
+            is_media=rng.random() < 0.02,
+        )
+        # A dissatisfied return visit reopens the matter: that repeat runs its own course.
+        while case is not None:
+            case = _run(_Story(rng, case, people, now), outlet, officers)
+            created += 1
+    db.session.flush()
+    return created

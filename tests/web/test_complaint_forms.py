@@ -1,0 +1,194 @@
+"""Bad input on every complaint form gets a clear message, a 4xx, and changes nothing.
+Personal data stays masked where it should; attachments are served only in scope."""
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from support import category_id, make_case, sign_in
+
+from portal.complaints.models import Attachment, Complaint, ComplaintEvent, PiiReveal
+from portal.db import db
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
+
+
+def counts(app):
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(m))
+                     for m in (Complaint, ComplaintEvent, Attachment))
+
+
+def intake(province, app, **changes):
+    data = {
+        "received_at": "2026-11-23T09:30", "channel": "phone", "complainant_name": "张敏",
+        "mobile": "13700001111", "reply_channel": "phone",
+        "outlet_id": province.unit("bank1-outlet1").id, "category_id": category_id(app, "ATT-01"),
+        "facts": "柜员态度差。", "demand": "道歉。",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.fixture
+def staff(app, province):
+    app.config["FROZEN_NOW"] = NOW
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    return client
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"complainant_name": ""}, "请填写投诉人姓名"),
+    ({"mobile": "1234567"}, "11 位中国大陆手机号"),
+    ({"mobile": "", "reply_channel": "sms"}, "需要手机号"),
+    ({"id_number": "110105194912310021"}, "校验位"),
+    ({"facts": ""}, "事实经过"),
+    ({"outlet_id": None}, "请选择被投诉的网点"),
+    ({"outlet_id": 999999}, "请从列表中选择"),
+    ({"category_id": "0"}, "请选择投诉类别"),
+    ({"received_at": "2026-11-24T09:00"}, "不能晚于现在"),
+    ({"repeat_of": "LN2026-999999", "repeat_reason": "attitude"}, "没有这个投诉编号"),
+    ({"repeat_of": "LN2026-000001"}, "请选择重复投诉原因"),
+])
+def test_intake_refuses_bad_input(app, province, staff, changes, message):
+    before = counts(app)
+    response = staff.post("/cases/new", data=intake(province, app, **changes))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert counts(app) == before
+
+
+@pytest.mark.parametrize("filename, data, message", [
+    ("photo.jpg", EXE, "只接受"),  # an executable dressed as a photo
+    ("photo.png", JPEG, "扩展名"),
+    ("big.jpg", JPEG + b"\x00" * (10 * 1024 * 1024), "10 MB"),
+])
+def test_disguised_or_oversized_attachments_are_refused(app, province, staff, filename, data, message):
+    before = counts(app)
+    form = intake(province, app)
+    form["attachments"] = (io.BytesIO(data), filename)
+    response = staff.post("/cases/new", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert counts(app) == before
+
+
+def test_attachment_is_stored_and_served_only_in_scope(app, province, staff):
+    form = intake(province, app)
+    form["attachments"] = (io.BytesIO(JPEG), "现场照片.jpg")
+    response = staff.post("/cases/new", data=form, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        attachment = db.session.scalar(select(Attachment))
+        attachment_id, case_id = attachment.id, attachment.complaint_id
+    got = staff.get(f"/cases/attachments/{attachment_id}")
+    assert got.status_code == 200 and got.data == JPEG and got.mimetype == "image/jpeg"
+    # Another bank, and bank1 before the case is forwarded to it, get a 404.
+    for username in ("bank2-a", "bank1-a"):
+        other = app.test_client()
+        sign_in(other, username)
+        assert other.get(f"/cases/attachments/{attachment_id}").status_code == 404
+        assert other.get(f"/cases/{case_id}").status_code == 404
+
+
+def test_forwarding_outside_ones_subtree_is_refused(app, province):
+    app.config["FROZEN_NOW"] = NOW
+    case_id = make_case(app, province, state="handling")
+    client = app.test_client()
+    sign_in(client, "bank1-a")
+    before = counts(app)
+    for foreign in ("bank2-outlet1", "bank1"):
+        response = client.post(f"/cases/{case_id}/do/forward_down", data={
+            "forward_down-unit_id": province.unit(foreign).id,
+            "forward_down-version": _version(app, case_id)})
+        assert response.status_code == 422 and "下级单位" in response.get_data(as_text=True)
+    assert counts(app) == before
+
+
+def test_stale_version_is_refused_and_shows_what_changed(app, province):
+    app.config["FROZEN_NOW"] = NOW
+    case_id = make_case(app, province, state="handling")
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, "bank1-a")
+    sign_in(second, "bank1-admin")
+    old_version = _version(app, case_id)
+    assert first.post(f"/cases/{case_id}/do/verify", data={
+        "verify-finding": "substantiated", "verify-facts": "属实。",
+        "verify-version": old_version}).status_code == 200
+    before = counts(app)
+    stale = second.post(f"/cases/{case_id}/do/verify", data={
+        "verify-finding": "unsubstantiated", "verify-facts": "不属实。",
+        "verify-version": old_version, "verify-seen_event": "0"})
+    text = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "已被他人更新" in text and "核实完毕" in text
+    assert counts(app) == before
+    with app.app_context():
+        assert db.session.get(Complaint, case_id).finding == "substantiated"
+    # Notes only append to the history: two at once never conflict.
+    for client in (first, second):
+        assert client.post(f"/cases/{case_id}/do/note", data={
+            "note-text": "备注", "note-version": old_version}).status_code in (200, 409)
+
+
+def test_actions_not_open_to_the_role_are_forbidden(app, province):
+    app.config["FROZEN_NOW"] = NOW
+    case_id = make_case(app, province, state="handling")
+    client = app.test_client()
+    sign_in(client, "bank1-leader")
+    response = client.post(f"/cases/{case_id}/do/report", data={
+        "report-summary": "x", "report-version": _version(app, case_id)})
+    assert response.status_code == 403
+
+
+def test_personal_data_is_masked_in_lists_and_exports_and_reveals_are_recorded(app, province):
+    app.config["FROZEN_NOW"] = NOW
+    case_id = make_case(app, province, state="handling", mobile="13812341234")
+    client = app.test_client()
+    sign_in(client, "bank1-leader")
+    listing = client.get("/cases").get_data(as_text=True)
+    assert "138****1234" in listing and "13812341234" not in listing
+    export = client.get("/cases/export.xlsx")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    values = [str(c.value) for row in sheet.iter_rows() for c in row]
+    assert "138****1234" in values and "13812341234" not in values
+    # A leader only reads: no reveal. The handler may reveal, and it is recorded.
+    assert client.post(f"/cases/{case_id}/reveal/mobile").status_code == 403
+    handler = app.test_client()
+    sign_in(handler, "bank1-a")
+    revealed = handler.post(f"/cases/{case_id}/reveal/mobile", headers={"HX-Request": "true"})
+    assert "13812341234" in revealed.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PiiReveal)) == 1
+
+
+def test_search_by_tracking_number_mobile_and_text(app, province):
+    app.config["FROZEN_NOW"] = NOW
+    case_id = make_case(app, province, state="handling", mobile="13812341234")
+    make_case(app, province, state="handling", mobile="13900000000", facts="ATM吞卡")
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    with app.app_context():
+        tracking = db.session.get(Complaint, case_id).tracking_no
+    for q in (tracking, "13812341234"):
+        html = client.get(f"/cases?q={q}").get_data(as_text=True)
+        assert f'id="case-row-{case_id}"' in html and html.count('id="case-row-') == 1
+    assert client.get("/cases?q=吞卡").get_data(as_text=True).count('id="case-row-') == 1
+
+
+def test_inbox_is_a_page_and_a_piece(app, province):
+    app.config["FROZEN_NOW"] = NOW
+    make_case(app, province, state="handling")
+    client = app.test_client()
+    sign_in(client, "bank1-a")
+    assert "<html" in client.get("/cases").get_data(as_text=True)
+    piece = client.get("/cases?state=all", headers={"HX-Request": "true"})
+    assert "<html" not in piece.get_data(as_text=True) and 'id="inbox-table"' in piece.get_data(as_text=True)
+
+
+def _version(app, case_id):
+    with app.app_context():
+        return str(db.session.get(Complaint, case_id).version)
