@@ -1,5 +1,6 @@
 """Scoped reads of cases. Every list and every load goes through ``cases_query``."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort
@@ -66,6 +67,43 @@ def history(user: User, case: Complaint) -> list[ComplaintEvent]:
             .order_by(ComplaintEvent.at, ComplaintEvent.id)
         )
     )
+
+
+# Clock events worth a line in the case history (Art. 11): the others repeat what the
+# case's own entries already say (started on forwarding, met on the reply …).
+CLOCK_EVENTS_SHOWN = ("breached", "recomputed", "extended")
+
+
+@dataclass(frozen=True)
+class ClockLine:
+    """A clock event dressed as a history entry."""
+
+    at: object
+    action: str
+    clock_kind: str
+    detail: dict
+    note: str | None = None
+    actor = None
+    actor_unit = None
+    internal_org_id = None
+    attachments = ()
+
+
+def timeline(user: User, case: Complaint) -> list:
+    """The case history merged with its clocks' breaches, recomputations and extensions."""
+    from portal.deadlines.models import ClockEvent
+
+    lines = [
+        ClockLine(
+            at=e.at, action=f"clock_{e.event}", clock_kind=e.clock.kind, detail=e.detail or {}
+        )
+        for e in db.session.scalars(
+            select(ClockEvent).where(
+                ClockEvent.case_id == case.id, ClockEvent.event.in_(CLOCK_EVENTS_SHOWN)
+            )
+        )
+    ]
+    return sorted([*history(user, case), *lines], key=lambda entry: entry.at)
 
 
 def side_of(user: User) -> str:

@@ -235,6 +235,9 @@ ACTION_LABELS = {
     "reopened": N_("客户不满意，已作为重复投诉重新登记"),
     "note": N_("添加备注"),
     "unaccepted": N_("超过受理期限无人受理（第十二条第（一）项）"),
+    "clock_breached": N_("期限已过仍未办理"),
+    "clock_recomputed": N_("工作日历调整，期限已重新计算"),
+    "clock_extended": N_("期限调整"),
 }
 
 # The order in which available actions are offered on the case page.

@@ -53,8 +53,27 @@ def inbox():
         states=STATE_LABELS,
         colour=lambda due: due_colour(due, clock.now(), clock.tz()),
         root=scope_root(current_user),
+        unit_choices=_unit_choices(),
     )
     return response
+
+
+def _unit_choices():
+    """Members (for the association) or the units of one's own tree, for the unit filter."""
+    from portal.orgs.models import Unit
+    from portal.orgs.rules import UnitKind
+    from portal.orgs.scoping import units_query
+
+    kinds = (
+        [UnitKind.MEMBER]
+        if current_user.is_association
+        else [UnitKind.CITY_BRANCH, UnitKind.SUB_BRANCH, UnitKind.OUTLET]
+    )
+    return db.session.scalars(
+        units_query(current_user)
+        .where(Unit.kind.in_(kinds), Unit.is_active.is_(True))
+        .order_by(Unit.path)
+    ).all()
 
 
 @bp.get("/export.xlsx")
@@ -74,7 +93,7 @@ def export_list():
 def case_context(case: Complaint, **extra) -> dict:
     return {
         "case": case,
-        "history": queries.history(current_user, case),
+        "history": queries.timeline(current_user, case),
         "actions": queries.actions_for(current_user, case),
         "forms": actions.blank_forms(case, queries.actions_for(current_user, case)),
         "clocks": actions.case_clocks(case),

@@ -192,3 +192,19 @@ def test_inbox_is_a_page_and_a_piece(app, province):
 def _version(app, case_id):
     with app.app_context():
         return str(db.session.get(Complaint, case_id).version)
+
+
+def test_inbox_filters_by_member_and_state(app, province):
+    app.config["FROZEN_NOW"] = NOW
+    mine = make_case(app, province, state="handling", outlet="bank1-outlet1")
+    theirs = make_case(app, province, state="forwarded", outlet="bank2-outlet1")
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    html = client.get(f"/cases?unit={province.unit('bank2').id}").get_data(as_text=True)
+    assert f'id="case-row-{theirs}"' in html and f'id="case-row-{mine}"' not in html
+    html = client.get("/cases?state=handling").get_data(as_text=True)
+    assert f'id="case-row-{mine}"' in html and f'id="case-row-{theirs}"' not in html
+    # A unit outside one's scope in the filter is a 404, like any foreign id.
+    other = app.test_client()
+    sign_in(other, "bank1-a")
+    assert other.get(f"/cases?unit={province.unit('bank2').id}").status_code == 404

@@ -1,0 +1,27 @@
+"""Issue 3 meets the case page: a calendar change that moves a deadline shows in the
+case history (Art. 11), and so does a breach."""
+
+from datetime import UTC, date, datetime
+
+from portal.auth.models import User
+from portal.db import db
+from portal.workdays.store import current_calendar, set_day
+from support import make_case, sign_in
+
+MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 Beijing: forward due Wed 11/25
+
+
+def test_calendar_change_and_breach_appear_in_the_case_history(make_app, province):
+    app = make_app(FROZEN_NOW=MONDAY)
+    case_id = make_case(app, province, state="registered")
+    with app.app_context():
+        admin = db.session.get(User, province.user("assoc-admin").id)
+        # A snowstorm day off on Tuesday 11/24 pushes the 2-day forward limit to Thursday.
+        set_day(date(2026, 11, 24), False, "暴雪停工", "省政府通知", admin, MONDAY)
+        db.session.commit()
+        assert not current_calendar().is_working_day(date(2026, 11, 24))
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "工作日历调整，期限已重新计算" in html
+    assert "2026年11月26日 23:59" in html
