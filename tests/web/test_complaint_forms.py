@@ -208,3 +208,24 @@ def test_inbox_filters_by_member_and_state(app, province):
     other = app.test_client()
     sign_in(other, "bank1-a")
     assert other.get(f"/cases?unit={province.unit('bank2').id}").status_code == 404
+
+
+def test_internal_notes_stay_inside_the_writers_organisation(app, province):
+    app.config["FROZEN_NOW"] = NOW
+    case_id = make_case(app, province, state="at_outlet")
+    member = app.test_client()
+    sign_in(member, "bank1-a")
+    response = member.post(f"/cases/{case_id}/do/note", data={
+        "note-text": "内部：该员工已多次被投诉", "note-internal": "y",
+        "note-version": _version(app, case_id)})
+    assert response.status_code == 200
+    public = member.post(f"/cases/{case_id}/do/note", data={
+        "note-text": "已督促网点今日联系客户", "note-version": _version(app, case_id)})
+    assert public.status_code == 200
+    for username, sees_internal in (("bank1-outlet1", True), ("bank1-leader", True),
+                                    ("assoc-staff", False)):
+        client = app.test_client()
+        sign_in(client, username)
+        html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert "已督促网点今日联系客户" in html
+        assert ("该员工已多次被投诉" in html) is sees_internal, username
