@@ -25,6 +25,10 @@ DEFAULT_REMINDER_HOUR = 8
 DEFAULT_ACCEPT_LIMIT_DAYS = 1
 
 
+def N_(text: str) -> str:  # marks a label for extraction; translated where shown
+    return text
+
+
 class ClockKind(StrEnum):
     FORWARD = "forward"
     ACCEPT = "accept"
@@ -55,29 +59,31 @@ class ClockRule:
 
 RULES: dict[ClockKind, ClockRule] = {
     ClockKind.FORWARD: ClockRule(
-        ClockKind.FORWARD, 2, "第十一条第（一）项", "转递会员单位", "association"
+        ClockKind.FORWARD, 2, "第十一条第（一）项", N_("转递会员单位"), "association"
     ),
     ClockKind.ACCEPT: ClockRule(
-        ClockKind.ACCEPT, DEFAULT_ACCEPT_LIMIT_DAYS, "第七条", "受理", "member"
+        ClockKind.ACCEPT, DEFAULT_ACCEPT_LIMIT_DAYS, "第七条", N_("受理"), "member"
     ),
-    ClockKind.VERIFY: ClockRule(ClockKind.VERIFY, 2, "第十一条第（二）项", "核实情况", "member"),
+    ClockKind.VERIFY: ClockRule(
+        ClockKind.VERIFY, 2, "第十一条第（二）项", N_("核实情况"), "member"
+    ),
     ClockKind.REPORT: ClockRule(
-        ClockKind.REPORT, 5, "第十一条第（二）项", "上报处理结果", "member"
+        ClockKind.REPORT, 5, "第十一条第（二）项", N_("上报处理结果"), "member"
     ),
     ClockKind.BRANCH_REPLY: ClockRule(
-        ClockKind.BRANCH_REPLY, 3, "第十一条第（三）项", "网点答复客户", "outlet"
+        ClockKind.BRANCH_REPLY, 3, "第十一条第（三）项", N_("网点答复客户"), "outlet"
     ),
     ClockKind.PROMISE: ClockRule(
-        ClockKind.PROMISE, None, "第十一条第（三）项", "承诺再次回复", "outlet"
+        ClockKind.PROMISE, None, "第十一条第（三）项", N_("承诺再次回复"), "outlet"
     ),
 }
 
 STATE_LABELS = {
-    ClockState.RUNNING: "进行中",
-    ClockState.DUE_TODAY: "今日到期",
-    ClockState.MET_ON_TIME: "按时完成",
-    ClockState.MET_LATE: "逾期完成",
-    ClockState.BREACHED: "已超期",
+    ClockState.RUNNING: N_("进行中"),
+    ClockState.DUE_TODAY: N_("今日到期"),
+    ClockState.MET_ON_TIME: N_("按时完成"),
+    ClockState.MET_LATE: N_("逾期完成"),
+    ClockState.BREACHED: N_("已超期"),
 }
 
 

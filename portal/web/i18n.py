@@ -53,4 +53,5 @@ def register(app):
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["cn_date"] = cn_date
     app.jinja_env.filters["cn_datetime"] = cn_datetime
+    app.jinja_env.filters["iso_date"] = lambda text: date.fromisoformat(text) if text else None
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
