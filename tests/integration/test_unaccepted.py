@@ -4,12 +4,12 @@ escalates to the member's leader and the association, and the case history recor
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from support import make_case, with_duty_roster
 
 from portal.complaints.models import ComplaintEvent
 from portal.db import db
 from portal.deadlines.sweep import run_sweep
 from portal.notify.models import Notification
-from support import make_case, with_duty_roster
 
 FORWARDED = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 Beijing
 # Accept by the end of the next working day: Tuesday 11/24 23:59:59 Beijing.

@@ -3,10 +3,11 @@ case history (Art. 11), and so does a breach."""
 
 from datetime import UTC, date, datetime
 
+from support import make_case, sign_in
+
 from portal.auth.models import User
 from portal.db import db
 from portal.workdays.store import current_calendar, set_day
-from support import make_case, sign_in
 
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 Beijing: forward due Wed 11/25
 
