@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from support import add_absence, category_id, sign_in, with_duty_roster
+from support import add_absence, category_id, make_case, sign_in, with_duty_roster
 
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.db import db
@@ -158,6 +158,7 @@ def case_id_in_inbox(client, case_id) -> bool:
 
 
 def test_clock_states_follow_the_frozen_time(app, province):
+    with_duty_roster(app, province)
     staff = app.test_client()
     app.config["FROZEN_NOW"] = at("2026-09-29", 10)
     sign_in(staff, "assoc-staff")
@@ -174,3 +175,31 @@ def test_clock_states_follow_the_frozen_time(app, province):
     app.config["FROZEN_NOW"] = at("2026-10-09", 0, 1) + timedelta(minutes=1)
     assert post(staff, app, case_id, "forward", {}).status_code == 200
     assert state_on_page(staff, case_id, "forward") == "逾期完成"
+
+
+def test_forwarding_routes_to_the_handler_on_duty(app, province):
+    """Art. 7: forwarded while A is away, B is told and accepts; without an A/B pair the
+    member cannot receive it at all."""
+    from portal.notify.models import Notification
+
+    staff = app.test_client()
+    app.config["FROZEN_NOW"] = at("2026-11-23", 10)
+    sign_in(staff, "assoc-staff")
+    case_id = make_case(app, province, state="registered")
+    refused = post(staff, app, case_id, "forward", {})
+    assert refused.status_code == 422 and "尚未设置A/B角" in refused.get_data(as_text=True)
+
+    with_duty_roster(app, province)
+    add_absence(app, "bank1-a", at("2026-11-23", 0), at("2026-11-24", 23), province)
+    assert post(staff, app, case_id, "forward", {}).status_code == 200
+    with app.app_context():
+        told = {n.user.username: n.body for n in db.session.scalars(select(Notification))
+                if "新投诉待受理" in n.title}
+    assert "bank1-b" in told and "bank1-a" not in told
+    bank_b = app.test_client()
+    sign_in(bank_b, "bank1-b")
+    assert post(bank_b, app, case_id, "accept", {}).status_code == 200
+    bank_a = app.test_client()
+    sign_in(bank_a, "bank1-a")
+    page = bank_a.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'data-testid="action-accept"' not in page and "受理人：第1行B角" in page
