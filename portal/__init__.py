@@ -27,10 +27,16 @@ def configure(app: Flask, overrides: dict | None) -> None:
         if production:
             raise RuntimeError("SECRET_KEY must be set when PORTAL_ENV=production")
         app.config["SECRET_KEY"] = "dev-only-not-secret"
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", production)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    # Flask's own defaults already hold these keys, so set them unless overridden.
+    cookies = {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+    }
+    for key, value in cookies.items():
+        if key not in (overrides or {}):
+            app.config[key] = value
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day at the desk
     app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
