@@ -5,13 +5,25 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from portal.accountability import pdf
 from portal.accountability.models import (
     AccountabilityCase,
+    AccountabilityDocument,
     AccountabilityEvent,
     AccountabilitySettings,
     CaseEvidence,
+    Disqualification,
+    Interview,
+    RectificationPlan,
 )
-from portal.accountability.rules import CaseState, Thresholds, next_state
+from portal.accountability.rules import (
+    TRIGGER_LABELS,
+    CaseState,
+    Thresholds,
+    Trigger,
+    can_criticise,
+    next_state,
+)
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.db import db
 
@@ -121,3 +133,146 @@ def decide(case: AccountabilityCase, decision: str, *, actor, now, reason: str) 
     case.decided_at = now
     _log(case, decision, actor=actor, now=now, note=reason, state=target.value)
     db.session.flush()
+
+
+def schedule_interview(case, *, actor, now, data: dict) -> Interview:
+    """Art. 12(1): the association's leader summons the member unit's leader."""
+    decide(case, "interview", actor=actor, now=now, reason=data["requirements"])
+    interview = Interview(case_id=case.id, **data)
+    db.session.add(interview)
+    db.session.flush()
+    return interview
+
+
+def submit_plan(case, *, actor, now, data: dict) -> RectificationPlan:
+    """The member's 8D plan; a rejected plan is replaced by the new one."""
+    if case.state != CaseState.INTERVIEW:
+        raise LadderError("plan")
+    plan = db.session.scalar(select(RectificationPlan).where(RectificationPlan.case_id == case.id))
+    if plan is not None and plan.status not in ("rejected",):
+        raise LadderError("plan")
+    plan = plan or RectificationPlan(case_id=case.id)
+    for name, value in data.items():
+        setattr(plan, name, value)
+    plan.status, plan.submitted_at, plan.closure, plan.completed_at = "submitted", now, None, None
+    db.session.add(plan)
+    db.session.flush()
+    _log(case, "plan_submitted", actor=actor, now=now, due_on=plan.due_on.isoformat())
+    db.session.flush()
+    return plan
+
+
+def complete_plan(case, plan, *, actor, now, closure: str) -> None:
+    """The member reports completion (D8) with its evidence."""
+    if case.state != CaseState.INTERVIEW or plan is None or plan.status != "submitted":
+        raise LadderError("complete")
+    plan.closure, plan.completed_at, plan.status = closure, now, "completed"
+    _log(case, "plan_completed", actor=actor, now=now, note=closure)
+    db.session.flush()
+
+
+def verify_plan(case, plan, *, actor, now, reason: str) -> None:
+    if plan is None or plan.status != "completed":
+        raise LadderError("verify")
+    plan.status = "verified"
+    decide(case, "verify", actor=actor, now=now, reason=reason)
+
+
+def reject_plan(case, plan, *, actor, now, reason: str) -> None:
+    """The association sends the plan (or its evidence) back, saying why."""
+    if case.state != CaseState.INTERVIEW or plan is None or plan.status == "rejected":
+        raise LadderError("reject")
+    plan.status = "rejected"
+    _log(case, "plan_rejected", actor=actor, now=now, note=reason)
+    db.session.flush()
+
+
+def rectify_due_on(interview, plan):
+    """The date rectification was due: the plan's own date, else the interview's."""
+    if plan is not None and plan.status != "rejected":
+        return plan.due_on
+    return interview.rectify_by if interview else None
+
+
+def criticise(case, *, actor, now, today, reason: str, recurred: bool, season, regulator: str):
+    """Art. 12(2)-(3): public criticism within the industry, the report to the regulator,
+    and the loss of this season's eligibility for the member and the outlets concerned."""
+    interview = db.session.scalar(select(Interview).where(Interview.case_id == case.id))
+    plan = db.session.scalar(select(RectificationPlan).where(RectificationPlan.case_id == case.id))
+    allowed = can_criticise(
+        state=case.state,
+        plan_due_on=rectify_due_on(interview, plan),
+        plan_verified=plan is not None and plan.status == "verified",
+        recurred=recurred,
+        today=today,
+    )
+    if not allowed or season is None:
+        raise LadderError("criticise")
+    decide(case, "criticise", actor=actor, now=now, reason=reason)
+    outlets = sorted({e.outlet_id for e in case.evidence})
+    for unit_id, award in [(case.member_id, "organisation")] + [(o, "outlet") for o in outlets]:
+        exists_ = db.session.scalar(
+            select(Disqualification.id).where(
+                Disqualification.season_id == season.id,
+                Disqualification.unit_id == unit_id,
+                Disqualification.award == award,
+            )
+        )
+        if exists_ is None:
+            db.session.add(
+                Disqualification(
+                    season_id=season.id,
+                    member_id=case.member_id,
+                    unit_id=unit_id,
+                    award=award,
+                    case_id=case.id,
+                    reason=reason,
+                    decided_by_id=actor.id if actor else None,
+                    decided_at=now,
+                )
+            )
+    context = document_context(case, interview, reason=reason, today=today, season=season)
+    context["regulator"] = regulator
+    for kind in ("notice", "regulator"):
+        data, digest = pdf.render(kind, context)
+        db.session.add(
+            AccountabilityDocument(
+                case_id=case.id,
+                kind=kind,
+                filename=pdf.FILENAMES[kind],
+                sha256=digest,
+                data=data,
+                created_at=now,
+            )
+        )
+    _log(case, "disqualified", actor=actor, now=now, season=season.name, outlets=len(outlets))
+    db.session.flush()
+
+
+def document_context(case, interview, *, reason, today, season) -> dict:
+    from portal.orgs.models import Unit
+
+    association = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+    evidence = [
+        {
+            "tracking_no": e.complaint.tracking_no,
+            "outlet": e.outlet.name,
+            "received_on": e.complaint.received_on.isoformat(),
+            "category": e.complaint.category.full_name,
+        }
+        for e in case.evidence
+    ]
+    outlets = sorted({e.outlet.name for e in case.evidence})
+    return {
+        "member": case.member.name,
+        "trigger": TRIGGER_LABELS[Trigger(case.trigger)].split("（")[0],
+        "interview_on": f"{interview.held_on.year}年{interview.held_on.month}月{interview.held_on.day}日",
+        "requirements": interview.requirements,
+        "reason": reason,
+        "evidence": evidence,
+        "outlets": "、".join(outlets),
+        "season": season.name,
+        "association": association.name if association else "",
+        "decided_on": f"{today.year}年{today.month}月{today.day}日",
+        "reference": f"问责〔{today.year}〕{case.id}号",
+    }

@@ -245,6 +245,10 @@ ACTION_LABELS = {
     "accountability_interview": N_("问责审查：约见谈话"),
     "accountability_verify": N_("问责：整改核验通过"),
     "accountability_criticise": N_("问责：通报批评"),
+    "accountability_plan_submitted": N_("问责：会员单位提交整改方案"),
+    "accountability_plan_completed": N_("问责：会员单位报告整改完成"),
+    "accountability_plan_rejected": N_("问责：整改方案或完成情况被退回"),
+    "accountability_disqualified": N_("问责：取消本赛季评选资格（第十二条第三款）"),
 }
 
 # The order in which available actions are offered on the case page.
