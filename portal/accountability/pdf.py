@@ -7,6 +7,7 @@ URL, and a fetcher that refuses every URL), so a document depends on its context
 import hashlib
 
 from flask import render_template
+from flask_babel import force_locale
 
 TEMPLATES = {
     "notice": "accountability/pdf_notice.html",
@@ -23,6 +24,9 @@ def render(kind: str, context: dict) -> tuple[bytes, str]:
     """The PDF bytes of document ``kind`` and their sha256."""
     from weasyprint import HTML
 
-    html = render_template(TEMPLATES[kind], **context)
+    # Documents to the industry and the regulator are in Chinese whatever the reader's UI
+    # language, and the sweep or the demo renders them with no request at all.
+    with force_locale("zh"):
+        html = render_template(TEMPLATES[kind], **context)
     data = HTML(string=html, base_url=None, url_fetcher=_refuse).write_pdf()
     return data, hashlib.sha256(data).hexdigest()

@@ -172,7 +172,7 @@ def _apply(step, case, plan, form):
             reason=form.reason.data,
             recurred=form.recurred.data,
             season=queries.current_season(today),
-            regulator=current_app.config.get("REGULATOR_NAME", "国家金融监督管理总局辽宁监管局"),
+            regulator=current_app.config["REGULATOR_NAME"],
         )
 
 
