@@ -1,7 +1,7 @@
 """Writes on accountability cases. Each appends to the case's history and to the history
 of every linked complaint, then flushes; the caller commits."""
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import select
 
@@ -24,8 +24,14 @@ from portal.accountability.rules import (
     can_criticise,
     next_state,
 )
+from portal.auth.models import User
+from portal.auth.roles import Role
 from portal.complaints.models import Complaint, ComplaintEvent
+from portal.complaints.rules import ACTION_LABELS
 from portal.db import db
+from portal.deadlines.rules import DEADLINE_TZ
+from portal.notify.operations import notify_user
+from portal.orgs.models import Unit
 
 
 class LadderError(ValueError):
@@ -50,7 +56,41 @@ def update_thresholds(values: Thresholds, *, actor, now: datetime) -> None:
     db.session.flush()
 
 
+# Who hears of each human step: the member of the association's decisions, the
+# association of the member's answers. Detection itself notifies nobody: the sweep's
+# breach notices already went out, and the association reviews its list.
+_TELL_MEMBER = {"dismiss", "interview", "verify", "plan_rejected", "criticise"}
+_TELL_ASSOCIATION = {"plan_submitted", "plan_completed"}
+_MEMBER_ROLES = (Role.MEMBER_ADMIN, Role.MEMBER_LEADER, Role.MEMBER_HANDLER)
+_ASSOCIATION_ROLES = (Role.ASSOC_ADMIN, Role.ASSOC_LEADER)
+
+
+def _tell(case, action, *, now, note) -> None:
+    if action in _TELL_MEMBER:
+        where = (User.unit_id == case.member_id, User.role.in_([r.value for r in _MEMBER_ROLES]))
+    elif action in _TELL_ASSOCIATION:
+        where = (
+            User.unit.has(Unit.parent_id.is_(None)),
+            User.role.in_([r.value for r in _ASSOCIATION_ROLES]),
+        )
+    else:
+        return
+    label = ACTION_LABELS.get(f"accountability_{action}", action)
+    for user in db.session.scalars(
+        select(User).where(User.is_active.is_(True), *where).order_by(User.id)
+    ):
+        notify_user(
+            user,
+            title=f"【问责】{case.member.name}：{label}",
+            body=note or "",
+            link=f"/accountability/{case.id}",
+            dedupe_key=f"accountability{case.id}:{action}:{now.isoformat()}",
+            now=now,
+        )
+
+
 def _log(case, action, *, actor, now, note=None, **detail) -> None:
+    _tell(case, action, now=now, note=note)
     db.session.add(
         AccountabilityEvent(
             case_id=case.id,
@@ -194,6 +234,25 @@ def rectify_due_on(interview, plan):
     return interview.rectify_by if interview else None
 
 
+def has_recurred(case, interview) -> bool:
+    """Art. 12(2): the same kind of problem recurred: detection opened another case of the
+    same trigger against the same member after the interview."""
+    if interview is None:
+        return False
+    since = datetime.combine(interview.held_on, time.min, tzinfo=DEADLINE_TZ)
+    return (
+        db.session.scalar(
+            select(AccountabilityCase.id).where(
+                AccountabilityCase.member_id == case.member_id,
+                AccountabilityCase.trigger == case.trigger,
+                AccountabilityCase.id != case.id,
+                AccountabilityCase.opened_at > since,
+            )
+        )
+        is not None
+    )
+
+
 def criticise(case, *, actor, now, today, reason: str, recurred: bool, season, regulator: str):
     """Art. 12(2)-(3): public criticism within the industry, the report to the regulator,
     and the loss of this season's eligibility for the member and the outlets concerned."""
@@ -203,7 +262,7 @@ def criticise(case, *, actor, now, today, reason: str, recurred: bool, season, r
         state=case.state,
         plan_due_on=rectify_due_on(interview, plan),
         plan_verified=plan is not None and plan.status == "verified",
-        recurred=recurred,
+        recurred=recurred or has_recurred(case, interview),
         today=today,
     )
     if not allowed or season is None:
@@ -250,8 +309,6 @@ def criticise(case, *, actor, now, today, reason: str, recurred: bool, season, r
 
 
 def document_context(case, interview, *, reason, today, season) -> dict:
-    from portal.orgs.models import Unit
-
     association = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
     evidence = [
         {

@@ -102,7 +102,7 @@ def _render(case, bound=None, status=200):
             state=case.state,
             plan_due_on=operations.rectify_due_on(interview, plan),
             plan_verified=bool(plan and plan.status == "verified"),
-            recurred=False,
+            recurred=operations.has_recurred(case, interview),
             today=today,
         ),
         documents={k: queries.document(case, k) for k in ("notice", "regulator")},

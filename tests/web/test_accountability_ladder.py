@@ -215,3 +215,94 @@ def test_thresholds_are_the_administrators(app, province):
         == 200
     )
     assert 'value="12"' in client.get("/accountability/thresholds").get_data(as_text=True)
+
+
+def test_recurrence_allows_criticism_before_the_due_date(make_app, province):
+    app = make_app(FROZEN_NOW=NOW)
+    acc_id, _, _ = _detected(app, province)
+    admin = app.test_client()
+    sign_in(admin, "assoc-admin")
+    admin.post(
+        "/accountability/seasons",
+        data={"name": "2026赛季", "starts_on": "2026-01-01", "ends_on": "2026-12-31"},
+    )
+    admin.post(
+        f"/accountability/{acc_id}/interview",
+        data={
+            "held_on": "2026-11-23",
+            "association_attendees": "秘书长",
+            "member_attendees": "行长",
+            "requirements": "整改。",
+            "rectify_by": "2026-12-31",
+        },
+    )
+    assert (
+        admin.post(f"/accountability/{acc_id}/criticise", data={"reason": "x"}).status_code == 422
+    )  # nothing overdue, no recurrence
+    app.config["FROZEN_NOW"] = later = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+    again = make_case(app, province, state="handling")
+    with app.app_context():
+        db.session.get(Complaint, again).is_media = True
+        db.session.commit()
+        run_sweep(later)  # a new media case against the same bank after the interview
+        db.session.commit()
+    response = admin.post(
+        f"/accountability/{acc_id}/criticise", data={"reason": "同类问题再次发生。"}
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/accountability", "/accountability/eligibility", "/accountability/thresholds"]
+)
+def test_pages_and_pieces(app, province, url):
+    client = app.test_client()
+    sign_in(client, "assoc-admin")
+    page = client.get(url)
+    piece = client.get(url, headers={"HX-Request": "true"})
+    assert page.status_code == piece.status_code == 200
+    assert "<html" in page.get_data(as_text=True)
+    assert "<html" not in piece.get_data(as_text=True)
+    assert "HX-Request" in piece.headers["Vary"]
+
+
+def test_rejected_evidence_then_verified_closes_the_case(app, province):
+    from portal.notify.models import Notification
+
+    acc_id, _, _ = _detected(app, province)
+    leader, member = app.test_client(), app.test_client()
+    sign_in(leader, "assoc-leader")
+    sign_in(member, "bank1-admin")
+    leader.post(
+        f"/accountability/{acc_id}/interview",
+        data={
+            "held_on": "2026-11-24",
+            "association_attendees": "秘书长",
+            "member_attendees": "行长",
+            "requirements": "整改。",
+            "rectify_by": "2026-12-31",
+        },
+    )
+    assert member.post(f"/accountability/{acc_id}/plan", data=PLAN).status_code == 200
+    done = {"closure": "已完成复训，附培训签到表。"}
+    assert member.post(f"/accountability/{acc_id}/complete", data=done).status_code == 200
+    assert member.post(f"/accountability/{acc_id}/verify", data={"reason": "x"}).status_code == 403
+    assert (
+        leader.post(
+            f"/accountability/{acc_id}/reject", data={"reason": "缺少暗访记录。"}
+        ).status_code
+        == 200
+    )
+    assert member.post(f"/accountability/{acc_id}/plan", data=PLAN).status_code == 200
+    assert member.post(f"/accountability/{acc_id}/complete", data=done).status_code == 200
+    assert (
+        leader.post(f"/accountability/{acc_id}/verify", data={"reason": "整改到位。"}).status_code
+        == 200
+    )
+    page = member.get(f"/accountability/{acc_id}").get_data(as_text=True)
+    assert "整改已核验，结案" in page and "缺少暗访记录。" in page
+    with app.app_context():
+        told = {(n.user.username, n.title) for n in db.session.scalars(select(Notification))}
+    assert any(u == "bank1-admin" and "约见谈话" in t for u, t in told)
+    assert any(u == "assoc-leader" and "整改方案" in t for u, t in told)
+    assert not any(u.startswith("bank2") for u, _ in told)
