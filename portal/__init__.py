@@ -63,6 +63,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.accountability.views import bp as accountability_bp
+    from portal.accountability.views_seasons import bp as campaign_bp
     from portal.audit.views import bp as audit_bp
     from portal.auth.admin import bp as users_bp
     from portal.auth.views import bp as auth_bp
@@ -88,6 +90,8 @@ def register_blueprints(app: Flask) -> None:
         intake_bp,
         cases_bp,
         categories_bp,
+        accountability_bp,
+        campaign_bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)

@@ -55,6 +55,8 @@ def from_environment() -> dict:
         "ACCEPT_LIMIT_DAYS": int(os.environ.get("PORTAL_ACCEPT_LIMIT_DAYS", "1")),
         # Beijing hour from which the sweep sends the "due today" reminders.
         "DEADLINE_REMINDER_HOUR": int(os.environ.get("PORTAL_REMINDER_HOUR", "8")),
+        # Art. 12(2): the banking regulator the association reports a criticised member to.
+        "REGULATOR_NAME": os.environ.get("PORTAL_REGULATOR_NAME", "国家金融监督管理总局辽宁监管局"),
     }
 
 

@@ -1,5 +1,16 @@
 """Imports every model so that the metadata (and Alembic) sees the whole schema."""
 
+from portal.accountability.models import (
+    AccountabilityCase,
+    AccountabilityDocument,
+    AccountabilityEvent,
+    AccountabilitySettings,
+    CaseEvidence,
+    Disqualification,
+    Interview,
+    RectificationPlan,
+    Season,
+)
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.complaints.models import (
@@ -18,6 +29,15 @@ from portal.orgs.models import Unit
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
 __all__ = [
+    "AccountabilityCase",
+    "AccountabilityEvent",
+    "AccountabilitySettings",
+    "CaseEvidence",
+    "AccountabilityDocument",
+    "Disqualification",
+    "Interview",
+    "RectificationPlan",
+    "Season",
     "Attachment",
     "Category",
     "Complaint",

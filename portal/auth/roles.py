@@ -56,6 +56,11 @@ class Permission(StrEnum):
     CASE_VIEW = "case:complaint:view"  # within scope: see portal.complaints.queries
     CASE_INTAKE = "case:complaint:intake"  # Art. 8: the association records complaints
     CATEGORY_MANAGE = "case:category:manage"
+    # Art. 12: accountability cases, the ladder and the campaign's eligibility register.
+    ACCOUNTABILITY_VIEW = "accountability:case:view"  # scoped: a member sees its own only
+    ACCOUNTABILITY_DECIDE = "accountability:case:decide"  # review, interview, verify, criticise
+    ACCOUNTABILITY_RESPOND = "accountability:plan:submit"  # the member's plan and evidence
+    ACCOUNTABILITY_CONFIGURE = "accountability:settings:manage"  # seasons and thresholds
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -108,8 +113,29 @@ DUTY_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MEMBER_HANDLER: _DUTY_READ | {Permission.DUTY_ABSENCE_MANAGE},
     Role.MEMBER_LEADER: _DUTY_READ,
 }
+# Art. 12: the association decides (its leader holds the interview; the administrator
+# also sets seasons and thresholds); the member answers. Branch officers have no part.
+ACCOUNTABILITY_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ASSOC_ADMIN: frozenset(
+        {
+            Permission.ACCOUNTABILITY_VIEW,
+            Permission.ACCOUNTABILITY_DECIDE,
+            Permission.ACCOUNTABILITY_CONFIGURE,
+        }
+    ),
+    Role.ASSOC_HANDLER: frozenset({Permission.ACCOUNTABILITY_VIEW}),
+    Role.ASSOC_LEADER: frozenset({Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_DECIDE}),
+    Role.MEMBER_ADMIN: frozenset({Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_RESPOND}),
+    Role.MEMBER_HANDLER: frozenset(
+        {Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_RESPOND}
+    ),
+    Role.MEMBER_LEADER: frozenset({Permission.ACCOUNTABILITY_VIEW}),
+}
 PERMISSIONS = {
-    role: granted | DUTY_PERMISSIONS.get(role, frozenset()) for role, granted in PERMISSIONS.items()
+    role: granted
+    | DUTY_PERMISSIONS.get(role, frozenset())
+    | ACCOUNTABILITY_PERMISSIONS.get(role, frozenset())
+    for role, granted in PERMISSIONS.items()
 }
 
 

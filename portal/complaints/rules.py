@@ -238,6 +238,17 @@ ACTION_LABELS = {
     "clock_breached": N_("期限已过仍未办理"),
     "clock_recomputed": N_("工作日历调整，期限已重新计算"),
     "clock_extended": N_("期限调整"),
+    # Art. 12: this complaint is evidence in an accountability case against the member.
+    "accountability_opened": N_("立案问责（第十二条）"),
+    "accountability_evidence_added": N_("列为问责案件证据（第十二条）"),
+    "accountability_dismiss": N_("问责审查：驳回"),
+    "accountability_interview": N_("问责审查：约见谈话"),
+    "accountability_verify": N_("问责：整改核验通过"),
+    "accountability_criticise": N_("问责：通报批评"),
+    "accountability_plan_submitted": N_("问责：会员单位提交整改方案"),
+    "accountability_plan_completed": N_("问责：会员单位报告整改完成"),
+    "accountability_plan_rejected": N_("问责：整改方案或完成情况被退回"),
+    "accountability_disqualified": N_("问责：取消本赛季评选资格（第十二条第三款）"),
 }
 
 # The order in which available actions are offered on the case page.

@@ -17,6 +17,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import insert, or_, select, text, update
 
+from portal.accountability.detect import detect as detect_accountability
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.db import db
@@ -279,4 +280,5 @@ def _sweep(now: datetime) -> dict:
                 counts["notifications"] += 1
         counts["reminders"] = len(reminded)
     db.session.flush()
+    counts["accountability"] = detect_accountability(now)["changed"]  # Art. 12(1)
     return counts

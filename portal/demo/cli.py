@@ -9,6 +9,7 @@ demo_cli = AppGroup("demo", help="Demo data for a newcomer's first look.")
 @demo_cli.command("seed")
 def seed():
     """Create the demo province (idempotent: run it as often as you like)."""
+    from portal.demo.accountability_demo import seed_accountability
     from portal.demo.complaints_demo import seed_complaints
     from portal.demo.seed import DEMO_PASSWORD, seed_province
 
@@ -19,4 +20,6 @@ def seed():
     cases = seed_complaints(now)
     db.session.commit()
     click.echo(f"{cases} demo complaints added over the last 13 months")
+    click.echo(f"{seed_accountability(now)} accountability cases (Art. 12)")
+    db.session.commit()
     click.echo(f"every demo login uses the password {DEMO_PASSWORD}")

@@ -59,6 +59,10 @@ def _foreign_clock(province, outside):
     return province.clocks.get(outside)
 
 
+def _foreign_accountability(province, outside):
+    return province.accountability.get(outside)
+
+
 # URL argument name -> how to find another tenant's object of that kind.
 FOREIGN_OBJECTS = {
     "unit_id": _foreign_unit,
@@ -68,6 +72,7 @@ FOREIGN_OBJECTS = {
     "case_id": _foreign_case,
     "attachment_id": _foreign_attachment,
     "clock_id": _foreign_clock,
+    "accountability_id": _foreign_accountability,
 }
 def _any_category(province, outside):
     return province.category
@@ -79,7 +84,7 @@ SHARED = {"category_id"}
 FOREIGN_OBJECTS["category_id"] = _any_category
 
 # Values for the other URL arguments of an id route (the action to try, and so on).
-OTHER_ARGS = {"action": "note", "field": "mobile"}
+OTHER_ARGS = {"action": "note", "field": "mobile", "step": "dismiss", "kind": "notice"}
 
 # Where a case is held -> how make_case puts it there (Art. 9, 10: held by the
 # association, by the member bank, or by an outlet).
@@ -116,6 +121,24 @@ def province(province, app):
             db.session.commit()
             province.attachments[place] = attachment.id
             province.clocks[place] = db.session.scalar(select(Clock.id).where(Clock.case_id == case_id))
+    # Art. 12: an accountability case against each member bank, with its documents.
+    province.accountability = {}
+    with app.app_context():
+        from portal.accountability.models import AccountabilityCase, AccountabilityDocument
+
+        for bank in ("bank1", "bank2"):
+            acc = AccountabilityCase(member_id=province.unit(bank).id, trigger="media", opened_at=NOW)
+            db.session.add(acc)
+            db.session.flush()
+            for kind in ("notice", "regulator"):
+                db.session.add(AccountabilityDocument(case_id=acc.id, kind=kind, filename="x.pdf",
+                                                      sha256="0" * 64, data=b"%PDF", created_at=NOW))
+            province.accountability[bank] = acc.id
+            # A branch officer has no part in Art. 12: even its own bank's case is foreign.
+            province.accountability[f"{bank}-outlet1"] = acc.id
+            province.accountability[f"{bank}-sub"] = acc.id
+            province.accountability[f"{bank}-city"] = acc.id
+        db.session.commit()
     province.absences = {}
     with app.app_context():
         for user in province.users.values():
@@ -161,7 +184,8 @@ def test_matrix_is_not_empty(app):
     # Guards the guard: the walk must find the id routes that exist today.
     endpoints = {rule.endpoint for rule, _, _ in id_routes(app)}
     assert {"orgs.detail", "orgs.edit", "users.edit", "users.toggle_active", "cases.detail",
-            "cases.act", "cases.attachment", "cases.reveal", "cases.explain_clock"} <= endpoints
+            "cases.act", "cases.attachment", "cases.reveal", "cases.explain_clock",
+            "accountability.detail", "accountability.act", "accountability.document"} <= endpoints
 
 
 @pytest.mark.parametrize("actor", sorted(ACTORS))

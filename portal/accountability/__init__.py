@@ -1,0 +1,1 @@
+"""Accountability for members (Art. 12): triggers, the ladder, seasons."""

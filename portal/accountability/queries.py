@@ -1,0 +1,94 @@
+"""Scoped reads: the association sees every accountability case and register entry; a
+member bank sees the rows carrying its own ``member_id``; nobody else sees any."""
+
+from datetime import date
+
+from flask import abort
+from sqlalchemy import Select, false, select
+
+from portal.accountability.models import (
+    AccountabilityCase,
+    AccountabilityDocument,
+    AccountabilityEvent,
+    Disqualification,
+    Interview,
+    RectificationPlan,
+    Season,
+)
+from portal.auth.models import User
+from portal.auth.roles import ASSOCIATION_ROLES, MEMBER_ROLES, Role
+from portal.db import db
+from portal.orgs.scoping import scope_root
+
+
+def _member_condition(user: User, column):
+    role = Role(user.role)
+    if role in ASSOCIATION_ROLES:
+        return True
+    if role in MEMBER_ROLES:
+        return column == scope_root(user).id
+    return false()  # branch officers: Art. 12 is between the association and the member
+
+
+def cases_query(user: User) -> Select:
+    return select(AccountabilityCase).where(_member_condition(user, AccountabilityCase.member_id))
+
+
+def load_accountability_or_404(user: User, accountability_id: int) -> AccountabilityCase:
+    case = db.session.scalar(cases_query(user).where(AccountabilityCase.id == accountability_id))
+    if case is None:
+        abort(404)
+    return case
+
+
+def disqualifications(user: User, season: Season) -> list[Disqualification]:
+    return list(
+        db.session.scalars(
+            select(Disqualification)
+            .where(
+                Disqualification.season_id == season.id,
+                _member_condition(user, Disqualification.member_id),
+            )
+            .order_by(
+                Disqualification.member_id, Disqualification.award.desc(), Disqualification.id
+            )
+        )
+    )
+
+
+def seasons() -> list[Season]:
+    return list(db.session.scalars(select(Season).order_by(Season.starts_on.desc())))
+
+
+def current_season(today: date) -> Season | None:
+    return db.session.scalar(
+        select(Season)
+        .where(Season.starts_on <= today, Season.ends_on >= today)
+        .order_by(Season.starts_on.desc())
+    )
+
+
+def history(case: AccountabilityCase) -> list[AccountabilityEvent]:
+    return list(
+        db.session.scalars(
+            select(AccountabilityEvent)
+            .where(AccountabilityEvent.case_id == case.id)
+            .order_by(AccountabilityEvent.at, AccountabilityEvent.id)
+        )
+    )
+
+
+def interview(case: AccountabilityCase) -> Interview | None:
+    return db.session.scalar(select(Interview).where(Interview.case_id == case.id))
+
+
+def plan(case: AccountabilityCase) -> RectificationPlan | None:
+    return db.session.scalar(select(RectificationPlan).where(RectificationPlan.case_id == case.id))
+
+
+def document(case: AccountabilityCase, kind: str) -> AccountabilityDocument | None:
+    return db.session.scalar(
+        select(AccountabilityDocument).where(
+            AccountabilityDocument.case_id == case.id, AccountabilityDocument.kind == kind
+        )
+    )
