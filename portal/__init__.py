@@ -123,6 +123,7 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.bulletins.cli import bulletin_cli, jobs_cli
     from portal.complaints.cli import complaints_cli
     from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
@@ -130,5 +131,14 @@ def register_cli(app: Flask) -> None:
     from portal.notify.cli import outbox_cli
     from portal.workdays.cli import calendar_cli
 
-    for group in (demo_cli, outbox_cli, duty_cli, calendar_cli, deadlines_cli, complaints_cli):
+    for group in (
+        demo_cli,
+        outbox_cli,
+        duty_cli,
+        calendar_cli,
+        deadlines_cli,
+        complaints_cli,
+        bulletin_cli,
+        jobs_cli,
+    ):
         app.cli.add_command(group)

@@ -2,6 +2,7 @@
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
+from portal.bulletins.models import Bulletin, BulletinDownload, Job
 from portal.complaints.models import (
     Attachment,
     Category,
@@ -18,6 +19,9 @@ from portal.orgs.models import Unit
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
 __all__ = [
+    "Bulletin",
+    "BulletinDownload",
+    "Job",
     "Attachment",
     "Category",
     "Complaint",
