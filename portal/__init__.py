@@ -60,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit_bp
     from portal.auth.admin import bp as users_bp
     from portal.auth.views import bp as auth_bp
+    from portal.bulletins.views import bp as bulletins_bp
     from portal.complaints.views_cases import bp as cases_bp
     from portal.complaints.views_categories import bp as categories_bp
     from portal.complaints.views_intake import bp as intake_bp
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home_bp
     from portal.notify.views import bp as notify_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.statistics.views import bp as statistics_bp
     from portal.web import errors
     from portal.workdays.views import bp as calendar_bp
 
@@ -82,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
         intake_bp,
         cases_bp,
         categories_bp,
+        statistics_bp,
+        bulletins_bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)

@@ -31,13 +31,23 @@ SUBSTANTIATED = ("substantiated", "partly")
 SATISFIED = ("satisfied", "basically")
 
 
-def _in_period(user: User, period: Period, *extra):
-    return and_(
+def _in_period(user: User, period: Period, *extra, member_id=None, category_id=None):
+    """The period's complaints in ``user``'s scope, optionally of one member bank and
+    one category (a top-level category takes its subcategories)."""
+    conditions = [
         scope_filter(user, Complaint.handling_path),
         Complaint.received_on >= period.first_day,
         Complaint.received_on <= period.last_day,
         *extra,
-    )
+    ]
+    if member_id:
+        conditions.append(Complaint.member_id == member_id)
+    if category_id:
+        children = select(Category.id).where(Category.parent_id == category_id)
+        conditions.append(
+            (Complaint.category_id == category_id) | Complaint.category_id.in_(children)
+        )
+    return and_(*conditions)
 
 
 def _count_if(condition):
@@ -65,7 +75,7 @@ def _with_rates(row: dict) -> dict:
     return row
 
 
-def on_time_rates(user: User, period: Period, by_member: bool = False) -> dict:
+def on_time_rates(user: User, period: Period, by_member: bool = False, **filters) -> dict:
     """{(member_id or None, kind): {"met", "on_time", "rate"}} for clocks of the period's
     complaints."""
     key = (Complaint.member_id,) if by_member else ()
@@ -79,7 +89,7 @@ def on_time_rates(user: User, period: Period, by_member: bool = False) -> dict:
             ),
         )
         .join(Complaint, Complaint.id == Clock.case_id)
-        .where(_in_period(user, period), Clock.cancelled_at.is_(None))
+        .where(_in_period(user, period, **filters), Clock.cancelled_at.is_(None))
         .group_by(*key, Clock.kind)
     )
     out = {}
@@ -93,30 +103,30 @@ def on_time_rates(user: User, period: Period, by_member: bool = False) -> dict:
     return out
 
 
-def headline(user: User, period: Period) -> dict:
+def headline(user: User, period: Period, **filters) -> dict:
     """The headline figures of a period, with the on-time rate of each clock."""
     row = dict(
-        db.session.execute(select(*_case_columns()).where(_in_period(user, period)))
+        db.session.execute(select(*_case_columns()).where(_in_period(user, period, **filters)))
         .mappings()
         .one()
     )
     row = _with_rates({k: int(v or 0) for k, v in row.items()})
-    rates = on_time_rates(user, period)
+    rates = on_time_rates(user, period, **filters)
     row["on_time"] = {kind: rates.get((None, kind), {}).get("rate") for kind in CLOCK_KINDS}
     return row
 
 
-def member_table(user: User, period: Period) -> list[dict]:
+def member_table(user: User, period: Period, **filters) -> list[dict]:
     """One row per member bank (in the user's scope) with complaints in the period."""
     stmt = (
         select(Unit.id.label("member_id"), Unit.name.label("member_name"), *_case_columns())
         .select_from(Complaint)
         .join(Unit, Unit.id == Complaint.member_id)
-        .where(_in_period(user, period))
+        .where(_in_period(user, period, **filters))
         .group_by(Unit.id, Unit.name, Unit.path)
         .order_by(Unit.path)
     )
-    rates = on_time_rates(user, period, by_member=True)
+    rates = on_time_rates(user, period, by_member=True, **filters)
     rows = []
     for row in db.session.execute(stmt).mappings():
         item = _with_rates({k: (int(v) if k != "member_name" else v) for k, v in row.items()})
@@ -127,13 +137,13 @@ def member_table(user: User, period: Period) -> list[dict]:
     return rows
 
 
-def by_category(user: User, period: Period) -> list[dict]:
+def by_category(user: User, period: Period, **filters) -> list[dict]:
     """Complaints per top-level category, most frequent first."""
     top_id = func.coalesce(Category.parent_id, Category.id)
     inner = (
         select(top_id.label("top_id"), Complaint.finding)
         .join(Category, Category.id == Complaint.category_id)
-        .where(_in_period(user, period))
+        .where(_in_period(user, period, **filters))
         .subquery()
     )
     top = Category.__table__.alias("top")
@@ -155,10 +165,10 @@ def by_category(user: User, period: Period) -> list[dict]:
     ]
 
 
-def by_channel(user: User, period: Period) -> list[dict]:
+def by_channel(user: User, period: Period, **filters) -> list[dict]:
     stmt = (
         select(Complaint.channel, func.count().label("count"))
-        .where(_in_period(user, period))
+        .where(_in_period(user, period, **filters))
         .group_by(Complaint.channel)
         .order_by(func.count().desc(), Complaint.channel)
     )
@@ -168,25 +178,25 @@ def by_channel(user: User, period: Period) -> list[dict]:
     ]
 
 
-def by_month(user: User, period: Period) -> list[dict]:
+def by_month(user: User, period: Period, **filters) -> list[dict]:
     """Complaints received per month of the period (every month listed, zeros included)."""
     month = func.extract("month", Complaint.received_on)
     stmt = (
         select(month.label("month"), func.count().label("count"))
-        .where(_in_period(user, period))
+        .where(_in_period(user, period, **filters))
         .group_by(month)
     )
     counts = {int(r["month"]): int(r["count"]) for r in db.session.execute(stmt).mappings()}
     return [{"month": m, "count": counts.get(m, 0)} for m in period.months]
 
 
-def top_outlets(user: User, period: Period, limit: int = 10) -> list[dict]:
+def top_outlets(user: User, period: Period, limit: int = 10, **filters) -> list[dict]:
     """The outlets with the most substantiated (or partly substantiated) complaints."""
     stmt = (
         select(Unit.id.label("outlet_id"), Unit.name.label("name"), func.count().label("count"))
         .select_from(Complaint)
         .join(Unit, Unit.id == Complaint.outlet_id)
-        .where(_in_period(user, period, Complaint.finding.in_(SUBSTANTIATED)))
+        .where(_in_period(user, period, Complaint.finding.in_(SUBSTANTIATED), **filters))
         .group_by(Unit.id, Unit.name)
         .order_by(func.count().desc(), Unit.id)
         .limit(limit)
