@@ -9,6 +9,7 @@ demo_cli = AppGroup("demo", help="Demo data for a newcomer's first look.")
 @demo_cli.command("seed")
 def seed():
     """Create the demo province (idempotent: run it as often as you like)."""
+    from portal.demo import bulletin_demo
     from portal.demo.complaints_demo import seed_complaints
     from portal.demo.seed import DEMO_PASSWORD, seed_province
 
@@ -20,3 +21,4 @@ def seed():
     db.session.commit()
     click.echo(f"{cases} demo complaints added over the last 13 months")
     click.echo(f"every demo login uses the password {DEMO_PASSWORD}")
+    click.echo(bulletin_demo.seed_bulletins(now))

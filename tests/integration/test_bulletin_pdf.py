@@ -112,3 +112,16 @@ def test_jobs_are_claimed_once_retried_after_a_crash_and_fail_with_a_message(app
             broken = db.session.get(Job, broken.id)
             assert broken.state == (FAILED if attempt == jobs.MAX_ATTEMPTS else QUEUED)
         assert "通报不存在" in broken.error
+
+
+def test_demo_publishes_the_last_half_year_and_drafts_the_current_one(app, province):
+    from portal.demo.bulletin_demo import seed_bulletins
+
+    with app.app_context():
+        build_statistics_data(province)
+        assert "2026H1 published" in seed_bulletins(NOW)
+        rows = db.session.execute(
+            db.select(Bulletin.period, Bulletin.state).order_by(Bulletin.id)
+        ).all()
+        assert rows == [("2026H1", "published"), ("2026H2", "draft")]
+        assert seed_bulletins(NOW) == "demo bulletins already there"
