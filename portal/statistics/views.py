@@ -78,6 +78,25 @@ def dashboard():
         "percent": percent,
         "month_svg": charts.month_chart(months),
         "link": _inbox_link(period, filters),
+        "open_now": queries.open_now(
+            current_user,
+            now=clock.now(),
+            tz=clock.tz(),
+            member=db.session.get(Unit, filters["member_id"]) if "member_id" in filters else None,
+            category_id=filters.get("category_id"),
+        ),
+        "open_link": lambda **extra: url_for(
+            "cases.inbox",
+            **{
+                k: v
+                for k, v in (
+                    ("unit", filters.get("member_id")),
+                    ("category", filters.get("category_id")),
+                )
+                if v
+            },
+            **extra,
+        ),
         "category_svg": charts.category_chart(cats),
     }
     return render_page_or_piece("statistics/dashboard.html", "statistics/_tables.html", **context)

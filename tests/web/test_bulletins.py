@@ -193,3 +193,22 @@ def test_cli_builds_the_current_draft(app, province, tmp_path):
     assert out.read_bytes().startswith(b"%PDF")
     missing = app.test_cli_runner().invoke(args=["bulletin", "build", "2025H1", "--out", str(out)])
     assert missing.exit_code != 0 and "no draft" in missing.output
+
+
+def test_dashboard_numbers_equal_the_case_lists_they_link_to(app, province):
+    import html as htmllib
+    import re
+
+    with app.app_context():
+        build_statistics_data(province)
+    client = app.test_client()
+    sign_in(client, "assoc-leader")
+    page = client.get("/statistics?period=2026H1").get_data(as_text=True)
+    links = re.findall(
+        r'<a class="stat link[^"]*" href="([^"]+)"><span class="num"[^>]*>(\d+)<', page
+    )
+    links += re.findall(r'<td><a href="(/cases[^"]+)">(\d+)</a></td>', page)
+    assert len(links) >= 12
+    for href, number in links:
+        listed = client.get(htmllib.unescape(href)).get_data(as_text=True).count('id="case-row-')
+        assert listed == int(number), (href, number, listed)
