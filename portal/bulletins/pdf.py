@@ -71,6 +71,14 @@ def build_context(bulletin: Bulletin, user) -> dict:
         (f"{KIND_LABELS[k]}及时率", now_figures["on_time"][k], before["on_time"][k], True)
         for k in queries.CLOCK_KINDS
     ]
+    days = [
+        (
+            f"{KIND_LABELS[k]}平均用时（工作日）",
+            now_figures["working_days"][k],
+            before["working_days"][k],
+        )
+        for k in queries.CLOCK_KINDS
+    ]
     return {
         "title": bulletin.title,
         "issuer": ISSUER,
@@ -87,6 +95,15 @@ def build_context(bulletin: Bulletin, user) -> dict:
                 "change": _signed(change(cur, prev), is_rate),
             }
             for label, cur, prev, is_rate in headline
+        ]
+        + [
+            {
+                "label": label,
+                "value": _days(cur),
+                "previous": _days(prev),
+                "change": _days(change(cur, prev), signed=True),
+            }
+            for label, cur, prev in days
         ],
         "kinds": [(k, KIND_LABELS[k]) for k in queries.CLOCK_KINDS],
         "members": [
@@ -94,6 +111,7 @@ def build_context(bulletin: Bulletin, user) -> dict:
                 **m,
                 "on_time_text": {k: percent(v) for k, v in m["on_time"].items()},
                 "satisfaction_text": percent(m["satisfaction_rate"]),
+                "days_text": {k: _days(v) for k, v in m["working_days"].items()},
             }
             for m in members
         ],
@@ -115,6 +133,12 @@ def build_context(bulletin: Bulletin, user) -> dict:
         "advice": bulletin.advice,
         "next_steps": bulletin.next_steps,
     }
+
+
+def _days(value, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.1f}" if signed else f"{value:.1f}"
 
 
 def _signed(value, is_rate: bool) -> str:

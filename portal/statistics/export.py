@@ -33,6 +33,10 @@ def tables(user, period: Period, **filters) -> list[tuple[str, list[str], list[l
                     [_("%(step)s及时率", step=label), percent(head["on_time"][k])]
                     for k, label in kinds
                 ],
+                *[
+                    [_("%(step)s平均工作日", step=label), _round(head["working_days"][k])]
+                    for k, label in kinds
+                ],
             ],
         ),
         (
@@ -87,6 +91,10 @@ def tables(user, period: Period, **filters) -> list[tuple[str, list[str], list[l
             [[o["name"], o["count"]] for o in queries.top_outlets(user, period, **filters)],
         ),
     ]
+
+
+def _round(value):
+    return None if value is None else round(value, 2)
 
 
 def workbook(user, period: Period, **filters) -> BytesIO:

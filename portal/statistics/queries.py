@@ -25,6 +25,7 @@ from portal.deadlines.rules import ClockKind
 from portal.orgs.models import Unit
 from portal.orgs.scoping import scope_filter
 from portal.statistics.rules import Period, rate
+from portal.workdays.store import current_calendar
 
 CLOCK_KINDS = [k.value for k in ClockKind]
 SUBSTANTIATED = ("substantiated", "partly")
@@ -103,6 +104,50 @@ def on_time_rates(user: User, period: Period, by_member: bool = False, **filters
     return out
 
 
+def _local_date(column):
+    """The Beijing date of a UTC timestamp, in SQL (China keeps UTC+8 all year)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.date(func.timezone("Asia/Shanghai", column))
+    return func.date(column, "+8 hours")
+
+
+def average_working_days(
+    user: User, period: Period, calendar, by_member: bool = False, **filters
+) -> dict:
+    """{(member_id or None, kind): average working days from a step's start to its end}.
+
+    SQL groups the met clocks by their Beijing start and end dates; the working-day
+    calendar (``WorkingCalendar.working_days_between``, the same count as the limits,
+    Art. 11) is applied once per group, weighted by the group's size.
+    """
+    start, end = _local_date(Clock.started_at), _local_date(Clock.met_at)
+    key = (Complaint.member_id,) if by_member else ()
+    stmt = (
+        select(*key, Clock.kind, start.label("start"), end.label("end"), func.count())
+        .join(Complaint, Complaint.id == Clock.case_id)
+        .where(
+            _in_period(user, period, **filters),
+            Clock.cancelled_at.is_(None),
+            Clock.met_at.isnot(None),
+        )
+        .group_by(*key, Clock.kind, start, end)
+    )
+    totals: dict = {}
+    for row in db.session.execute(stmt):
+        member = row[0] if by_member else None
+        kind, first, last, count = row[-4:]
+        days = calendar.working_days_between(_as_date(first), _as_date(last))
+        total, n = totals.get((member, kind), (0, 0))
+        totals[(member, kind)] = (total + days * count, n + count)
+    return {k: total / n for k, (total, n) in totals.items()}
+
+
+def _as_date(value):
+    from datetime import date
+
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def headline(user: User, period: Period, **filters) -> dict:
     """The headline figures of a period, with the on-time rate of each clock."""
     row = dict(
@@ -113,6 +158,8 @@ def headline(user: User, period: Period, **filters) -> dict:
     row = _with_rates({k: int(v or 0) for k, v in row.items()})
     rates = on_time_rates(user, period, **filters)
     row["on_time"] = {kind: rates.get((None, kind), {}).get("rate") for kind in CLOCK_KINDS}
+    days = average_working_days(user, period, current_calendar(), **filters)
+    row["working_days"] = {kind: days.get((None, kind)) for kind in CLOCK_KINDS}
     return row
 
 
@@ -127,12 +174,14 @@ def member_table(user: User, period: Period, **filters) -> list[dict]:
         .order_by(Unit.path)
     )
     rates = on_time_rates(user, period, by_member=True, **filters)
+    days = average_working_days(user, period, current_calendar(), by_member=True, **filters)
     rows = []
     for row in db.session.execute(stmt).mappings():
         item = _with_rates({k: (int(v) if k != "member_name" else v) for k, v in row.items()})
         item["on_time"] = {
             kind: rates.get((item["member_id"], kind), {}).get("rate") for kind in CLOCK_KINDS
         }
+        item["working_days"] = {kind: days.get((item["member_id"], kind)) for kind in CLOCK_KINDS}
         rows.append(item)
     return rows
 

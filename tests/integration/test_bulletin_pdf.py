@@ -52,6 +52,7 @@ def test_pdf_text_and_embedded_cjk_font(app, province, tmp_path):
         "第1银行辽宁省分行",
         "第2银行辽宁省分行",
         "服务态度",
+        "平均工作日",
         "加强服务培训",
         "案例1",
     ):

@@ -72,3 +72,17 @@ def test_a_member_sees_only_its_own_subtree(app, province):
         # Case 5 (bank2, registered) is still held by the association: not the member's.
         assert queries.headline(bank2, H1)["received"] == 1
         assert [r["member_name"] for r in queries.member_table(bank2, H1)] == ["第2银行辽宁省分行"]
+
+
+def test_average_working_days_per_step(app, province):
+    with app.app_context():
+        build_statistics_data(province)
+        staff = _user(province, "assoc-staff")
+        # accept: case 1 Sat 10 Jan → Sun 11 Jan: 0; case 2 Thu 5 Feb → Fri 6 Feb: 1;
+        # case 4 Tue 30 Jun → Sun 5 Jul: 3 (1-3 July). verify: case 1 → Thu 15 Jan: 4.
+        days = queries.headline(staff, H1)["working_days"]
+        assert days["accept"] == 4 / 3 and days["verify"] == 4.0
+        assert days["report"] is None
+        rows = {r["member_name"]: r["working_days"] for r in queries.member_table(staff, H1)}
+        assert rows["第1银行辽宁省分行"]["accept"] == 0.5
+        assert rows["第2银行辽宁省分行"]["accept"] == 3.0

@@ -162,6 +162,8 @@ def test_dashboard_page_piece_links_and_excel(app, province):
     book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?period=2026H1").data))
     assert book.sheetnames[:2] == ["总体情况", "会员单位"]
     assert list(book["总体情况"].values)[1] == ("受理投诉", 5)
+    rows = list(book["总体情况"].values)
+    assert ("受理平均工作日", 1.33) in rows, [r for r in rows if "工作日" in r[0]]
 
 
 def test_member_dashboard_is_scoped(app, province):
