@@ -139,10 +139,14 @@ def record_download(bulletin: Bulletin, *, user: User, now, kind: str = "bulleti
     db.session.flush()
 
 
-def downloads_by_member(bulletin: Bulletin) -> dict[int | None, int]:
+def downloads_by_member(bulletin: Bulletin) -> dict[str | None, int]:
+    """Downloads of ``bulletin`` (and its annexes) per member name; None: the association."""
     rows = db.session.execute(
-        select(BulletinDownload.member_id, func.count())
+        select(Unit.name, func.count())
+        .select_from(BulletinDownload)
+        .outerjoin(Unit, Unit.id == BulletinDownload.member_id)
         .where(BulletinDownload.bulletin_id == bulletin.id)
-        .group_by(BulletinDownload.member_id)
+        .group_by(Unit.name)
+        .order_by(Unit.name)
     )
-    return {member_id: count for member_id, count in rows}
+    return {name: count for name, count in rows}

@@ -256,9 +256,16 @@ def top_outlets(user: User, period: Period, limit: int = 10, **filters) -> list[
 def accountability_decisions(user: User, period: Period) -> list[dict]:
     """The period's accountability decisions (issue 6). Empty until that package exists.
 
-    The hook: once ``portal.accountability.queries.decisions_for_period(user, period)``
-    lands it is read here and shown in the bulletin; until then nothing is shown.
+    The hook: once ``portal.accountability`` is part of the app (its models registered
+    through ``portal.models``) and offers ``queries.decisions_for_period(user, period)``
+    returning dicts with ``member``, ``reason`` and ``decision``, they are shown in the
+    bulletin; until then nothing is. The package is never imported from here: a module
+    outside this app (another checkout on the path) must not register tables.
     """
+    import sys
+
+    if "portal.accountability" not in sys.modules:
+        return []
     try:
         from portal.accountability.queries import decisions_for_period  # type: ignore
     except ImportError:

@@ -82,6 +82,8 @@ def test_draft_preview_publish_and_member_download(app, province, tmp_path):
             select(BulletinDownload.member_id, func.count()).group_by(BulletinDownload.member_id)
         ).all()
         assert counted == [(province.unit("bank1").id, 1)]
+    detail = staff.get(f"/bulletins/{bulletin_id}").get_data(as_text=True)
+    assert 'data-testid="downloads">第1银行辽宁省分行: 1<' in detail
 
     # A second publish is a new version with a change note; the first stays as it was.
     assert staff.post(f"/bulletins/{bulletin_id}/publish").status_code == 422
