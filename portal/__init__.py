@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit_bp
     from portal.auth.admin import bp as users_bp
     from portal.auth.views import bp as auth_bp
+    from portal.bulletins.views import bp as bulletins_bp
     from portal.complaints.views_cases import bp as cases_bp
     from portal.complaints.views_categories import bp as categories_bp
     from portal.complaints.views_intake import bp as intake_bp
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home_bp
     from portal.notify.views import bp as notify_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.statistics.views import bp as statistics_bp
     from portal.web import errors
     from portal.workdays.views import bp as calendar_bp
 
@@ -92,6 +94,8 @@ def register_blueprints(app: Flask) -> None:
         categories_bp,
         accountability_bp,
         campaign_bp,
+        statistics_bp,
+        bulletins_bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
@@ -133,6 +137,7 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.bulletins.cli import bulletin_cli, jobs_cli
     from portal.complaints.cli import complaints_cli
     from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
@@ -140,5 +145,14 @@ def register_cli(app: Flask) -> None:
     from portal.notify.cli import outbox_cli
     from portal.workdays.cli import calendar_cli
 
-    for group in (demo_cli, outbox_cli, duty_cli, calendar_cli, deadlines_cli, complaints_cli):
+    for group in (
+        demo_cli,
+        outbox_cli,
+        duty_cli,
+        calendar_cli,
+        deadlines_cli,
+        complaints_cli,
+        bulletin_cli,
+        jobs_cli,
+    ):
         app.cli.add_command(group)

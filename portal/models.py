@@ -13,6 +13,7 @@ from portal.accountability.models import (
 )
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
+from portal.bulletins.models import Bulletin, BulletinDownload, Job
 from portal.complaints.models import (
     Attachment,
     Category,
@@ -38,6 +39,9 @@ __all__ = [
     "Interview",
     "RectificationPlan",
     "Season",
+    "Bulletin",
+    "BulletinDownload",
+    "Job",
     "Attachment",
     "Category",
     "Complaint",

@@ -92,3 +92,31 @@ def document(case: AccountabilityCase, kind: str) -> AccountabilityDocument | No
             AccountabilityDocument.case_id == case.id, AccountabilityDocument.kind == kind
         )
     )
+
+
+def decisions_for_period(user: User, period) -> list[dict]:
+    """The association's decisions on the ladder within ``period`` (a half year), for the
+    bulletin (Art. 8(4)): member, the trigger as the reason, the decision taken."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from portal.accountability.models import AccountabilityEvent
+    from portal.accountability.rules import LADDER, STATE_LABELS, TRIGGER_LABELS
+
+    tz = ZoneInfo("Asia/Shanghai")
+    start = datetime.combine(period.first_day, time.min, tz)
+    end = datetime.combine(period.last_day, time.max, tz)
+    outcome = {decision: state for (_, decision), state in LADDER.items()}
+    rows = db.session.execute(
+        select(AccountabilityEvent, AccountabilityCase)
+        .join(AccountabilityCase, AccountabilityCase.id == AccountabilityEvent.case_id)
+        .where(_member_condition(user, AccountabilityCase.member_id),
+               AccountabilityEvent.action.in_(list(outcome)),
+               AccountabilityEvent.at >= start, AccountabilityEvent.at <= end)
+        .order_by(AccountabilityEvent.at, AccountabilityEvent.id)
+    ).all()
+    return [
+        {"member": case.member.name, "reason": TRIGGER_LABELS[case.trigger],
+         "decision": STATE_LABELS[outcome[event.action]], "at": event.at}
+        for event, case in rows
+    ]

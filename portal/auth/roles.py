@@ -61,6 +61,10 @@ class Permission(StrEnum):
     ACCOUNTABILITY_DECIDE = "accountability:case:decide"  # review, interview, verify, criticise
     ACCOUNTABILITY_RESPOND = "accountability:plan:submit"  # the member's plan and evidence
     ACCOUNTABILITY_CONFIGURE = "accountability:settings:manage"  # seasons and thresholds
+    # Art. 8(4), 8(5): statistics and the semiannual bulletin.
+    STATISTICS_VIEW = "bulletin:statistics:view"  # dashboards and Excel, within scope
+    BULLETIN_VIEW = "bulletin:bulletin:view"  # published bulletins, one's own annex
+    BULLETIN_MANAGE = "bulletin:bulletin:manage"  # drafts, previews, publishing
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -135,6 +139,23 @@ PERMISSIONS = {
     role: granted
     | DUTY_PERMISSIONS.get(role, frozenset())
     | ACCOUNTABILITY_PERMISSIONS.get(role, frozenset())
+    for role, granted in PERMISSIONS.items()
+}
+
+
+# Art. 8(4): the association drafts and issues the bulletin; members read it and see
+# their own figures. Branch officers have no part in it.
+_BULLETIN_READ = frozenset({Permission.STATISTICS_VIEW, Permission.BULLETIN_VIEW})
+BULLETIN_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ASSOC_ADMIN: _BULLETIN_READ | {Permission.BULLETIN_MANAGE},
+    Role.ASSOC_HANDLER: _BULLETIN_READ | {Permission.BULLETIN_MANAGE},
+    Role.ASSOC_LEADER: _BULLETIN_READ,
+    Role.MEMBER_ADMIN: _BULLETIN_READ,
+    Role.MEMBER_HANDLER: _BULLETIN_READ,
+    Role.MEMBER_LEADER: _BULLETIN_READ,
+}
+PERMISSIONS = {
+    role: granted | BULLETIN_PERMISSIONS.get(role, frozenset())
     for role, granted in PERMISSIONS.items()
 }
 

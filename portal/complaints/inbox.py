@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from portal.complaints.models import Complaint
+from portal.complaints.models import Category, Complaint
 from portal.complaints.queries import cases_query, open_state_filter, search_condition
 from portal.complaints.rules import State
 from portal.deadlines.models import Clock
@@ -77,7 +77,11 @@ def inbox_query(user, filters: InboxFilters, *, now: datetime, tz, unit_path: st
     elif filters.clock == "running":
         query = query.where(due.c.due_at > end_of_today)
     if filters.category_id:
-        query = query.where(Complaint.category_id == filters.category_id)
+        # A top-level category takes its subcategories (the statistics count it so too).
+        children = select(Category.id).where(Category.parent_id == filters.category_id)
+        query = query.where(
+            (Complaint.category_id == filters.category_id) | Complaint.category_id.in_(children)
+        )
     if unit_path:
         low, high = subtree_bounds(unit_path)
         query = query.join(Unit, Unit.id == Complaint.outlet_id).where(

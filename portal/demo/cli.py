@@ -10,6 +10,7 @@ demo_cli = AppGroup("demo", help="Demo data for a newcomer's first look.")
 def seed():
     """Create the demo province (idempotent: run it as often as you like)."""
     from portal.demo.accountability_demo import seed_accountability
+    from portal.demo import bulletin_demo
     from portal.demo.complaints_demo import seed_complaints
     from portal.demo.seed import DEMO_PASSWORD, seed_province
 
@@ -23,3 +24,4 @@ def seed():
     click.echo(f"{seed_accountability(now)} accountability cases (Art. 12)")
     db.session.commit()
     click.echo(f"every demo login uses the password {DEMO_PASSWORD}")
+    click.echo(bulletin_demo.seed_bulletins(now))

@@ -83,8 +83,24 @@ def _any_category(province, outside):
 SHARED = {"category_id"}
 FOREIGN_OBJECTS["category_id"] = _any_category
 
+
+def _foreign_bulletin(province, outside):
+    # Drafts are the association's: for a member they lie outside its scope.
+    return province.bulletin if outside == "assoc" else None
+
+
+def _foreign_job(province, outside):
+    return province.job if outside == "assoc" else None
+
+
+FOREIGN_OBJECTS["bulletin_id"] = _foreign_bulletin
+FOREIGN_OBJECTS["job_id"] = _foreign_job
+
 # Values for the other URL arguments of an id route (the action to try, and so on).
+# Values for the other URL arguments, per blueprint where they differ: each must be a
+# value the route accepts, or the 404 would prove nothing.
 OTHER_ARGS = {"action": "note", "field": "mobile", "step": "dismiss", "kind": "notice"}
+OTHER_ARGS_BY_BLUEPRINT = {"bulletins": {"step": "preview"}}
 
 # Where a case is held -> how make_case puts it there (Art. 9, 10: held by the
 # association, by the member bank, or by an outlet).
@@ -149,6 +165,16 @@ def province(province, app):
             db.session.flush()
             province.absences[user.id] = absence.id
         db.session.commit()
+    with app.app_context():  # an association draft bulletin and its preview job
+        from portal.auth.models import User
+        from portal.bulletins import jobs, operations
+        from portal.statistics.rules import parse_period
+
+        staff = db.session.get(User, province.user("assoc-staff").id)
+        draft = operations.create_draft(parse_period("2026H2"), actor=staff, now=NOW)
+        job = jobs.enqueue(jobs.PREVIEW, {"bulletin_id": draft.id}, actor=staff, now=NOW)
+        db.session.commit()
+        province.bulletin, province.job = draft.id, job.id
     return province
 
 
@@ -200,7 +226,8 @@ def test_foreign_ids_answer_404_and_change_nothing(app, province, actor):
                 values[arg] = FOREIGN_OBJECTS[arg](province, outside)
             if None in values.values():
                 continue
-            values |= {a: OTHER_ARGS[a] for a in rule.arguments if a not in values}
+            other = OTHER_ARGS | OTHER_ARGS_BY_BLUEPRINT.get(rule.endpoint.split(".")[0], {})
+            values |= {a: other[a] for a in rule.arguments if a not in values}
             url = rule.build(values, append_unknown=False)[1]
             before = snapshot(app) if method != "GET" else None
             response = client.open(url, method=method, data={"active": "0", "name": "x",

@@ -1,0 +1,168 @@
+"""The bulletin as a PDF: a plain-data context, one Jinja template, WeasyPrint.
+
+The template never touches the database: ``build_context`` gathers every figure first
+(through ``portal.statistics.queries``, the same functions the dashboard and the Excel
+export use), so the PDF says exactly what the screens say (Art. 8(4)). Outside URLs are
+refused: a bulletin must render the same offline and cannot be made to fetch anything.
+"""
+
+from flask import render_template
+from sqlalchemy import select
+
+from portal.bulletins import charts
+from portal.bulletins.models import Bulletin
+from portal.bulletins.rules import anonymise
+from portal.complaints.models import Complaint
+from portal.complaints.rules import CHANNELS, FINDINGS
+from portal.db import db
+from portal.deadlines.rules import RULES, ClockKind
+from portal.statistics import queries
+from portal.statistics.rules import change, parse_period, percent
+
+ISSUER = "辽宁省银行业协会"
+KIND_LABELS = {kind.value: RULES[kind].label for kind in ClockKind}
+
+
+def typical_cases(bulletin: Bulletin) -> list[dict]:
+    """The chosen cases of the period with personal data removed (Art. 8(5))."""
+    period = parse_period(bulletin.period)
+    ids = [int(i) for i in bulletin.typical_case_ids or []]
+    if not ids:
+        return []
+    cases = db.session.scalars(
+        select(Complaint).where(
+            Complaint.id.in_(ids),
+            Complaint.received_on >= period.first_day,
+            Complaint.received_on <= period.last_day,
+        )
+    )
+    out = []
+    for case in sorted(cases, key=lambda c: ids.index(c.id)):
+        names = (case.complainant_name, case.staff or "")
+        out.append(
+            {
+                "category": case.category.full_name,
+                "member": case.member.name,
+                "outlet": case.outlet.name,
+                "facts": anonymise(case.facts, names),
+                "demand": anonymise(case.demand, names),
+                "finding": FINDINGS.get(case.finding or "", "处理中"),
+            }
+        )
+    return out
+
+
+def build_context(bulletin: Bulletin, user) -> dict:
+    """Everything the PDF shows, as plain data; ``user`` scopes the figures (the
+    association sees the whole province)."""
+    period = parse_period(bulletin.period)
+    now_figures = queries.headline(user, period)
+    before = queries.headline(user, period.previous())
+    members = queries.member_table(user, period)
+    categories = queries.by_category(user, period)
+    headline = [
+        ("受理投诉", now_figures["received"], before["received"], False),
+        ("有效投诉", now_figures["valid"], before["valid"], False),
+        ("转办会员单位", now_figures["forwarded"], before["forwarded"], False),
+        ("办结", now_figures["closed"], before["closed"], False),
+        ("回访满意率", now_figures["satisfaction_rate"], before["satisfaction_rate"], True),
+        ("重复投诉率", now_figures["repeat_rate"], before["repeat_rate"], True),
+    ] + [
+        (f"{KIND_LABELS[k]}及时率", now_figures["on_time"][k], before["on_time"][k], True)
+        for k in queries.CLOCK_KINDS
+    ]
+    days = [
+        (
+            f"{KIND_LABELS[k]}平均用时（工作日）",
+            now_figures["working_days"][k],
+            before["working_days"][k],
+        )
+        for k in queries.CLOCK_KINDS
+    ]
+    return {
+        "title": bulletin.title,
+        "issuer": ISSUER,
+        "period": period.code,
+        "period_label": period.label,
+        "previous_label": period.previous().label,
+        "version": bulletin.version,
+        "change_note": bulletin.change_note,
+        "headline": [
+            {
+                "label": label,
+                "value": percent(cur) if is_rate else cur,
+                "previous": percent(prev) if is_rate else prev,
+                "change": _signed(change(cur, prev), is_rate),
+            }
+            for label, cur, prev, is_rate in headline
+        ]
+        + [
+            {
+                "label": label,
+                "value": _days(cur),
+                "previous": _days(prev),
+                "change": _days(change(cur, prev), signed=True),
+            }
+            for label, cur, prev in days
+        ],
+        "kinds": [(k, KIND_LABELS[k]) for k in queries.CLOCK_KINDS],
+        "members": [
+            {
+                **m,
+                "on_time_text": {k: percent(v) for k, v in m["on_time"].items()},
+                "satisfaction_text": percent(m["satisfaction_rate"]),
+                "days_text": {k: _days(v) for k, v in m["working_days"].items()},
+            }
+            for m in members
+        ],
+        "categories": categories,
+        "channels": [
+            {"label": CHANNELS.get(c["channel"], c["channel"]), "count": c["count"]}
+            for c in queries.by_channel(user, period)
+        ],
+        "outlets": queries.top_outlets(user, period),
+        "accountability": queries.accountability_decisions(user, period),
+        "charts": {
+            "month": charts.month_chart(queries.by_month(user, period)),
+            "category": charts.category_chart(categories),
+            "accept": charts.on_time_chart(members, "accept", KIND_LABELS["accept"]),
+        },
+        "overview": bulletin.overview,
+        "typical_cases": typical_cases(bulletin),
+        "typical_cases_note": bulletin.typical_cases_note,
+        "advice": bulletin.advice,
+        "next_steps": bulletin.next_steps,
+    }
+
+
+def _days(value, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.1f}" if signed else f"{value:.1f}"
+
+
+def _signed(value, is_rate: bool) -> str:
+    if value is None:
+        return "—"
+    if is_rate:
+        return f"{value * 100:+.1f}个百分点"
+    return f"{value:+d}"
+
+
+def refuse_fetch(url: str, *args, **kwargs):
+    """WeasyPrint's url_fetcher: only inline ``data:`` URLs, nothing from outside."""
+    if url.startswith("data:"):
+        from weasyprint.urls import default_url_fetcher
+
+        return default_url_fetcher(url)
+    raise ValueError(f"the bulletin fetches no outside resources: {url[:80]}")
+
+
+def render_html(context: dict) -> str:
+    return render_template("bulletins/pdf.html", **context)
+
+
+def render_pdf(context: dict) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=render_html(context), base_url=None, url_fetcher=refuse_fetch).write_pdf()

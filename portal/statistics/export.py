@@ -1,0 +1,110 @@
+"""Every statistics table as rows for Excel: the same query functions as the dashboard
+and the bulletin, so the three can never disagree (Art. 8(4))."""
+
+from io import BytesIO
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+
+from portal.complaints.rules import CHANNELS
+from portal.deadlines.rules import RULES, ClockKind
+from portal.statistics import queries
+from portal.statistics.rules import Period, percent
+
+
+def tables(user, period: Period, **filters) -> list[tuple[str, list[str], list[list]]]:
+    """(title, headers, rows) for each statistics table of ``period``."""
+    kinds = [(k.value, RULES[k].label) for k in ClockKind]
+    head = queries.headline(user, period, **filters)
+    members = queries.member_table(user, period, **filters)
+    return [
+        (
+            _("总体情况"),
+            [_("指标"), _("数值")],
+            [
+                [_("受理投诉"), head["received"]],
+                [_("有效投诉"), head["valid"]],
+                [_("转办会员单位"), head["forwarded"]],
+                [_("办结"), head["closed"]],
+                [_("属实（含部分属实）"), head["substantiated"]],
+                [_("回访满意率"), percent(head["satisfaction_rate"])],
+                [_("重复投诉率"), percent(head["repeat_rate"])],
+                *[
+                    [_("%(step)s及时率", step=label), percent(head["on_time"][k])]
+                    for k, label in kinds
+                ],
+                *[
+                    [_("%(step)s平均工作日", step=label), _round(head["working_days"][k])]
+                    for k, label in kinds
+                ],
+            ],
+        ),
+        (
+            _("会员单位"),
+            [
+                _("会员单位"),
+                _("受理"),
+                _("有效"),
+                *[label for _k, label in kinds],
+                _("满意率"),
+                _("重复投诉"),
+            ],
+            [
+                [
+                    m["member_name"],
+                    m["received"],
+                    m["valid"],
+                    *[percent(m["on_time"][k]) for k, _l in kinds],
+                    percent(m["satisfaction_rate"]),
+                    m["repeats"],
+                ]
+                for m in members
+            ],
+        ),
+        (
+            _("投诉类别"),
+            [_("类别"), _("投诉量"), _("属实")],
+            [
+                [c["name"], c["count"], c["substantiated"]]
+                for c in queries.by_category(user, period, **filters)
+            ],
+        ),
+        (
+            _("受理渠道"),
+            [_("渠道"), _("投诉量")],
+            [
+                [CHANNELS.get(c["channel"], c["channel"]), c["count"]]
+                for c in queries.by_channel(user, period, **filters)
+            ],
+        ),
+        (
+            _("按月"),
+            [_("月份"), _("投诉量")],
+            [
+                [f"{period.year}-{m['month']:02d}", m["count"]]
+                for m in queries.by_month(user, period, **filters)
+            ],
+        ),
+        (
+            _("属实投诉较多的网点"),
+            [_("网点"), _("属实投诉")],
+            [[o["name"], o["count"]] for o in queries.top_outlets(user, period, **filters)],
+        ),
+    ]
+
+
+def _round(value):
+    return None if value is None else round(value, 2)
+
+
+def workbook(user, period: Period, **filters) -> BytesIO:
+    book = Workbook(write_only=True)
+    for title, headers, rows in tables(user, period, **filters):
+        sheet = book.create_sheet(title[:31])
+        sheet.append(headers)
+        for row in rows:
+            sheet.append(row)
+    stream = BytesIO()
+    book.save(stream)
+    stream.seek(0)
+    return stream

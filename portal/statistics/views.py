@@ -1,0 +1,127 @@
+"""The statistics dashboard and its Excel export (Art. 8(4), 8(5)).
+
+Association and members share one page: the figures are scoped by the user, so a member
+sees its own subtree. Every number links to the filtered case list that produces it.
+"""
+
+from flask import Blueprint, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from portal.auth.access import require
+from portal.auth.roles import Permission
+from portal.bulletins import charts
+from portal.complaints.queries import categories
+from portal.complaints.rules import CHANNELS
+from portal.db import db
+from portal.deadlines.rules import RULES, ClockKind
+from portal.orgs.models import Unit
+from portal.orgs.rules import UnitKind
+from portal.orgs.scoping import load_unit_or_404, units_query
+from portal.statistics import export, queries
+from portal.statistics.rules import Period, parse_period, percent, period_of
+from portal.web import clock
+from portal.web.htmx import render_page_or_piece
+
+bp = Blueprint("statistics", __name__, url_prefix="/statistics")
+
+
+def _filters(args) -> tuple[Period | None, dict, str | None]:
+    """(period, {member_id, category_id}, error) from the query string."""
+    text = args.get("period") or period_of(clock.local_today()).code
+    try:
+        period = parse_period(text)
+    except ValueError:
+        return None, {}, "期间格式应为 2026H1 或 2026H2。"
+    filters = {}
+    if member := args.get("member", type=int):
+        filters["member_id"] = load_unit_or_404(current_user, member).id  # scoped: 404 outside
+    if category := args.get("category", type=int):
+        filters["category_id"] = category
+    return period, filters, None
+
+
+def _members():
+    return db.session.scalars(
+        units_query(current_user).where(Unit.kind == UnitKind.MEMBER).order_by(Unit.path)
+    ).all()
+
+
+@bp.get("")
+@login_required
+def dashboard():
+    require(Permission.STATISTICS_VIEW)
+    period, filters, error = _filters(request.args)
+    context = {
+        "error": error,
+        "members": _members(),
+        "categories": categories(),
+        "args": request.args,
+        "period": period,
+        "filters": filters,
+    }
+    if error:
+        return render_page_or_piece(
+            "statistics/dashboard.html", "statistics/_tables.html", status=422, **context
+        )
+    head = queries.headline(current_user, period, **filters)
+    rows = queries.member_table(current_user, period, **filters)
+    cats = queries.by_category(current_user, period, **filters)
+    months = queries.by_month(current_user, period, **filters)
+    context |= {
+        "head": head,
+        "rows": rows,
+        "cats": cats,
+        "channels": queries.by_channel(current_user, period, **filters),
+        "outlets": queries.top_outlets(current_user, period, **filters),
+        "kinds": [(k.value, RULES[k].label) for k in ClockKind],
+        "channel_labels": CHANNELS,
+        "percent": percent,
+        "month_svg": charts.month_chart(months),
+        "link": _inbox_link(period, filters),
+        "open_now": queries.open_now(
+            current_user,
+            now=clock.now(),
+            tz=clock.tz(),
+            member=db.session.get(Unit, filters["member_id"]) if "member_id" in filters else None,
+            category_id=filters.get("category_id"),
+        ),
+        "open_link": lambda **extra: url_for(
+            "cases.inbox",
+            **{
+                k: v
+                for k, v in (
+                    ("unit", filters.get("member_id")),
+                    ("category", filters.get("category_id")),
+                )
+                if v
+            },
+            **extra,
+        ),
+        "category_svg": charts.category_chart(cats),
+    }
+    return render_page_or_piece("statistics/dashboard.html", "statistics/_tables.html", **context)
+
+
+def _inbox_link(period: Period, filters: dict):
+    """The case list behind a number: same period, member and category, plus ``extra``."""
+    base = {"state": "all", "from": period.first_day.isoformat(), "to": period.last_day.isoformat()}
+    if filters.get("member_id"):
+        base["unit"] = filters["member_id"]
+    if filters.get("category_id"):
+        base["category"] = filters["category_id"]
+    return lambda **extra: url_for("cases.inbox", **(base | extra))
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export_tables():
+    require(Permission.STATISTICS_VIEW)
+    period, filters, error = _filters(request.args)
+    if error:
+        period, filters = period_of(clock.local_today()), {}
+    return send_file(
+        export.workbook(current_user, period, **filters),
+        as_attachment=True,
+        download_name=f"statistics-{period.code}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

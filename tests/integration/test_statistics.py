@@ -1,0 +1,88 @@
+"""The statistics against the hand-built data set of ``statistics_support`` — the
+expected numbers are worked out by hand from its table."""
+
+from statistics_support import build_statistics_data
+
+from portal.auth.models import User
+from portal.db import db
+from portal.statistics import queries
+from portal.statistics.rules import parse_period
+
+H1 = parse_period("2026H1")
+
+
+def _user(province, key):
+    return db.session.get(User, province.user(key).id)
+
+
+def test_headline_figures_for_the_association(app, province):
+    with app.app_context():
+        build_statistics_data(province)
+        figures = queries.headline(_user(province, "assoc-staff"), H1)
+        # Cases 1-5 fall in 2026H1 (6 is 1 July, 7 is 31 December 2025).
+        assert figures["received"] == 5
+        assert figures["valid"] == 3  # 1, 2, 4 (3 invalid, 5 undecided)
+        assert figures["forwarded"] == 3  # accept clocks on 1, 2, 4
+        assert figures["closed"] == 2
+        assert figures["substantiated"] == 2  # substantiated + partly
+        assert figures["visited"] == 2 and figures["satisfied"] == 1
+        assert figures["satisfaction_rate"] == 0.5
+        assert figures["repeats"] == 1 and figures["repeat_rate"] == 0.2
+        assert figures["on_time"]["accept"] == 2 / 3  # 1, 2 on time; 4 late
+        assert figures["on_time"]["verify"] == 0.0  # 1 late; 4 still open
+        assert figures["on_time"]["report"] is None  # none met: shown as "—"
+
+
+def test_previous_period_and_boundaries(app, province):
+    with app.app_context():
+        build_statistics_data(province)
+        staff = _user(province, "assoc-staff")
+        assert queries.headline(staff, H1.previous())["received"] == 1  # case 7
+        h2 = queries.headline(staff, parse_period("2026H2"))
+        assert h2["received"] == 1 and h2["on_time"]["accept"] == 0.0  # case 6
+
+
+def test_member_table_category_channel_month_outlets(app, province):
+    with app.app_context():
+        build_statistics_data(province)
+        staff = _user(province, "assoc-staff")
+        rows = {r["member_name"]: r for r in queries.member_table(staff, H1)}
+        bank1, bank2 = rows["第1银行辽宁省分行"], rows["第2银行辽宁省分行"]
+        assert (bank1["received"], bank1["valid"], bank1["repeats"]) == (3, 2, 1)
+        assert bank1["on_time"]["accept"] == 1.0 and bank1["on_time"]["verify"] == 0.0
+        assert (bank2["received"], bank2["valid"]) == (2, 1)
+        assert bank2["on_time"]["accept"] == 0.0 and bank2["satisfaction_rate"] is None
+        cats = [(c["name"], c["count"], c["substantiated"]) for c in queries.by_category(staff, H1)]
+        assert cats == [("服务态度", 3, 2), ("收费", 2, 0)]
+        assert queries.by_channel(staff, H1) == [
+            {"channel": "phone", "count": 3},
+            {"channel": "email", "count": 1},
+            {"channel": "letter", "count": 1},
+        ]
+        assert [m["count"] for m in queries.by_month(staff, H1)] == [1, 1, 1, 1, 0, 1]
+        outlets = queries.top_outlets(staff, H1)
+        assert [(o["name"], o["count"]) for o in outlets] == [("第1银行和平支行1号网点", 2)]
+        assert queries.accountability_decisions(staff, H1) == []
+
+
+def test_a_member_sees_only_its_own_subtree(app, province):
+    with app.app_context():
+        build_statistics_data(province)
+        bank2 = _user(province, "bank2-a")
+        # Case 5 (bank2, registered) is still held by the association: not the member's.
+        assert queries.headline(bank2, H1)["received"] == 1
+        assert [r["member_name"] for r in queries.member_table(bank2, H1)] == ["第2银行辽宁省分行"]
+
+
+def test_average_working_days_per_step(app, province):
+    with app.app_context():
+        build_statistics_data(province)
+        staff = _user(province, "assoc-staff")
+        # accept: case 1 Sat 10 Jan → Sun 11 Jan: 0; case 2 Thu 5 Feb → Fri 6 Feb: 1;
+        # case 4 Tue 30 Jun → Sun 5 Jul: 3 (1-3 July). verify: case 1 → Thu 15 Jan: 4.
+        days = queries.headline(staff, H1)["working_days"]
+        assert days["accept"] == 4 / 3 and days["verify"] == 4.0
+        assert days["report"] is None
+        rows = {r["member_name"]: r["working_days"] for r in queries.member_table(staff, H1)}
+        assert rows["第1银行辽宁省分行"]["accept"] == 0.5
+        assert rows["第2银行辽宁省分行"]["accept"] == 3.0
