@@ -9,8 +9,8 @@ demo_cli = AppGroup("demo", help="Demo data for a newcomer's first look.")
 @demo_cli.command("seed")
 def seed():
     """Create the demo province (idempotent: run it as often as you like)."""
-    from portal.demo.accountability_demo import seed_accountability
     from portal.demo import bulletin_demo
+    from portal.demo.accountability_demo import seed_accountability
     from portal.demo.complaints_demo import seed_complaints
     from portal.demo.seed import DEMO_PASSWORD, seed_province
 
