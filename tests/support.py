@@ -39,9 +39,16 @@ def add_unit(parent: Unit | None, kind: UnitKind, code: str, name: str, **extra)
 
 
 def add_user(username: str, unit: Unit, role: Role, **extra) -> User:
-    user = User(username=username, full_name=extra.pop("full_name", username), unit=unit,
-                unit_id=unit.id, role=role.value, password_hash=hash_password(PASSWORD),
-                session_token=new_session_token(), **extra)
+    user = User(
+        username=username,
+        full_name=extra.pop("full_name", username),
+        unit=unit,
+        unit_id=unit.id,
+        role=role.value,
+        password_hash=hash_password(PASSWORD),
+        session_token=new_session_token(),
+        **extra,
+    )
     db.session.add(user)
     db.session.flush()
     return user
@@ -51,12 +58,21 @@ def build_province() -> Province:
     p = Province()
     assoc = p.units["assoc"] = add_unit(None, UnitKind.ASSOCIATION, "LNBA", "辽宁省银行业协会")
     for n in (1, 2):
-        bank = p.units[f"bank{n}"] = add_unit(assoc, UnitKind.MEMBER, f"BANK{n}", f"第{n}银行辽宁省分行")
-        city = p.units[f"bank{n}-city"] = add_unit(bank, UnitKind.CITY_BRANCH, f"BANK{n}-SY", f"第{n}银行沈阳分行")
-        sub = p.units[f"bank{n}-sub"] = add_unit(city, UnitKind.SUB_BRANCH, f"BANK{n}-SY-01", f"第{n}银行和平支行")
+        bank = p.units[f"bank{n}"] = add_unit(
+            assoc, UnitKind.MEMBER, f"BANK{n}", f"第{n}银行辽宁省分行"
+        )
+        city = p.units[f"bank{n}-city"] = add_unit(
+            bank, UnitKind.CITY_BRANCH, f"BANK{n}-SY", f"第{n}银行沈阳分行"
+        )
+        sub = p.units[f"bank{n}-sub"] = add_unit(
+            city, UnitKind.SUB_BRANCH, f"BANK{n}-SY-01", f"第{n}银行和平支行"
+        )
         for m in (1, 2):
             p.units[f"bank{n}-outlet{m}"] = add_unit(
-                sub, UnitKind.OUTLET, f"BANK{n}-SY-01-0{m}", f"第{n}银行和平支行{m}号网点",
+                sub,
+                UnitKind.OUTLET,
+                f"BANK{n}-SY-01-0{m}",
+                f"第{n}银行和平支行{m}号网点",
                 district="和平区",
             )
     p.users["assoc-admin"] = add_user("assoc-admin", assoc, Role.ASSOC_ADMIN)
@@ -67,10 +83,12 @@ def build_province() -> Province:
         p.users[f"bank{n}-admin"] = add_user(f"bank{n}-admin", bank, Role.MEMBER_ADMIN)
         p.users[f"bank{n}-a"] = add_user(f"bank{n}-a", bank, Role.MEMBER_HANDLER)
         p.users[f"bank{n}-leader"] = add_user(f"bank{n}-leader", bank, Role.MEMBER_LEADER)
-        p.users[f"bank{n}-outlet1"] = add_user(f"bank{n}-outlet1", p.units[f"bank{n}-outlet1"],
-                                               Role.BRANCH_OFFICER)
-        p.users[f"bank{n}-outlet2"] = add_user(f"bank{n}-outlet2", p.units[f"bank{n}-outlet2"],
-                                               Role.BRANCH_OFFICER)
+        p.users[f"bank{n}-outlet1"] = add_user(
+            f"bank{n}-outlet1", p.units[f"bank{n}-outlet1"], Role.BRANCH_OFFICER
+        )
+        p.users[f"bank{n}-outlet2"] = add_user(
+            f"bank{n}-outlet2", p.units[f"bank{n}-outlet2"], Role.BRANCH_OFFICER
+        )
     seed_official_years(NOW)  # the official working-day calendar (chinesecalendar years)
     db.session.commit()
     # Hand the test detached copies whose fields stay readable after the context ends.
@@ -117,8 +135,16 @@ def category_id(app, code: str) -> int:
         return db.session.scalar(select(Category.id).where(Category.code == code))
 
 
-def make_case(app, province: Province, *, state: str = "registered", outlet: str = "bank1-outlet1",
-              mobile: str = "13700001111", facts: str = "柜员态度差。", category: str = "ATT-01") -> int:
+def make_case(
+    app,
+    province: Province,
+    *,
+    state: str = "registered",
+    outlet: str = "bank1-outlet1",
+    mobile: str = "13700001111",
+    facts: str = "柜员态度差。",
+    category: str = "ATT-01",
+) -> int:
     """A case driven through the real operations up to ``state`` (registered, forwarded,
     handling, at_outlet); returns its id."""
     from sqlalchemy import select
@@ -133,11 +159,22 @@ def make_case(app, province: Province, *, state: str = "registered", outlet: str
         staff = db.session.get(User, province.user("assoc-staff").id)
         unit = db.session.get(Unit, province.unit(outlet).id)
         case = ops.create_complaint(
-            actor=staff, now=now, local_today=now.date(), received_at=now, received_on=now.date(),
-            mobile=mobile, id_number=None, outlet=unit, channel="phone", complainant_name="张敏",
-            address=None, reply_channel="phone", staff=None,
+            actor=staff,
+            now=now,
+            local_today=now.date(),
+            received_at=now,
+            received_on=now.date(),
+            mobile=mobile,
+            id_number=None,
+            outlet=unit,
+            channel="phone",
+            complainant_name="张敏",
+            address=None,
+            reply_channel="phone",
+            staff=None,
             category_id=db.session.scalar(select(Category.id).where(Category.code == category)),
-            facts=facts, demand="道歉。",
+            facts=facts,
+            demand="道歉。",
         )
         if state in ("forwarded", "handling", "at_outlet"):
             ops.forward_to_member(case, actor=staff, now=now)

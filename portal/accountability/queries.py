@@ -110,13 +110,20 @@ def decisions_for_period(user: User, period) -> list[dict]:
     rows = db.session.execute(
         select(AccountabilityEvent, AccountabilityCase)
         .join(AccountabilityCase, AccountabilityCase.id == AccountabilityEvent.case_id)
-        .where(_member_condition(user, AccountabilityCase.member_id),
-               AccountabilityEvent.action.in_(list(outcome)),
-               AccountabilityEvent.at >= start, AccountabilityEvent.at <= end)
+        .where(
+            _member_condition(user, AccountabilityCase.member_id),
+            AccountabilityEvent.action.in_(list(outcome)),
+            AccountabilityEvent.at >= start,
+            AccountabilityEvent.at <= end,
+        )
         .order_by(AccountabilityEvent.at, AccountabilityEvent.id)
     ).all()
     return [
-        {"member": case.member.name, "reason": TRIGGER_LABELS[case.trigger],
-         "decision": STATE_LABELS[outcome[event.action]], "at": event.at}
+        {
+            "member": case.member.name,
+            "reason": TRIGGER_LABELS[case.trigger],
+            "decision": STATE_LABELS[outcome[event.action]],
+            "at": event.at,
+        }
         for event, case in rows
     ]

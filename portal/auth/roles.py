@@ -128,8 +128,12 @@ ACCOUNTABILITY_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.ASSOC_HANDLER: frozenset({Permission.ACCOUNTABILITY_VIEW}),
-    Role.ASSOC_LEADER: frozenset({Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_DECIDE}),
-    Role.MEMBER_ADMIN: frozenset({Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_RESPOND}),
+    Role.ASSOC_LEADER: frozenset(
+        {Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_DECIDE}
+    ),
+    Role.MEMBER_ADMIN: frozenset(
+        {Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_RESPOND}
+    ),
     Role.MEMBER_HANDLER: frozenset(
         {Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_RESPOND}
     ),

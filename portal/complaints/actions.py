@@ -43,7 +43,9 @@ def _invalidate(case, form, user):
 def _forward(case, form, user):
     # Art. 7: a member receives forwarded complaints only once it has named handlers A and B.
     if not can_receive_complaints(case.member):
-        raise operations.CaseError(_("该会员单位尚未设置A/B角承办人，暂不能转办；请先联系其管理员。"))
+        raise operations.CaseError(
+            _("该会员单位尚未设置A/B角承办人，暂不能转办；请先联系其管理员。")
+        )
     operations.forward_to_member(case, actor=user, now=_now())
     # Art. 7: the handler on duty is told at once; A and B both see it in their inbox.
     notify_on_duty(

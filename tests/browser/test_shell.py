@@ -21,11 +21,27 @@ TAP = 44  # px, the stylesheet's --tap
 # username → (role, unit shown in the header, menu entries in order)
 ROLES = {
     "bank1-outlet1": (Role.BRANCH_OFFICER, "第1银行和平支行1号网点", ["首页", "投诉"]),
-    "assoc-staff": (Role.ASSOC_HANDLER, "辽宁省银行业协会", ["首页", "投诉", "机构", "值班与联络", "问责", "统计", "通报"]),
+    "assoc-staff": (
+        Role.ASSOC_HANDLER,
+        "辽宁省银行业协会",
+        ["首页", "投诉", "机构", "值班与联络", "问责", "统计", "通报"],
+    ),
     "assoc-admin": (
         Role.ASSOC_ADMIN,
         "辽宁省银行业协会",
-        ["首页", "投诉", "机构", "用户", "操作记录", "值班与联络", "工作日历", "投诉类别", "问责", "统计", "通报"],
+        [
+            "首页",
+            "投诉",
+            "机构",
+            "用户",
+            "操作记录",
+            "值班与联络",
+            "工作日历",
+            "投诉类别",
+            "问责",
+            "统计",
+            "通报",
+        ],
     ),
     "bank1-admin": (
         Role.MEMBER_ADMIN,

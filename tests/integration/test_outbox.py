@@ -34,8 +34,13 @@ def smtp_server():
 
 def _queue(n):
     for i in range(n):
-        queue_mail(recipient=f"h{i}@bank.example.cn", subject=f"提醒 {i}", body="请及时处理。",
-                   dedupe_key=f"test:{i}", now=NOW)
+        queue_mail(
+            recipient=f"h{i}@bank.example.cn",
+            subject=f"提醒 {i}",
+            body="请及时处理。",
+            dedupe_key=f"test:{i}",
+            now=NOW,
+        )
     db.session.commit()
 
 
@@ -53,22 +58,34 @@ def test_smtp_down_keeps_mail_queued_and_later_sends_each_once(app, smtp_server)
         down = SmtpSettings("127.0.0.1", free_port(), timeout=2)  # nothing listens there
         counts = drain(now=NOW, send=smtp_transport(down), sender="portal@lnba.example.cn")
         assert counts["sent"] == 0 and counts["failed"] == 1
-        assert db.session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued")
-        ) == 3
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == "queued")
+            )
+            == 3
+        )
         up = SmtpSettings(controller.hostname, controller.port)
         # Not yet: the failed one waits for its back-off, the others go now.
         early = drain(now=NOW, send=smtp_transport(up), sender="portal@lnba.example.cn")
         assert early["sent"] == 2
-        later = drain(now=NOW + timedelta(minutes=5), send=smtp_transport(up),
-                      sender="portal@lnba.example.cn")
+        later = drain(
+            now=NOW + timedelta(minutes=5), send=smtp_transport(up), sender="portal@lnba.example.cn"
+        )
         assert later["sent"] == 1
-        again = drain(now=NOW + timedelta(hours=1), send=smtp_transport(up),
-                      sender="portal@lnba.example.cn")
+        again = drain(
+            now=NOW + timedelta(hours=1), send=smtp_transport(up), sender="portal@lnba.example.cn"
+        )
         assert again["sent"] == 0
     assert sorted(m.rcpt_tos[0] for m in inbox.messages) == [
-        "h0@bank.example.cn", "h1@bank.example.cn", "h2@bank.example.cn"]
-    assert "提醒" in inbox.messages[0].content.decode("utf-8", "replace") or inbox.messages[0].content
+        "h0@bank.example.cn",
+        "h1@bank.example.cn",
+        "h2@bank.example.cn",
+    ]
+    assert (
+        "提醒" in inbox.messages[0].content.decode("utf-8", "replace") or inbox.messages[0].content
+    )
 
 
 def test_notify_user_is_idempotent_and_mails_the_user(app, province):
@@ -78,8 +95,14 @@ def test_notify_user_is_idempotent_and_mails_the_user(app, province):
         user = db.session.get(User, province.user("bank1-a").id)
         user.email = "bank1-a@bank1.example.cn"
         for _ in range(2):
-            notify_user(user, title="新投诉待受理", body="LN2026-000001", link="/cases/1",
-                        dedupe_key="case1:forwarded", now=NOW)
+            notify_user(
+                user,
+                title="新投诉待受理",
+                body="LN2026-000001",
+                link="/cases/1",
+                dedupe_key="case1:forwarded",
+                now=NOW,
+            )
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Notification)) == 1
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
@@ -95,12 +118,16 @@ def test_bell_shows_unread_count_and_marks_read(app, client, province):
         notify_user(user, title="新投诉待受理", dedupe_key="n1", now=NOW, mail=False)
         db.session.commit()
     sign_in(client, "bank1-a")
-    badge = client.get("/notifications/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
+    badge = client.get("/notifications/badge", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert 'data-testid="unread">1<' in badge
     assert "新投诉待受理" in client.get("/notifications").get_data(as_text=True)
     response = client.post("/notifications/read", headers={"HX-Request": "true"})
     assert response.headers["HX-Trigger"] == "notifications-changed"
-    badge = client.get("/notifications/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
+    badge = client.get("/notifications/badge", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert "unread" not in badge
     # Another user never sees it.
     other = client.application.test_client()

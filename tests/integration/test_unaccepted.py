@@ -24,16 +24,23 @@ def test_unaccepted_complaint_escalates_once(make_app, province):
     with app.app_context():
         run_sweep(BEFORE)
         db.session.commit()
-        assert not db.session.scalars(select(ComplaintEvent).where(
-            ComplaintEvent.complaint_id == case_id, ComplaintEvent.action == "unaccepted")).all()
+        assert not db.session.scalars(
+            select(ComplaintEvent).where(
+                ComplaintEvent.complaint_id == case_id, ComplaintEvent.action == "unaccepted"
+            )
+        ).all()
         for _ in range(2):  # a second sweep adds nothing
             run_sweep(AFTER)
             db.session.commit()
-        events = db.session.scalars(select(ComplaintEvent).where(
-            ComplaintEvent.complaint_id == case_id, ComplaintEvent.action == "unaccepted")).all()
+        events = db.session.scalars(
+            select(ComplaintEvent).where(
+                ComplaintEvent.complaint_id == case_id, ComplaintEvent.action == "unaccepted"
+            )
+        ).all()
         assert len(events) == 1
-        told = {n.user.username for n in db.session.scalars(select(Notification))
-                if "超期" in n.title}
+        told = {
+            n.user.username for n in db.session.scalars(select(Notification)) if "超期" in n.title
+        }
     # The handlers A and B, the member's leader in charge, and the association's handlers.
     assert {"bank1-a", "bank1-b", "bank1-leader", "assoc-staff"} <= told
     assert "bank2-a" not in told

@@ -8,21 +8,26 @@ from portal.config import normalise_database_url
 
 def test_production_without_a_secret_key_refuses_to_start():
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app({"ENV_NAME": "production", "SECRET_KEY": None,
-                    "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        create_app(
+            {"ENV_NAME": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+        )
 
 
 def test_production_cookies_are_secure():
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32,
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        {"ENV_NAME": "production", "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["REMEMBER_COOKIE_SECURE"]
 
 
-@pytest.mark.parametrize("given, used", [
-    ("postgres://u:p@db/portal", "postgresql+psycopg://u:p@db/portal"),
-    ("postgresql://u:p@db/portal", "postgresql+psycopg://u:p@db/portal"),
-    ("sqlite:///x.db", "sqlite:///x.db"),
-])
+@pytest.mark.parametrize(
+    "given, used",
+    [
+        ("postgres://u:p@db/portal", "postgresql+psycopg://u:p@db/portal"),
+        ("postgresql://u:p@db/portal", "postgresql+psycopg://u:p@db/portal"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
 def test_database_url_forms(given, used):
     assert normalise_database_url(given) == used

@@ -40,15 +40,22 @@ def test_lockout_after_repeated_failures_even_with_the_right_password(make_app, 
     app = make_app(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_MINUTES=15, FROZEN_NOW=NOW)
     client = app.test_client()
     for _ in range(2):
-        assert client.post("/login", data={"username": "bank1-a", "password": "bad"}).status_code == 401
+        assert (
+            client.post("/login", data={"username": "bank1-a", "password": "bad"}).status_code
+            == 401
+        )
     third = client.post("/login", data={"username": "bank1-a", "password": "bad"})
     assert third.status_code == 403 and "暂时锁定" in third.get_data(as_text=True)
     locked = client.post("/login", data={"username": "bank1-a", "password": PASSWORD})
     assert locked.status_code == 403
     # The lock lifts when its time has passed (the clock is an argument, not read here).
     later = make_app(LOGIN_MAX_FAILURES=3, FROZEN_NOW=NOW + timedelta(minutes=16))
-    assert later.test_client().post(
-        "/login", data={"username": "bank1-a", "password": PASSWORD}).status_code == 302
+    assert (
+        later.test_client()
+        .post("/login", data={"username": "bank1-a", "password": PASSWORD})
+        .status_code
+        == 302
+    )
 
 
 def test_deactivated_user_cannot_sign_in_and_is_signed_out(app, province):
@@ -71,12 +78,15 @@ def test_sign_out(client, province):
 
 
 def test_next_parameter_only_allows_local_paths(client, province):
-    response = client.post("/login?next=https://evil.example/", data={
-        "username": "assoc-staff", "password": PASSWORD, "next": "https://evil.example/"})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"username": "assoc-staff", "password": PASSWORD, "next": "https://evil.example/"},
+    )
     assert response.headers["Location"].endswith("/home")
     client.post("/logout")
-    response = client.post("/login", data={"username": "assoc-staff", "password": PASSWORD,
-                                           "next": "/units"})
+    response = client.post(
+        "/login", data={"username": "assoc-staff", "password": PASSWORD, "next": "/units"}
+    )
     assert response.headers["Location"].endswith("/units")
 
 
@@ -88,16 +98,26 @@ def test_change_password_validates_and_ends_other_sessions(app, province):
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
     assert "至少 8 位" in text and "不一致" in text
-    wrong_current = me.post("/account/password", data={
-        "current": "wrong-one", "new": "newpass123", "confirm": "newpass123"})
-    assert wrong_current.status_code == 422 and "当前密码不正确" in wrong_current.get_data(as_text=True)
-    ok = me.post("/account/password", data={
-        "current": PASSWORD, "new": "newpass123", "confirm": "newpass123"})
+    wrong_current = me.post(
+        "/account/password",
+        data={"current": "wrong-one", "new": "newpass123", "confirm": "newpass123"},
+    )
+    assert wrong_current.status_code == 422 and "当前密码不正确" in wrong_current.get_data(
+        as_text=True
+    )
+    ok = me.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "newpass123", "confirm": "newpass123"},
+    )
     assert ok.status_code == 302
     assert me.get("/home").status_code == 200  # this session stays
     assert other_device.get("/home").status_code == 302  # the other one ended
-    assert app.test_client().post(
-        "/login", data={"username": "bank1-a", "password": "newpass123"}).status_code == 302
+    assert (
+        app.test_client()
+        .post("/login", data={"username": "bank1-a", "password": "newpass123"})
+        .status_code
+        == 302
+    )
 
 
 def test_passwords_are_stored_as_argon2_hashes(app, province):
@@ -116,8 +136,9 @@ def test_csrf_rejects_posts_without_a_token(make_app, province):
     response = client.post("/login", data={"username": "bank1-a", "password": PASSWORD})
     assert response.status_code == 400 and "请求已失效" in response.get_data(as_text=True)
     token = _csrf_token(client.get("/login").get_data(as_text=True))
-    ok = client.post("/login", data={"username": "bank1-a", "password": PASSWORD,
-                                     "csrf_token": token})
+    ok = client.post(
+        "/login", data={"username": "bank1-a", "password": PASSWORD, "csrf_token": token}
+    )
     assert ok.status_code == 302
     # Signed in, a state change without a token is refused …
     assert client.post("/logout").status_code == 400

@@ -19,16 +19,23 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
 
 def counts(app):
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(m))
-                     for m in (Complaint, ComplaintEvent, Attachment))
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(m))
+            for m in (Complaint, ComplaintEvent, Attachment)
+        )
 
 
 def intake(province, app, **changes):
     data = {
-        "received_at": "2026-11-23T09:30", "channel": "phone", "complainant_name": "张敏",
-        "mobile": "13700001111", "reply_channel": "phone",
-        "outlet_id": province.unit("bank1-outlet1").id, "category_id": category_id(app, "ATT-01"),
-        "facts": "柜员态度差。", "demand": "道歉。",
+        "received_at": "2026-11-23T09:30",
+        "channel": "phone",
+        "complainant_name": "张敏",
+        "mobile": "13700001111",
+        "reply_channel": "phone",
+        "outlet_id": province.unit("bank1-outlet1").id,
+        "category_id": category_id(app, "ATT-01"),
+        "facts": "柜员态度差。",
+        "demand": "道歉。",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -42,19 +49,22 @@ def staff(app, province):
     return client
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"complainant_name": ""}, "请填写投诉人姓名"),
-    ({"mobile": "1234567"}, "11 位中国大陆手机号"),
-    ({"mobile": "", "reply_channel": "sms"}, "需要手机号"),
-    ({"id_number": "110105194912310021"}, "校验位"),
-    ({"facts": ""}, "事实经过"),
-    ({"outlet_id": None}, "请选择被投诉的网点"),
-    ({"outlet_id": 999999}, "请从列表中选择"),
-    ({"category_id": "0"}, "请选择投诉类别"),
-    ({"received_at": "2026-11-24T09:00"}, "不能晚于现在"),
-    ({"repeat_of": "LN2026-999999", "repeat_reason": "attitude"}, "没有这个投诉编号"),
-    ({"repeat_of": "LN2026-000001"}, "请选择重复投诉原因"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"complainant_name": ""}, "请填写投诉人姓名"),
+        ({"mobile": "1234567"}, "11 位中国大陆手机号"),
+        ({"mobile": "", "reply_channel": "sms"}, "需要手机号"),
+        ({"id_number": "110105194912310021"}, "校验位"),
+        ({"facts": ""}, "事实经过"),
+        ({"outlet_id": None}, "请选择被投诉的网点"),
+        ({"outlet_id": 999999}, "请从列表中选择"),
+        ({"category_id": "0"}, "请选择投诉类别"),
+        ({"received_at": "2026-11-24T09:00"}, "不能晚于现在"),
+        ({"repeat_of": "LN2026-999999", "repeat_reason": "attitude"}, "没有这个投诉编号"),
+        ({"repeat_of": "LN2026-000001"}, "请选择重复投诉原因"),
+    ],
+)
 def test_intake_refuses_bad_input(app, province, staff, changes, message):
     before = counts(app)
     response = staff.post("/cases/new", data=intake(province, app, **changes))
@@ -63,12 +73,17 @@ def test_intake_refuses_bad_input(app, province, staff, changes, message):
     assert counts(app) == before
 
 
-@pytest.mark.parametrize("filename, data, message", [
-    ("photo.jpg", EXE, "只接受"),  # an executable dressed as a photo
-    ("photo.png", JPEG, "扩展名"),
-    ("big.jpg", JPEG + b"\x00" * (10 * 1024 * 1024), "10 MB"),
-])
-def test_disguised_or_oversized_attachments_are_refused(app, province, staff, filename, data, message):
+@pytest.mark.parametrize(
+    "filename, data, message",
+    [
+        ("photo.jpg", EXE, "只接受"),  # an executable dressed as a photo
+        ("photo.png", JPEG, "扩展名"),
+        ("big.jpg", JPEG + b"\x00" * (10 * 1024 * 1024), "10 MB"),
+    ],
+)
+def test_disguised_or_oversized_attachments_are_refused(
+    app, province, staff, filename, data, message
+):
     before = counts(app)
     form = intake(province, app)
     form["attachments"] = (io.BytesIO(data), filename)
@@ -102,9 +117,13 @@ def test_forwarding_outside_ones_subtree_is_refused(app, province):
     sign_in(client, "bank1-a")
     before = counts(app)
     for foreign in ("bank2-outlet1", "bank1"):
-        response = client.post(f"/cases/{case_id}/do/forward_down", data={
-            "forward_down-unit_id": province.unit(foreign).id,
-            "forward_down-version": _version(app, case_id)})
+        response = client.post(
+            f"/cases/{case_id}/do/forward_down",
+            data={
+                "forward_down-unit_id": province.unit(foreign).id,
+                "forward_down-version": _version(app, case_id),
+            },
+        )
         assert response.status_code == 422 and "下级单位" in response.get_data(as_text=True)
     assert counts(app) == before
 
@@ -116,13 +135,27 @@ def test_stale_version_is_refused_and_shows_what_changed(app, province):
     sign_in(first, "bank1-a")
     sign_in(second, "bank1-admin")
     old_version = _version(app, case_id)
-    assert first.post(f"/cases/{case_id}/do/verify", data={
-        "verify-finding": "substantiated", "verify-facts": "属实。",
-        "verify-version": old_version}).status_code == 200
+    assert (
+        first.post(
+            f"/cases/{case_id}/do/verify",
+            data={
+                "verify-finding": "substantiated",
+                "verify-facts": "属实。",
+                "verify-version": old_version,
+            },
+        ).status_code
+        == 200
+    )
     before = counts(app)
-    stale = second.post(f"/cases/{case_id}/do/verify", data={
-        "verify-finding": "unsubstantiated", "verify-facts": "不属实。",
-        "verify-version": old_version, "verify-seen_event": "0"})
+    stale = second.post(
+        f"/cases/{case_id}/do/verify",
+        data={
+            "verify-finding": "unsubstantiated",
+            "verify-facts": "不属实。",
+            "verify-version": old_version,
+            "verify-seen_event": "0",
+        },
+    )
     text = stale.get_data(as_text=True)
     assert stale.status_code == 409 and "已被他人更新" in text and "核实完毕" in text
     assert counts(app) == before
@@ -130,8 +163,9 @@ def test_stale_version_is_refused_and_shows_what_changed(app, province):
         assert db.session.get(Complaint, case_id).finding == "substantiated"
     # Notes only append to the history: two at once never conflict.
     for client in (first, second):
-        assert client.post(f"/cases/{case_id}/do/note", data={
-            "note-text": "备注", "note-version": old_version}).status_code in (200, 409)
+        assert client.post(
+            f"/cases/{case_id}/do/note", data={"note-text": "备注", "note-version": old_version}
+        ).status_code in (200, 409)
 
 
 def test_actions_not_open_to_the_role_are_forbidden(app, province):
@@ -139,8 +173,10 @@ def test_actions_not_open_to_the_role_are_forbidden(app, province):
     case_id = make_case(app, province, state="handling")
     client = app.test_client()
     sign_in(client, "bank1-leader")
-    response = client.post(f"/cases/{case_id}/do/report", data={
-        "report-summary": "x", "report-version": _version(app, case_id)})
+    response = client.post(
+        f"/cases/{case_id}/do/report",
+        data={"report-summary": "x", "report-version": _version(app, case_id)},
+    )
     assert response.status_code == 403
 
 
@@ -186,7 +222,9 @@ def test_inbox_is_a_page_and_a_piece(app, province):
     sign_in(client, "bank1-a")
     assert "<html" in client.get("/cases").get_data(as_text=True)
     piece = client.get("/cases?state=all", headers={"HX-Request": "true"})
-    assert "<html" not in piece.get_data(as_text=True) and 'id="inbox-table"' in piece.get_data(as_text=True)
+    assert "<html" not in piece.get_data(as_text=True) and 'id="inbox-table"' in piece.get_data(
+        as_text=True
+    )
 
 
 def _version(app, case_id):
@@ -215,15 +253,25 @@ def test_internal_notes_stay_inside_the_writers_organisation(app, province):
     case_id = make_case(app, province, state="at_outlet")
     member = app.test_client()
     sign_in(member, "bank1-a")
-    response = member.post(f"/cases/{case_id}/do/note", data={
-        "note-text": "内部：该员工已多次被投诉", "note-internal": "y",
-        "note-version": _version(app, case_id)})
+    response = member.post(
+        f"/cases/{case_id}/do/note",
+        data={
+            "note-text": "内部：该员工已多次被投诉",
+            "note-internal": "y",
+            "note-version": _version(app, case_id),
+        },
+    )
     assert response.status_code == 200
-    public = member.post(f"/cases/{case_id}/do/note", data={
-        "note-text": "已督促网点今日联系客户", "note-version": _version(app, case_id)})
+    public = member.post(
+        f"/cases/{case_id}/do/note",
+        data={"note-text": "已督促网点今日联系客户", "note-version": _version(app, case_id)},
+    )
     assert public.status_code == 200
-    for username, sees_internal in (("bank1-outlet1", True), ("bank1-leader", True),
-                                    ("assoc-staff", False)):
+    for username, sees_internal in (
+        ("bank1-outlet1", True),
+        ("bank1-leader", True),
+        ("assoc-staff", False),
+    ):
         client = app.test_client()
         sign_in(client, username)
         html = client.get(f"/cases/{case_id}").get_data(as_text=True)

@@ -28,9 +28,11 @@ def at(day: str, hh: int, mm: int = 0) -> datetime:
 
 def clock_of(app, case_id, kind):
     with app.app_context():
-        rows = db.session.scalars(select(Clock).where(Clock.case_id == case_id, Clock.kind == kind,
-                                                      Clock.cancelled_at.is_(None))
-                                  .order_by(Clock.id)).all()
+        rows = db.session.scalars(
+            select(Clock)
+            .where(Clock.case_id == case_id, Clock.kind == kind, Clock.cancelled_at.is_(None))
+            .order_by(Clock.id)
+        ).all()
         for row in rows:
             db.session.expunge(row)
         return rows[-1]
@@ -61,17 +63,29 @@ def test_the_whole_journey(app, province):
     with_duty_roster(app, province)
     staff, bank_a, bank_b, outlet = (app.test_client() for _ in range(4))
     app.config["FROZEN_NOW"] = at("2026-09-29", 10)
-    for client, name in ((staff, "assoc-staff"), (bank_a, "bank1-a"), (bank_b, "bank1-b"),
-                         (outlet, "bank1-outlet1")):
+    for client, name in (
+        (staff, "assoc-staff"),
+        (bank_a, "bank1-a"),
+        (bank_b, "bank1-b"),
+        (outlet, "bank1-outlet1"),
+    ):
         sign_in(client, name)
 
     # Intake on Tuesday 9/29 at 10:00.
-    response = staff.post("/cases/new", data={
-        "received_at": "2026-09-29T09:40", "channel": "phone", "complainant_name": "王丽",
-        "mobile": "13812341234", "reply_channel": "phone",
-        "outlet_id": province.unit("bank1-outlet1").id, "category_id": category_id(app, "QUE-01"),
-        "facts": "周六排队一个半小时，只开一个窗口。", "demand": "增加窗口。",
-    })
+    response = staff.post(
+        "/cases/new",
+        data={
+            "received_at": "2026-09-29T09:40",
+            "channel": "phone",
+            "complainant_name": "王丽",
+            "mobile": "13812341234",
+            "reply_channel": "phone",
+            "outlet_id": province.unit("bank1-outlet1").id,
+            "category_id": category_id(app, "QUE-01"),
+            "facts": "周六排队一个半小时，只开一个窗口。",
+            "demand": "增加窗口。",
+        },
+    )
     assert response.status_code == 302
     case_id = int(response.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
@@ -106,29 +120,60 @@ def test_the_whole_journey(app, province):
 
     # B passes it to the outlet at 10:00: its 3 WD are 10/9, Sat 10/10 (make-up), 10/12.
     app.config["FROZEN_NOW"] = at("2026-10-08", 10)
-    assert post(bank_b, app, case_id, "forward_down", {"unit_id": province.unit("bank1-outlet1").id}).status_code == 200
+    assert (
+        post(
+            bank_b, app, case_id, "forward_down", {"unit_id": province.unit("bank1-outlet1").id}
+        ).status_code
+        == 200
+    )
     assert due_local(clock_of(app, case_id, "branch_reply")) == "2026-10-12 23:59:59"
 
     # The outlet reports progress on 10/9 and promises a reply by 10/15.
     app.config["FROZEN_NOW"] = at("2026-10-09", 11)
-    past = post(outlet, app, case_id, "progress", {"summary": "正在协调", "promised_on": "2026-10-09"})
+    past = post(
+        outlet, app, case_id, "progress", {"summary": "正在协调", "promised_on": "2026-10-09"}
+    )
     assert past.status_code == 422 and "晚于今天" in past.get_data(as_text=True)
-    assert post(outlet, app, case_id, "progress", {"summary": "正在协调，已告知客户。",
-                                                   "promised_on": "2026-10-15"}).status_code == 200
+    assert (
+        post(
+            outlet,
+            app,
+            case_id,
+            "progress",
+            {"summary": "正在协调，已告知客户。", "promised_on": "2026-10-15"},
+        ).status_code
+        == 200
+    )
     assert state_on_page(outlet, case_id, "branch_reply") == "按时完成"
     assert due_local(clock_of(app, case_id, "promise")) == "2026-10-15 23:59:59"
 
     # The member verifies on 10/9 (on time).
-    assert post(bank_b, app, case_id, "verify", {"finding": "substantiated",
-                                                 "facts": "调阅监控属实。"}).status_code == 200
+    assert (
+        post(
+            bank_b, app, case_id, "verify", {"finding": "substantiated", "facts": "调阅监控属实。"}
+        ).status_code
+        == 200
+    )
     assert state_on_page(bank_b, case_id, "verify") == "按时完成"
 
     # The promise is broken: the final reply comes on 10/16.
     app.config["FROZEN_NOW"] = at("2026-10-16", 10)
     assert state_on_page(outlet, case_id, "promise") == "已超期"
-    assert post(outlet, app, case_id, "final_reply", {
-        "result": "已增开窗口并向客户致歉。", "told_at": "2026-10-16T09:50", "told_how": "phone",
-        "reaction": "客户表示接受"}).status_code == 200
+    assert (
+        post(
+            outlet,
+            app,
+            case_id,
+            "final_reply",
+            {
+                "result": "已增开窗口并向客户致歉。",
+                "told_at": "2026-10-16T09:50",
+                "told_how": "phone",
+                "reaction": "客户表示接受",
+            },
+        ).status_code
+        == 200
+    )
     assert state_on_page(outlet, case_id, "promise") == "逾期完成"
 
     # The member reports on 10/16: the 5-day limit ended 10/13, so it is met late.
@@ -139,14 +184,29 @@ def test_the_whole_journey(app, province):
     app.config["FROZEN_NOW"] = at("2026-10-19", 9)
     assert post(staff, app, case_id, "close", {"note": "同意办结"}).status_code == 200
     app.config["FROZEN_NOW"] = at("2026-10-20", 9)
-    response = post(staff, app, case_id, "return_visit", {"satisfaction": "dissatisfied",
-                                                          "comment": "窗口仍然不够。"})
+    response = post(
+        staff,
+        app,
+        case_id,
+        "return_visit",
+        {"satisfaction": "dissatisfied", "comment": "窗口仍然不够。"},
+    )
     assert response.status_code == 200
     with app.app_context():
         repeat = db.session.scalar(select(Complaint).where(Complaint.repeat_of_id == case_id))
-        assert repeat is not None and repeat.state == "registered" and repeat.repeat_reason == "dissatisfied"
-        actions = [e.action for e in db.session.scalars(
-            select(ComplaintEvent).where(ComplaintEvent.complaint_id == case_id).order_by(ComplaintEvent.id))]
+        assert (
+            repeat is not None
+            and repeat.state == "registered"
+            and repeat.repeat_reason == "dissatisfied"
+        )
+        actions = [
+            e.action
+            for e in db.session.scalars(
+                select(ComplaintEvent)
+                .where(ComplaintEvent.complaint_id == case_id)
+                .order_by(ComplaintEvent.id)
+            )
+        ]
     assert actions[:3] == ["registered", "forwarded", "accepted"]
     assert actions[-2:] == ["return_visit", "reopened"]
     html = staff.get(f"/cases/{case_id}").get_data(as_text=True)
@@ -162,14 +222,27 @@ def test_clock_states_follow_the_frozen_time(app, province):
     staff = app.test_client()
     app.config["FROZEN_NOW"] = at("2026-09-29", 10)
     sign_in(staff, "assoc-staff")
-    response = staff.post("/cases/new", data={
-        "received_at": "2026-09-29T09:00", "channel": "letter", "complainant_name": "李强",
-        "mobile": "13912345678", "reply_channel": "letter", "address": "沈阳市和平区",
-        "outlet_id": province.unit("bank1-outlet2").id, "category_id": category_id(app, "FEE-01"),
-        "facts": "乱收费", "demand": "退费"})
+    response = staff.post(
+        "/cases/new",
+        data={
+            "received_at": "2026-09-29T09:00",
+            "channel": "letter",
+            "complainant_name": "李强",
+            "mobile": "13912345678",
+            "reply_channel": "letter",
+            "address": "沈阳市和平区",
+            "outlet_id": province.unit("bank1-outlet2").id,
+            "category_id": category_id(app, "FEE-01"),
+            "facts": "乱收费",
+            "demand": "退费",
+        },
+    )
     case_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    for moment, label in ((at("2026-10-07", 12), "进行中"), (at("2026-10-08", 12), "今日到期"),
-                          (at("2026-10-09", 0, 1), "已超期")):
+    for moment, label in (
+        (at("2026-10-07", 12), "进行中"),
+        (at("2026-10-08", 12), "今日到期"),
+        (at("2026-10-09", 0, 1), "已超期"),
+    ):
         app.config["FROZEN_NOW"] = moment
         assert state_on_page(staff, case_id, "forward") == label, moment
     app.config["FROZEN_NOW"] = at("2026-10-09", 0, 1) + timedelta(minutes=1)
@@ -193,8 +266,11 @@ def test_forwarding_routes_to_the_handler_on_duty(app, province):
     add_absence(app, "bank1-a", at("2026-11-23", 0), at("2026-11-24", 23), province)
     assert post(staff, app, case_id, "forward", {}).status_code == 200
     with app.app_context():
-        told = {n.user.username: n.body for n in db.session.scalars(select(Notification))
-                if "新投诉待受理" in n.title}
+        told = {
+            n.user.username: n.body
+            for n in db.session.scalars(select(Notification))
+            if "新投诉待受理" in n.title
+        }
     assert "bank1-b" in told and "bank1-a" not in told
     bank_b = app.test_client()
     sign_in(bank_b, "bank1-b")

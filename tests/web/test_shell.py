@@ -4,16 +4,48 @@ import pytest
 from support import sign_in
 
 MENUS = {
-    "assoc-admin": {"首页", "投诉", "机构", "用户", "操作记录", "值班与联络", "工作日历", "投诉类别", "问责", "统计", "通报"},
+    "assoc-admin": {
+        "首页",
+        "投诉",
+        "机构",
+        "用户",
+        "操作记录",
+        "值班与联络",
+        "工作日历",
+        "投诉类别",
+        "问责",
+        "统计",
+        "通报",
+    },
     "assoc-staff": {"首页", "投诉", "机构", "值班与联络", "问责", "统计", "通报"},
     "assoc-leader": {"首页", "投诉", "机构", "操作记录", "值班与联络", "问责", "统计", "通报"},
-    "bank1-admin": {"首页", "投诉", "机构", "用户", "操作记录", "值班与联络", "问责", "统计", "通报"},
+    "bank1-admin": {
+        "首页",
+        "投诉",
+        "机构",
+        "用户",
+        "操作记录",
+        "值班与联络",
+        "问责",
+        "统计",
+        "通报",
+    },
     "bank1-a": {"首页", "投诉", "机构", "值班与联络", "问责", "统计", "通报"},
     "bank1-leader": {"首页", "投诉", "机构", "操作记录", "值班与联络", "问责", "统计", "通报"},
     "bank1-outlet1": {"首页", "投诉"},
 }
 ALL_ITEMS = {
-    "首页", "投诉", "机构", "用户", "操作记录", "值班与联络", "工作日历", "投诉类别", "问责", "统计", "通报",
+    "首页",
+    "投诉",
+    "机构",
+    "用户",
+    "操作记录",
+    "值班与联络",
+    "工作日历",
+    "投诉类别",
+    "问责",
+    "统计",
+    "通报",
 }
 
 
@@ -26,10 +58,16 @@ def test_menu_shows_exactly_what_the_role_may_use(client, province, username):
     assert shown == MENUS[username]
 
 
-@pytest.mark.parametrize("username, path, status", [
-    ("bank1-outlet1", "/units", 403), ("bank1-outlet1", "/users", 403),
-    ("assoc-staff", "/users", 403), ("bank1-a", "/audit", 403), ("assoc-leader", "/audit", 200),
-])
+@pytest.mark.parametrize(
+    "username, path, status",
+    [
+        ("bank1-outlet1", "/units", 403),
+        ("bank1-outlet1", "/users", 403),
+        ("assoc-staff", "/users", 403),
+        ("bank1-a", "/audit", 403),
+        ("assoc-leader", "/audit", 200),
+    ],
+)
 def test_routes_refuse_roles_without_the_permission(client, province, username, path, status):
     sign_in(client, username)
     assert client.get(path).status_code == status
@@ -42,9 +80,14 @@ def test_anonymous_users_are_sent_to_sign_in(client, province):
     assert piece.status_code == 401 and "/login" in piece.headers["HX-Redirect"]
 
 
-@pytest.mark.parametrize("path, piece_id", [
-    ("/units", 'id="unit-table"'), ("/users", 'id="user-table"'), ("/audit", 'id="audit-table"'),
-])
+@pytest.mark.parametrize(
+    "path, piece_id",
+    [
+        ("/units", 'id="unit-table"'),
+        ("/users", 'id="user-table"'),
+        ("/audit", 'id="audit-table"'),
+    ],
+)
 def test_htmx_routes_answer_a_page_or_a_piece(client, province, path, piece_id):
     sign_in(client, "assoc-admin")
     page = client.get(path)
@@ -96,7 +139,9 @@ def test_chinese_by_default_and_english_on_request(client, province):
 def test_dates_read_the_chinese_way(make_app, province):
     from datetime import UTC, datetime
 
-    app = make_app(FROZEN_NOW=datetime(2026, 11, 23, 17, 30, tzinfo=UTC))  # 01:30 on the 24th in Beijing
+    app = make_app(
+        FROZEN_NOW=datetime(2026, 11, 23, 17, 30, tzinfo=UTC)
+    )  # 01:30 on the 24th in Beijing
     client = app.test_client()
     sign_in(client, "assoc-staff")
     assert "2026年11月24日" in client.get("/home").get_data(as_text=True)

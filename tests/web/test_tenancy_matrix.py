@@ -74,6 +74,8 @@ FOREIGN_OBJECTS = {
     "clock_id": _foreign_clock,
     "accountability_id": _foreign_accountability,
 }
+
+
 def _any_category(province, outside):
     return province.category
 
@@ -130,25 +132,44 @@ def province(province, app):
         case_id = make_case(app, province, state=state, outlet=outlet)
         province.cases[place] = case_id
         with app.app_context():
-            attachment = Attachment(complaint_id=case_id, filename="a.jpg", content_type="image/jpeg",
-                                    size=3, sha256="0" * 64, data=b"abc",
-                                    uploaded_by_id=province.user("assoc-staff").id, uploaded_at=NOW)
+            attachment = Attachment(
+                complaint_id=case_id,
+                filename="a.jpg",
+                content_type="image/jpeg",
+                size=3,
+                sha256="0" * 64,
+                data=b"abc",
+                uploaded_by_id=province.user("assoc-staff").id,
+                uploaded_at=NOW,
+            )
             db.session.add(attachment)
             db.session.commit()
             province.attachments[place] = attachment.id
-            province.clocks[place] = db.session.scalar(select(Clock.id).where(Clock.case_id == case_id))
+            province.clocks[place] = db.session.scalar(
+                select(Clock.id).where(Clock.case_id == case_id)
+            )
     # Art. 12: an accountability case against each member bank, with its documents.
     province.accountability = {}
     with app.app_context():
         from portal.accountability.models import AccountabilityCase, AccountabilityDocument
 
         for bank in ("bank1", "bank2"):
-            acc = AccountabilityCase(member_id=province.unit(bank).id, trigger="media", opened_at=NOW)
+            acc = AccountabilityCase(
+                member_id=province.unit(bank).id, trigger="media", opened_at=NOW
+            )
             db.session.add(acc)
             db.session.flush()
             for kind in ("notice", "regulator"):
-                db.session.add(AccountabilityDocument(case_id=acc.id, kind=kind, filename="x.pdf",
-                                                      sha256="0" * 64, data=b"%PDF", created_at=NOW))
+                db.session.add(
+                    AccountabilityDocument(
+                        case_id=acc.id,
+                        kind=kind,
+                        filename="x.pdf",
+                        sha256="0" * 64,
+                        data=b"%PDF",
+                        created_at=NOW,
+                    )
+                )
             province.accountability[bank] = acc.id
             # A branch officer has no part in Art. 12: even its own bank's case is foreign.
             province.accountability[f"{bank}-outlet1"] = acc.id
@@ -158,9 +179,14 @@ def province(province, app):
     province.absences = {}
     with app.app_context():
         for user in province.users.values():
-            absence = Absence(user_id=user.id, starts_at=NOW + timedelta(days=2),
-                              ends_at=NOW + timedelta(days=3), reason="年假",
-                              entered_by_id=user.id, entered_at=NOW)
+            absence = Absence(
+                user_id=user.id,
+                starts_at=NOW + timedelta(days=2),
+                ends_at=NOW + timedelta(days=3),
+                reason="年假",
+                entered_by_id=user.id,
+                entered_at=NOW,
+            )
             db.session.add(absence)
             db.session.flush()
             province.absences[user.id] = absence.id
@@ -209,9 +235,20 @@ def test_every_id_argument_is_known_to_the_matrix(app):
 def test_matrix_is_not_empty(app):
     # Guards the guard: the walk must find the id routes that exist today.
     endpoints = {rule.endpoint for rule, _, _ in id_routes(app)}
-    assert {"orgs.detail", "orgs.edit", "users.edit", "users.toggle_active", "cases.detail",
-            "cases.act", "cases.attachment", "cases.reveal", "cases.explain_clock",
-            "accountability.detail", "accountability.act", "accountability.document"} <= endpoints
+    assert {
+        "orgs.detail",
+        "orgs.edit",
+        "users.edit",
+        "users.toggle_active",
+        "cases.detail",
+        "cases.act",
+        "cases.attachment",
+        "cases.reveal",
+        "cases.explain_clock",
+        "accountability.detail",
+        "accountability.act",
+        "accountability.document",
+    } <= endpoints
 
 
 @pytest.mark.parametrize("actor", sorted(ACTORS))
@@ -230,8 +267,11 @@ def test_foreign_ids_answer_404_and_change_nothing(app, province, actor):
             values |= {a: other[a] for a in rule.arguments if a not in values}
             url = rule.build(values, append_unknown=False)[1]
             before = snapshot(app) if method != "GET" else None
-            response = client.open(url, method=method, data={"active": "0", "name": "x",
-                                                               "code": "HACK-1", "kind": "outlet"})
+            response = client.open(
+                url,
+                method=method,
+                data={"active": "0", "name": "x", "code": "HACK-1", "kind": "outlet"},
+            )
             expected = 403 if SHARED & set(id_args) else 404
             assert response.status_code == expected, (actor, method, url, response.status_code)
             if before is not None:
@@ -248,20 +288,36 @@ def test_ids_in_forms_and_query_strings_are_scoped_too(app, province, actor, out
     before = snapshot(app)
     # A new unit under another bank's unit.
     assert client.get(f"/units/new?parent={foreign}").status_code == 404
-    response = client.post(f"/units/new?parent={foreign}",
-                           data={"kind": "outlet", "code": "HACK-2", "name": "越权网点"})
+    response = client.post(
+        f"/units/new?parent={foreign}",
+        data={"kind": "outlet", "code": "HACK-2", "name": "越权网点"},
+    )
     assert response.status_code == 404
     # A user placed into another bank's unit through the form's unit_id.
-    response = client.post("/users/new", data={
-        "username": "intruder", "full_name": "越权", "unit_id": foreign,
-        "role": "member_handler", "password": "abc12345x"})
+    response = client.post(
+        "/users/new",
+        data={
+            "username": "intruder",
+            "full_name": "越权",
+            "unit_id": foreign,
+            "role": "member_handler",
+            "password": "abc12345x",
+        },
+    )
     assert response.status_code == 422
     assert "管理范围" in response.get_data(as_text=True)
     # Moving one's own user into another bank.
     own = province.user("bank1-a")
-    response = client.post(f"/users/{own.id}/edit", data={
-        "username": own.username, "full_name": own.full_name, "unit_id": foreign,
-        "role": "member_handler", "version": str(own.version)})
+    response = client.post(
+        f"/users/{own.id}/edit",
+        data={
+            "username": own.username,
+            "full_name": own.full_name,
+            "unit_id": foreign,
+            "role": "member_handler",
+            "version": str(own.version),
+        },
+    )
     assert response.status_code == 422
     assert snapshot(app) == before
 
@@ -281,12 +337,15 @@ def test_branch_officer_sees_only_its_own_unit(app, province):
     assert client.get(f"/units/{province.unit('bank1-outlet2').id}").status_code == 404
 
 
-@pytest.mark.parametrize("actor, place, visible", [
-    ("bank1-outlet1", "bank1", False),  # held by the member, not yet passed down
-    ("bank1-a", "bank1-outlet2", True),  # the member sees what it passed down
-    ("bank1-a", "assoc", False),  # not forwarded to anyone yet
-    ("assoc-leader", "bank2-outlet1", True),
-])
+@pytest.mark.parametrize(
+    "actor, place, visible",
+    [
+        ("bank1-outlet1", "bank1", False),  # held by the member, not yet passed down
+        ("bank1-a", "bank1-outlet2", True),  # the member sees what it passed down
+        ("bank1-a", "assoc", False),  # not forwarded to anyone yet
+        ("assoc-leader", "bank2-outlet1", True),
+    ],
+)
 def test_case_visibility_follows_where_the_case_is_held(app, province, actor, place, visible):
     client = app.test_client()
     sign_in(client, actor)

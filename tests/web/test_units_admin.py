@@ -16,34 +16,54 @@ def _count(app, model, *where):
 def test_member_admin_adds_an_outlet_under_its_sub_branch(app, client, province):
     sign_in(client, "bank1-admin")
     sub = province.unit("bank1-sub")
-    response = client.post(f"/units/new?parent={sub.id}", data={
-        "kind": "outlet", "code": "bank1-sy-01-03", "name": "第1银行和平支行3号网点",
-        "district": "和平区", "complaint_phone": "024-88886666", "in_campaign": "y"})
+    response = client.post(
+        f"/units/new?parent={sub.id}",
+        data={
+            "kind": "outlet",
+            "code": "bank1-sy-01-03",
+            "name": "第1银行和平支行3号网点",
+            "district": "和平区",
+            "complaint_phone": "024-88886666",
+            "in_campaign": "y",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         unit = db.session.scalar(select(Unit).where(Unit.code == "BANK1-SY-01-03"))
         assert unit.path == f"{sub.path}{unit.id}/" and unit.depth == sub.depth + 1
         assert unit.member_id == province.unit("bank1").id and unit.in_campaign
-        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.subject_id == unit.id,
-                                                          AuditEntry.action == "unit_created"))
-        assert entry.actor.username == "bank1-admin" and entry.changes["code"] == [None, "BANK1-SY-01-03"]
+        entry = db.session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.subject_id == unit.id, AuditEntry.action == "unit_created"
+            )
+        )
+        assert entry.actor.username == "bank1-admin" and entry.changes["code"] == [
+            None,
+            "BANK1-SY-01-03",
+        ]
 
 
 def test_bad_unit_input_re_renders_with_messages_and_writes_nothing(app, client, province):
     sign_in(client, "bank1-admin")
     sub = province.unit("bank1-sub")
     before = _count(app, Unit)
-    response = client.post(f"/units/new?parent={sub.id}", data={
-        "kind": "outlet", "code": "no spaces!", "name": "", "complaint_phone": "12345"})
+    response = client.post(
+        f"/units/new?parent={sub.id}",
+        data={"kind": "outlet", "code": "no spaces!", "name": "", "complaint_phone": "12345"},
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "请输入单位名称" in text and "机构代码为" in text and "电话格式不正确" in text
     # A duplicate code and a kind that may not sit under the parent.
-    taken = client.post(f"/units/new?parent={sub.id}", data={
-        "kind": "outlet", "code": "BANK1-SY-01-01", "name": "重复"})
+    taken = client.post(
+        f"/units/new?parent={sub.id}",
+        data={"kind": "outlet", "code": "BANK1-SY-01-01", "name": "重复"},
+    )
     assert taken.status_code == 422 and "已被使用" in taken.get_data(as_text=True)
-    wrong_kind = client.post(f"/units/new?parent={sub.id}", data={
-        "kind": "city_branch", "code": "BANK1-X", "name": "错层"})
+    wrong_kind = client.post(
+        f"/units/new?parent={sub.id}",
+        data={"kind": "city_branch", "code": "BANK1-X", "name": "错层"},
+    )
     assert wrong_kind.status_code == 422
     assert _count(app, Unit) == before
 
@@ -54,8 +74,10 @@ def test_outlets_have_no_children_and_only_the_association_adds_members(client, 
     client.post("/logout")
     sign_in(client, "assoc-admin")
     assoc = province.unit("assoc")
-    response = client.post(f"/units/new?parent={assoc.id}", data={
-        "kind": "member", "code": "NEWBANK", "name": "新会员银行", "is_associate": "y"})
+    response = client.post(
+        f"/units/new?parent={assoc.id}",
+        data={"kind": "member", "code": "NEWBANK", "name": "新会员银行", "is_associate": "y"},
+    )
     assert response.status_code == 302
     # The association does not run a member's internal tree.
     assert client.get(f"/units/new?parent={province.unit('bank1').id}").status_code == 403
@@ -67,7 +89,10 @@ def test_deactivating_a_unit_with_active_children_is_refused(app, client, provin
     refused = client.post(f"/units/{sub.id}/active", data={"active": "0"})
     assert refused.status_code == 409 and "仍有启用的下级单位" in refused.get_data(as_text=True)
     for key in ("bank1-outlet1", "bank1-outlet2"):
-        assert client.post(f"/units/{province.unit(key).id}/active", data={"active": "0"}).status_code == 302
+        assert (
+            client.post(f"/units/{province.unit(key).id}/active", data={"active": "0"}).status_code
+            == 302
+        )
     assert client.post(f"/units/{sub.id}/active", data={"active": "0"}).status_code == 302
     with app.app_context():
         assert db.session.get(Unit, sub.id).is_active is False  # deactivated, not deleted
