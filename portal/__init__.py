@@ -105,12 +105,13 @@ def register_request_hooks(app: Flask) -> None:
     from zoneinfo import ZoneInfo
 
     from flask_login import current_user
+    from sqlalchemy.orm.exc import StaleDataError
 
     from portal.auth.access import can
     from portal.db import db
     from portal.notify.views import unread_count
     from portal.orgs.scoping import can_see_unit
-    from portal.web import clock
+    from portal.web import clock, errors
     from portal.web.htmx import add_vary
     from portal.web.pagination import args_with
     from portal.web.security import add_security_headers
@@ -118,10 +119,15 @@ def register_request_hooks(app: Flask) -> None:
     @app.after_request
     def commit_once(response):
         # The request commits once; a failed step (4xx/5xx) rolls back whole.
-        if response.status_code < 400:
-            db.session.commit()
-        else:
+        if response.status_code >= 400:
             db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except StaleDataError:
+            # Two people saved the same row at once: the later one is told, nothing is lost.
+            db.session.rollback()
+            return errors.conflict_response()
         return response
 
     app.after_request(add_vary)

@@ -236,6 +236,17 @@ ACTIONS = {
 }
 
 
+# Steps after which an Art. 12(1) trigger may newly hold: detection runs at once, not
+# only on the next sweep (a substantiated finding, a rectification completed or not).
+DETECTING_ACTIONS = frozenset({"verify", "rectify_done", "send_back"})
+
+
+def detect_now() -> None:
+    from portal.accountability.detect import detect
+
+    detect(_now())
+
+
 def gate(action: str) -> str:
     """The entry of ``available_actions`` that allows ``action``."""
     return "rectify" if action == "rectify_done" else action
@@ -308,6 +319,8 @@ def perform(action: str, case: Complaint, user) -> Outcome:
     try:
         redirect_to = ACTIONS[action][1](case, form, user)
         db.session.flush()
+        if action in DETECTING_ACTIONS:
+            detect_now()
     except operations.CaseError as error:
         field = getattr(form, error.field, None) if error.field else None
         if field is not None:

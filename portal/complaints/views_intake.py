@@ -99,6 +99,11 @@ def create():
                     data=upload.data,
                     sha256=upload.sha256,
                 )
+            if case.is_media or case.repeat_of_id:
+                # Art. 12(1)2, 4: a repeat or a media escalation may open accountability now.
+                from portal.complaints.actions import detect_now
+
+                detect_now()
             flash(_("已登记投诉 %(no)s。", no=case.tracking_no), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     outlet = db.session.get(Unit, form.outlet_id.data) if form.outlet_id.data else None

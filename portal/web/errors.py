@@ -13,6 +13,19 @@ def _render(status: int, title: str, message: str):
     return render_template(template, status=status, title=title, message=message), status
 
 
+def conflict_response():
+    """409 for a save that lost a race with another user's save of the same record."""
+    from flask import make_response
+    from flask_babel import gettext as _
+
+    body, status = _render(
+        409,
+        _("内容已被他人修改"),
+        _("在您操作的同时，他人已保存了同一条记录。您的操作未生效，请刷新后查看最新内容再操作。"),
+    )
+    return make_response(body, status)
+
+
 def register(app):
     from flask_babel import gettext as _
 
