@@ -2,6 +2,7 @@
 
 from flask import render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.db import db
@@ -28,6 +29,12 @@ def conflict_response():
 
 def register(app):
     from flask_babel import gettext as _
+
+    @app.errorhandler(StaleDataError)
+    def stale(error):
+        # Optimistic locking lost a race inside the request (a flush, not the commit).
+        db.session.rollback()
+        return conflict_response()
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
