@@ -1,6 +1,6 @@
 """A year's State Council holiday notice as JSON: the documented import format.
 
-The State Council publishes next year's arrangement (国务院办公厅关于XXXX年部分节假日
+The State Council publishes next year's arrangement (国务院办公厅关于某年部分节假日
 安排的通知) in November or December; until the ``chinesecalendar`` package ships it, an
 administrator types it in. Art. 11 limits reaching into that year stop being provisional
 once it is imported. The format (see ``examples/notice-2026.json``)::

@@ -1,6 +1,6 @@
 """The official arrangements shipped in the ``chinesecalendar`` package (2004 onwards).
 
-The package transcribes each year's State Council notice (国务院办公厅关于XXXX年部分节假日
+The package transcribes each year's State Council notice (国务院办公厅关于某年部分节假日
 安排的通知): ``holidays`` maps every day off to its holiday, ``workdays`` maps every
 make-up working day (调休上班) to the holiday it makes up for. Both are plain data;
 this module only reads them, renames the holidays in Chinese and builds the calendar

@@ -3,7 +3,7 @@
 Art. 11 sets every limit in working days (工作日): the association forwards within 2,
 the member unit verifies within 2 and reports within 5, the outlet replies within 3.
 Working days follow the official calendar published each year by the State Council
-(国务院办公厅关于XXXX年部分节假日安排的通知): statutory holidays are off even on a
+(国务院办公厅关于某年部分节假日安排的通知): statutory holidays are off even on a
 weekday, make-up working days (调休上班) are on even on a weekend, other days follow
 Monday–Friday.
 
