@@ -2,8 +2,8 @@
 
 from datetime import date, datetime
 
-from flask import current_app, request
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask import current_app, g, has_app_context, request
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
 
 babel = Babel()
@@ -49,8 +49,31 @@ def cn_datetime(value) -> str:
     return format_datetime(value, pattern)
 
 
+def _translations():
+    """The current locale's catalogue, looked up once per request and locale.
+
+    Flask-Babel's own template callables look it up on every ``_()`` (several context
+    look-ups each); a list page calls ``_()`` hundreds of times. Keyed by the locale
+    object, so ``force_locale`` (PDFs in Chinese) still switches catalogues.
+    """
+    if not has_app_context():
+        return get_translations()
+    locale = get_locale()
+    cached = g.get("_portal_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._portal_translations = (locale, get_translations())
+    return cached[1]
+
+
 def register(app):
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters["cn_date"] = cn_date
     app.jinja_env.filters["cn_datetime"] = cn_datetime
     app.jinja_env.filters["iso_date"] = lambda text: date.fromisoformat(text) if text else None
