@@ -307,6 +307,15 @@ class CaseGenerator:
         }
         self._calendar_tables(calendar)
         self._people(world)
+        self._ts = fmt.ts
+        self.met_detail = {
+            kind: {
+                on_time: dumps({"kind": kind, "state": "met_on_time" if on_time else "met_late"})
+                for on_time in (False, True)
+            }
+            for kind in ("forward", "accept", "verify", "report", "branch_reply", "promise")
+        }
+        self._bind()
 
     # -- set-up -----------------------------------------------------------------------
 
@@ -425,10 +434,13 @@ class CaseGenerator:
                 done += 1
                 if done % chunk == 0:
                     self.out.flush()
+                    self._bind()
                     progress(done)
         if self.repeats:
             raise RuntimeError(f"{len(self.repeats)} planned repeat complaints found no slot")
         self.out.flush()
+        self.out.finish()
+        self._bind()
         progress(done)
 
     def _receipt_time(self, start: int, end: int) -> int:
@@ -455,13 +467,19 @@ class CaseGenerator:
         self.ids[name] += 1
         return self.ids[name]
 
+    def _bind(self) -> None:
+        """Fresh appenders after each flush (the writer hands its lists over)."""
+        rows = self.out.rows
+        self._add_event = rows["complaint_event"].append
+        self._add_clock = rows["clock"].append
+        self._add_clock_event = rows["clock_event"].append
+
     def _event(self, cid, at, actor, action, note=None, detail="{}", internal=None) -> None:
         self.ids["event"] += 1
         if actor is None:
             actor = (None, None, None)
-        self.out.add(
-            "complaint_event",
-            (self.ids["event"], cid, self.fmt.ts(at), *actor, action, note, detail, internal),
+        self._add_event(
+            (self.ids["event"], cid, self._ts(at), *actor, action, note, detail, internal)
         )
 
     def _start(self, case, kind, owner, path, t, due_on=None) -> Clock:
@@ -492,102 +510,69 @@ class CaseGenerator:
             clock.cancelled, clock.reason = t, reason
 
     def _write_clocks(self, case) -> None:
-        fmt, now, add, cid = self.fmt, self.now, self.out.add, case["id"]
-        ids = self.ids
+        """Each clock and its events: started, the morning reminder on the due day and
+        the breach a few minutes after the due time (both by the sweep, if the clock was
+        still open then), met or cancelled. Details are the JSON the operations write."""
+        fmt, ts, now, cid, ids = self.fmt, self._ts, self.now, case["id"], self.ids
+        add_event, add_clock = self._add_clock_event, self._add_clock
         for c in case["clocks"]:
-            end = c.met if c.met is not None else c.cancelled
+            kind, end = c.kind, (c.met if c.met is not None else c.cancelled)
             due_iso = fmt.day(c.due_on)
-            started = {
-                "kind": c.kind,
-                "owner_unit_id": c.owner,
-                "due_on": due_iso,
-                "due_at": fmt.iso(c.due_at),
-                "is_provisional": c.prov,
-                "limit_days": c.limit,
-            }
-            ids["clock_event"] += 1
-            add(
-                "clock_event",
-                (ids["clock_event"], c.id, cid, fmt.ts(c.start), "started", None, dumps(started)),
+            start = ts(c.start)
+            n = ids["clock_event"] + 1
+            started = (
+                f'{{"kind": "{kind}", "owner_unit_id": {c.owner}, "due_on": "{due_iso}", '
+                f'"due_at": "{fmt.iso(c.due_at)}", "is_provisional": '
+                f'{"true" if c.prov else "false"}, "limit_days": '
+                f"{'null' if c.limit is None else c.limit}}}"
             )
-            remind = day_start(c.due_on) + 8 * HOUR + 30 + c.id % 240
-            reminded = None
+            add_event((n, c.id, cid, start, "started", None, started))
+            remind = c.due_at - 16 * HOUR + 30 + c.id % 240  # 08:00 on the due day
+            reminded = breached = met = cancelled = None
             if c.start < remind <= now and (end is None or end > remind):
-                reminded = c.due_on
-                ids["clock_event"] += 1
-                detail = dumps({"kind": c.kind, "due_on": due_iso})
-                add(
-                    "clock_event",
-                    (ids["clock_event"], c.id, cid, fmt.ts(remind), "reminded", None, detail),
-                )
+                reminded = due_iso
+                n += 1
+                due_detail = f'{{"kind": "{kind}", "due_on": "{due_iso}"}}'
+                add_event((n, c.id, cid, ts(remind), "reminded", None, due_detail))
             breach = c.due_at + 1 + c.id % 299  # the sweep runs every five minutes
-            breached = None
             if breach <= now and (end is None or end > breach):
-                breached = breach
-                ids["clock_event"] += 1
-                detail = dumps({"kind": c.kind, "due_on": due_iso})
-                add(
-                    "clock_event",
-                    (ids["clock_event"], c.id, cid, fmt.ts(breach), "breached", None, detail),
-                )
-                if c.kind == "accept":  # Art. 12(1)1: recorded on the case by the sweep
-                    self._event(
-                        cid,
-                        breach,
-                        None,
-                        "unaccepted",
-                        None,
-                        dumps({"member_id": c.owner, "due_on": due_iso}),
-                    )
+                breached = ts(breach)
+                n += 1
+                due_detail = f'{{"kind": "{kind}", "due_on": "{due_iso}"}}'
+                add_event((n, c.id, cid, breached, "breached", None, due_detail))
+                if kind == "accept":  # Art. 12(1)1: the sweep records it on the case
+                    detail = f'{{"member_id": {c.owner}, "due_on": "{due_iso}"}}'
+                    self._event(cid, breach, None, "unaccepted", None, detail)
                     case["unaccepted"] = breach
             if c.met is not None:
-                state = "met_on_time" if c.met <= c.due_at else "met_late"
-                ids["clock_event"] += 1
-                add(
-                    "clock_event",
-                    (
-                        ids["clock_event"],
-                        c.id,
-                        cid,
-                        fmt.ts(c.met),
-                        "met",
-                        None,
-                        dumps({"kind": c.kind, "state": state}),
-                    ),
-                )
+                met = ts(c.met)
+                n += 1
+                detail = self.met_detail[kind][c.met <= c.due_at]
+                add_event((n, c.id, cid, met, "met", None, detail))
             elif c.cancelled is not None:
-                ids["clock_event"] += 1
-                add(
-                    "clock_event",
-                    (
-                        ids["clock_event"],
-                        c.id,
-                        cid,
-                        fmt.ts(c.cancelled),
-                        "cancelled",
-                        None,
-                        dumps({"kind": c.kind, "reason": c.reason}),
-                    ),
-                )
-            add(
-                "clock",
+                cancelled = ts(c.cancelled)
+                n += 1
+                detail = f'{{"kind": "{kind}", "reason": "{c.reason}"}}'
+                add_event((n, c.id, cid, cancelled, "cancelled", None, detail))
+            ids["clock_event"] = n
+            add_clock(
                 (
                     c.id,
                     cid,
-                    c.kind,
+                    kind,
                     c.owner,
                     c.path,
-                    fmt.ts(c.start),
+                    start,
                     c.limit,
                     due_iso,
-                    fmt.ts(c.due_at),
+                    ts(c.due_at),
                     c.prov,
-                    fmt.ts(c.met),
-                    fmt.ts(breached),
-                    fmt.day(reminded),
-                    fmt.ts(c.cancelled),
+                    met,
+                    breached,
+                    reminded,
+                    cancelled,
                     1 + (end is not None),
-                ),
+                )
             )
 
     # -- when the next step happens ------------------------------------------------------
@@ -818,7 +803,14 @@ class CaseGenerator:
         if t > now:
             return
         contact = CONTACT_NOTES[int(random_() * 3)]
-        ev(cid, t, replier, "contact", contact, dumps({"how": "phone", "contacted_at": fmt.iso(t)}))
+        ev(
+            cid,
+            t,
+            replier,
+            "contact",
+            contact,
+            f'{{"how": "phone", "contacted_at": "{fmt.iso(t)}"}}',
+        )
 
         if long:
             t = self._long_history(case, row, t, member, replier, handler)
@@ -851,13 +843,8 @@ class CaseGenerator:
         self._stop(case, "branch_reply", t)
         self._stop(case, "promise", t)
         row["replied_at"], row["promised_on"] = t, None
-        reply = dumps(
-            {
-                "told_at": fmt.iso(t),
-                "told_how": base["reply"],
-                "reaction": REACTIONS[int(random_() * 3)],
-            }
-        )
+        reaction = REACTIONS[int(random_() * 3)]
+        reply = f'{{"told_at": "{fmt.iso(t)}", "told_how": "{base["reply"]}", "reaction": "{reaction}"}}'
         ev(cid, t, replier, "final_reply", RESULTS[int(random_() * 3)], reply)
         done(t)
 
@@ -939,7 +926,7 @@ class CaseGenerator:
         due_on = local_ordinal(at) + 30
         completed = at + int(DAY * (5 + 35 * random_()))
         completed = completed if completed <= self.now and random_() < 0.9 else None
-        detail = dumps({"kind": kind, "item": item, "due_on": fmt.day(due_on)})
+        detail = f'{{"kind": "{kind}", "item": {item}, "due_on": "{fmt.day(due_on)}"}}'
         self._event(cid, at, handler, "rectification_added", opinion, detail)
         if completed is not None:
             self._event(
@@ -948,7 +935,7 @@ class CaseGenerator:
                 handler,
                 "rectification_completed",
                 RECTIFY_DONE,
-                dumps({"item": item}),
+                f'{{"item": {item}}}',
             )
             row["rectified"] = True
         self.out.add(
@@ -975,7 +962,7 @@ class CaseGenerator:
         holder = row["handling"]
         self._start(case, "promise", holder[0], holder[1], t, due_on=promised)
         row["promised_on"] = promised
-        detail = dumps({"promised_on": self.fmt.day(promised)})
+        detail = f'{{"promised_on": "{self.fmt.day(promised)}"}}'
         self._event(
             case["id"], t, replier, "progress", PROGRESS_NOTES[int(self.random() * 2)], detail
         )

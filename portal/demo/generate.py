@@ -33,7 +33,7 @@ from sqlalchemy import func, select, text
 from portal.auth.models import User
 from portal.db import db
 from portal.demo import gen_accountability, gen_cases
-from portal.demo.bulk import BulkWriter, TimeFormat
+from portal.demo.bulk import BulkWriter, IndexesAfterLoad, TimeFormat
 from portal.demo.gen_cases import CaseGenerator, day_start, local_ordinal, schedule
 from portal.demo.gen_world import build_world
 from portal.orgs.models import Unit
@@ -150,6 +150,8 @@ def generate(
     )
     loading = time.perf_counter()
     _fast_load()
+    indexes = IndexesAfterLoad([*gen_cases.TABLES, *gen_accountability.TABLES])
+    indexes.drop()
     cases.run(counts, _progress(complaints, writer, loading, echo), chunk)
     _tracking_counters(cases.tracking)
 
@@ -161,6 +163,11 @@ def generate(
     )
     opened = accountability.run(cases.candidates, today_date, limits)
     acc_writer.flush()
+    acc_writer.finish()
+    echo(f"loaded in {time.perf_counter() - loading:.0f} s; building the indexes")
+    building = time.perf_counter()
+    indexes.rebuild()
+    echo(f"indexes: {time.perf_counter() - building:.1f} s")
     _reset_sequences()
     criticised = _criticise(accountability.interviews_overdue[-2:], now_dt, today_date, first)
     db.session.commit()
