@@ -83,7 +83,7 @@ PAGE_BUDGET_MS = 50.0
 PIECE_BUDGET_MS = 25.0
 RATIO_BUDGET = 3.0
 WRITE_PREFIXES = ("insert", "update", "delete")
-NEXT_LINK = re.compile(r'<a\b([^>]*)>\s*下一页\s*</a>')
+NEXT_LINK = re.compile(r"<a\b([^>]*)>\s*下一页\s*</a>")
 HREF = re.compile(r'href="([^"]*)"')
 PAGES = re.compile(r"第 \d+ / (\d+) 页")
 PROBE_LOGIN_PASSWORD = "demo12345"
@@ -320,8 +320,10 @@ def pick(app, args) -> Picks:
             mobile = pii.decrypt(row.mobile_enc)
         except Exception:  # generated with another PORTAL_DATA_KEY: search a number anyway
             mobile = "13912345678"
-            print("note: cannot decrypt the mobiles (PORTAL_DATA_KEY differs); searching a"
-                  " number that is not there")
+            print(
+                "note: cannot decrypt the mobiles (PORTAL_DATA_KEY differs); searching a"
+                " number that is not there"
+            )
         member_unit = scalar(
             s, "SELECT unit_id FROM user_account WHERE username = :u", u=member_user
         )
@@ -506,8 +508,10 @@ def explain_slowest(engine, cases: dict[str, Case], count: int) -> None:
         if not case.statements:
             continue
         statement, parameters, took, many = max(case.statements, key=lambda entry: entry[2])
-        print(f"\n=== {case.name} [{case.kind}]: p95 {percentile(case.times, 0.95):.1f} ms; "
-              f"slowest statement {took * 1000:.1f} ms in the probe")
+        print(
+            f"\n=== {case.name} [{case.kind}]: p95 {percentile(case.times, 0.95):.1f} ms; "
+            f"slowest statement {took * 1000:.1f} ms in the probe"
+        )
         print(statement.strip())
         print(f"-- parameters: {parameters!r}"[:600])
         if many:
@@ -555,13 +559,21 @@ def throwaway_database(complaints: int):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="an existing generated database")
-    parser.add_argument("--complaints", type=int, default=100_000,
-                        help="size to generate in a throw-away cluster (no --database-url)")
+    parser.add_argument(
+        "--complaints",
+        type=int,
+        default=100_000,
+        help="size to generate in a throw-away cluster (no --database-url)",
+    )
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--explain", type=int, default=3, help="plans of the N slowest cases")
-    parser.add_argument("--max-seconds", type=float, default=60.0,
-                        help="stop repeating a case after this long (at least 5 repetitions)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=60.0,
+        help="stop repeating a case after this long (at least 5 repetitions)",
+    )
     parser.add_argument("--password", default=os.environ.get("BENCH_PASSWORD", "demo12345"))
     parser.add_argument("--assoc-user", default="assoc-staff")
     parser.add_argument("--member-user", help="default: handler of the largest member")
@@ -591,21 +603,23 @@ def main(argv=None) -> int:
         with app.app_context():
             engine = db.engine
             size = scalar(db.session, "SELECT count(*) FROM complaint")
-            print(f"database: {size:,} complaints, "
-                  f"{scalar(db.session, 'SELECT count(*) FROM clock'):,} clocks, "
-                  f"{scalar(db.session, 'SELECT count(*) FROM complaint_event'):,} history entries")
+            print(
+                f"database: {size:,} complaints, "
+                f"{scalar(db.session, 'SELECT count(*) FROM clock'):,} clocks, "
+                f"{scalar(db.session, 'SELECT count(*) FROM complaint_event'):,} history entries"
+            )
         picks = pick(app, args)
-        print(f"users: {picks.assoc_user}, {picks.member_user}, {picks.outlet_user}; "
-              f"repeat {args.repeat} after {args.warmup} warm-up")
+        print(
+            f"users: {picks.assoc_user}, {picks.member_user}, {picks.outlet_user}; "
+            f"repeat {args.repeat} after {args.warmup} warm-up"
+        )
         clients = {
             "assoc": sign_in(app, picks.assoc_user, args.password),
             "member": sign_in(app, picks.member_user, args.password),
             "outlet": sign_in(app, picks.outlet_user, args.password),
         }
         cases_registry.update(build_cases(app, clients, picks, args))
-        selected = {
-            k: c for k, c in cases_registry.items() if not args.only or args.only in c.name
-        }
+        selected = {k: c for k, c in cases_registry.items() if not args.only or args.only in c.name}
         bare = bare_app(engine, cases_registry)
         for key, case in selected.items():
             run_case(app, clients, bare, engine, key, case, args)

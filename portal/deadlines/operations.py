@@ -89,6 +89,27 @@ def sync_next_due(case_ids) -> None:
         )
 
 
+def resync_next_due() -> int:
+    """Set ``Complaint.next_due_at`` of every case from its open clocks, in one statement:
+    after a bulk load that wrote clocks directly (``flask demo generate``). Returns the
+    number of cases updated."""
+    from portal.complaints.models import Complaint
+
+    open_cases = select(Clock.case_id).where(text(OPEN))
+    earliest = (
+        select(func.min(Clock.due_at))
+        .where(Clock.case_id == Complaint.id, text(OPEN))
+        .scalar_subquery()
+    )
+    result = db.session.execute(
+        update(Complaint)
+        .where(Complaint.id.in_(open_cases) | Complaint.next_due_at.is_not(None))
+        .values(next_due_at=earliest, updated_at=Complaint.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 def _find_open(case_id: int, kind: ClockKind) -> Clock | None:
     return db.session.scalar(
         select(Clock).where(
