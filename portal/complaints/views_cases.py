@@ -25,7 +25,7 @@ from portal.db import db
 from portal.deadlines.rules import STATE_LABELS as CLOCK_STATE_LABELS
 from portal.orgs.scoping import load_unit_or_404, scope_root
 from portal.web import clock
-from portal.web.htmx import render_page_or_piece
+from portal.web.htmx import render_page_or_piece, wants_piece
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -52,6 +52,7 @@ def inbox():
         after=InboxKey.decode(request.args.get("after")),
         before=InboxKey.decode(request.args.get("before")),
         page=request.args.get("page", 1, type=int),
+        count_cap=current_app.config["INBOX_COUNT_CAP"],
     )
     return render_page_or_piece(
         "complaints/inbox.html",
@@ -62,7 +63,7 @@ def inbox():
         states=STATE_LABELS,
         colour=lambda due: due_colour(due, clock.now(), clock.tz()),
         root=scope_root(current_user),
-        unit_choices=_unit_choices(),
+        unit_choices=[] if wants_piece() else _unit_choices(),  # the filter form's
     )
 
 
