@@ -607,6 +607,8 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-writes", action="store_true")
     parser.add_argument("--keep", action="store_true",
                         help="leave the throw-away cluster running and print its URL")
+    parser.add_argument("--generate-only", action="store_true",
+                        help="generate the throw-away database, keep it, and stop")
     args = parser.parse_args(argv)
 
     from portal import create_app
@@ -617,7 +619,10 @@ def main(argv=None) -> int:
     url = args.database_url
     if url is None:
         cluster, url = throwaway_database(args.complaints)
+        args.keep = args.keep or args.generate_only
     try:
+        if args.generate_only:
+            return 0
         app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),

@@ -106,12 +106,14 @@ def export_list():
 
 
 def case_context(case: Complaint, **extra) -> dict:
+    available = queries.actions_for(current_user, case)
+    clocks = actions.case_clocks(case)  # first: the timeline's clock events find them loaded
     return {
         "case": case,
         "history": queries.timeline(current_user, case),
-        "actions": queries.actions_for(current_user, case),
-        "forms": actions.blank_forms(case, queries.actions_for(current_user, case)),
-        "clocks": actions.case_clocks(case),
+        "actions": available,
+        "forms": actions.blank_forms(case, available),
+        "clocks": clocks,
         "rectifications": actions.rectifications(case),
         "repeats": actions.repeat_chain(case),
         "may_reveal": queries.sees_full_pii(current_user, case),
