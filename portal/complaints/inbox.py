@@ -275,10 +275,10 @@ def inbox_page(
     user pages shift nothing: no row is shown twice or skipped for that reason, and page
     N costs the same for every N. ``page`` is only the number shown. The total is counted
     up to ``count_cap`` rows, on the pages that lie within it."""
-    query, due_at = _filtered(user, filters, now=now, tz=tz, unit=unit)
+    base, due_at = _filtered(user, filters, now=now, tz=tz, unit=unit)
     # The units shown come in the same statement (many-to-one joins on the key); the
     # categories are few and already in the session (the filter form lists them).
-    query = query.options(
+    query = base.options(
         load_only(*LIST_COLUMNS),
         joinedload(Complaint.outlet),
         joinedload(Complaint.handling_unit),
@@ -298,7 +298,7 @@ def inbox_page(
     total = None
     if (page - 1) * per_page < count_cap:
         counted = db.session.scalar(
-            select(func.count()).select_from(query.limit(count_cap + 1).subquery())
+            select(func.count()).select_from(base.limit(count_cap + 1).subquery())
         )
         total = counted if counted <= count_cap else None
     return KeysetPage(
