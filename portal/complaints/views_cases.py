@@ -1,6 +1,8 @@
 """Inboxes and the case page; every action goes through one dispatcher:
 load (scoped) → check the action is available to this user now → validate → act."""
 
+from functools import partial
+
 from flask import Blueprint, abort, current_app, make_response, request, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -61,7 +63,7 @@ def inbox():
         filters=filters,
         categories=categories,
         states=STATE_LABELS,
-        colour=lambda due: due_colour(due, clock.now(), clock.tz()),
+        colour=partial(due_colour, now=clock.now(), tz=clock.tz()),
         root=scope_root(current_user),
         unit_choices=[] if wants_piece() else _unit_choices(),  # the filter form's
     )
