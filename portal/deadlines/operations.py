@@ -4,11 +4,12 @@ call ``recompute_open_clocks``.
 
 Every call appends ``ClockEvent`` rows, which the case history merges, and sets the
 case's ``Complaint.next_due_at`` to the earliest due time among its open clocks
-(``sync_next_due``): these functions are the only writers of a clock's due time and of
-its being open, so that copy can never drift. Operations flush and never commit: the
+(``sync_next_due``; once at the end of a ``batch()`` of calls): these functions are the
+only writers of a clock's due time and of its being open, so that copy can never drift. Operations flush and never commit: the
 request or the command commits once.
 """
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from flask import current_app
@@ -63,9 +64,30 @@ def _event(clock: Clock, event: str, at: datetime, actor=None, **detail) -> Cloc
     return entry
 
 
+@contextmanager
+def batch():
+    """Several clock steps of one action (forwarding starts three clocks): the calendar is
+    read once, and ``next_due_at`` is set once per case when the outermost batch ends
+    (not at all if it ends with an error: the transaction is then rolled back)."""
+    info = db.session.info
+    outermost = "clock_batch" not in info
+    if outermost:
+        info["clock_batch"] = {"cases": set(), "calendar": None}
+    try:
+        yield
+    except BaseException:
+        if outermost:
+            info.pop("clock_batch", None)
+        raise
+    if outermost:
+        pending = info.pop("clock_batch")["cases"]
+        if pending:
+            sync_next_due(pending)
+
+
 def sync_next_due(case_ids) -> None:
     """Set ``Complaint.next_due_at`` of these cases to the earliest due time among their
-    open clocks (None when none runs).
+    open clocks (None when none runs); inside a ``batch()``, when it ends.
 
     A set-based UPDATE: it neither bumps the case's optimistic-lock version (the step
     that moved the clock already did) nor touches ``updated_at``; a case loaded in the
@@ -74,6 +96,10 @@ def sync_next_due(case_ids) -> None:
     # Imported here: complaints build on deadlines, not the other way round.
     from portal.complaints.models import Complaint
 
+    running = db.session.info.get("clock_batch")
+    if running is not None:
+        running["cases"].update(case_ids)
+        return
     ids = sorted(set(case_ids))
     earliest = (
         select(func.min(Clock.due_at))
@@ -127,7 +153,12 @@ def _calendar(calendar: WorkingCalendar | None) -> WorkingCalendar:
     # Imported here: the store recomputes clocks through this module.
     from portal.workdays.store import current_calendar
 
-    return current_calendar()
+    running = db.session.info.get("clock_batch")
+    if running is None:
+        return current_calendar()
+    if running["calendar"] is None:
+        running["calendar"] = current_calendar()
+    return running["calendar"]
 
 
 def start_clock(
