@@ -517,7 +517,7 @@ def explain_slowest(engine, cases: dict[str, Case], count: int) -> None:
         try:
             cursor = connection.cursor()
             plans = []
-            for statement, parameters, took, many in reads:
+            for statement, parameters, _took, many in reads:
                 if many:
                     continue
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
