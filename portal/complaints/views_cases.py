@@ -43,7 +43,6 @@ def _inbox_args(args):
 def inbox():
     require(Permission.CASE_VIEW)
     filters, unit = _inbox_args(request.args)
-    categories = queries.categories()  # first: the rows' categories are then in the session
     pagination = inbox_page(
         current_user,
         filters,
@@ -61,7 +60,7 @@ def inbox():
         "complaints/_inbox_table.html",
         pagination=pagination,
         filters=filters,
-        categories=categories,
+        categories=[] if wants_piece() else queries.categories(),  # the filter form's
         states=STATE_LABELS,
         colour=partial(due_colour, now=clock.now(), tz=clock.tz()),
         root=scope_root(current_user),
