@@ -194,10 +194,10 @@ def bare_app(engine, cases: dict[str, Case]) -> Flask:
                 if write:
                     cursor.execute("SAVEPOINT bare")
                 try:
-                    if many:
-                        cursor.executemany(statement, parameters)
-                    else:
-                        cursor.execute(statement, parameters)
+                    # One by one: psycopg's executemany runs in pipeline mode, which a
+                    # failing replayed INSERT would abort.
+                    for each in parameters if many else [parameters]:
+                        cursor.execute(statement, each)
                 except Exception:  # the replayed INSERT meets the committed unique key
                     cursor.execute("ROLLBACK TO SAVEPOINT bare")
                     continue
