@@ -337,8 +337,13 @@ def pick(app, args) -> Picks:
         category = scalar(
             s, "SELECT id FROM complaint_category WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1"
         )
+        assoc_user = args.assoc_user or scalar(
+            s,
+            "SELECT username FROM user_account WHERE username IN ('n-assoc', 'assoc-staff') "
+            "ORDER BY username DESC LIMIT 1",
+        )
         return Picks(
-            assoc_user=args.assoc_user,
+            assoc_user=assoc_user,
             member_user=member_user,
             outlet_user=outlet_user,
             big_member_id=big_member,
@@ -613,7 +618,9 @@ def main(argv=None) -> int:
         help="stop repeating a case after this long (at least 5 repetitions)",
     )
     parser.add_argument("--password", default=os.environ.get("BENCH_PASSWORD", "demo12345"))
-    parser.add_argument("--assoc-user", default="assoc-staff")
+    parser.add_argument(
+        "--assoc-user", help="default: n-assoc (demo generate), else assoc-staff (demo seed)"
+    )
     parser.add_argument("--member-user", help="default: handler of the largest member")
     parser.add_argument("--outlet-user", help="default: busiest outlet of that member")
     parser.add_argument("--text", help="the free-text search term (default: a name)")
