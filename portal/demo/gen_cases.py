@@ -584,7 +584,7 @@ class CaseGenerator:
         if r < STALL:
             return None
         if r < late + STALL:
-            t2 = due + 600 + int(self.random() * 3 * DAY)
+            t2 = max(due, t) + 600 + int(self.random() * 3 * DAY)
         else:
             span = due - t - 600
             t2 = t + 300 + (int(span * self.random() ** 2) if span > 0 else 0)
