@@ -115,6 +115,7 @@ def decisions_for_period(user: User, period) -> list[dict]:
             AccountabilityEvent.action,
             AccountabilityEvent.at,
             AccountabilityCase.trigger,
+            Unit.id,
             Unit.name,
         )
         .join(AccountabilityCase, AccountabilityCase.id == AccountabilityEvent.case_id)
@@ -129,10 +130,11 @@ def decisions_for_period(user: User, period) -> list[dict]:
     ).all()
     return [
         {
+            "member_id": member_id,
             "member": member,
             "reason": TRIGGER_LABELS[trigger],
             "decision": STATE_LABELS[outcome[action]],
             "at": at,
         }
-        for action, at, trigger, member in rows
+        for action, at, trigger, member_id, member in rows
     ]

@@ -163,42 +163,39 @@ def _numbering(low: int, numbers: list[int]):
 
 
 def clock_figures(user: User, period: Period, calendar, by_member: bool = False, **filters):
-    """{(member_id or None, kind): {"met", "on_time", "rate", "days"}} over the clocks of the
-    period's complaints (cancelled ones left out): how many steps were done, how many on
-    time, and their average working days from start to end (None when none was done).
+    """{(member_id or None, kind): {"met", "on_time", "rate", "days", "days_total"}} over the
+    clocks of the period's complaints (cancelled ones left out): how many steps were done,
+    how many on time, and their average (and total) working days from start to end
+    (``days`` is None when none was done).
 
-    One pass over the clocks, in the period's range of the ``(case_id, kind)`` index; the
-    working days of each step are looked up from its Beijing start and end days
-    (``_numbering``): the sum of ``n(end) - n(start)`` is the sum of the ends' numbers less
-    the sum of the starts'. A group holding a step outside the table of numbers, or one
-    "done" before it started (0 days, not a negative number), is counted again exactly
-    (``_exact_days``); there are none in normal data.
+    One pass over the clocks, in the period's range of the ``(case_id, kind)`` index. The
+    working days of a step are ``n(end) - n(start)`` (``_numbering``), so their total is
+    the sum of the ends' numbers less the sum of the starts'; a step recorded as done
+    before it started counts 0, not a negative number (the correction, evaluated for
+    those rows only). A group with a step beyond the table of numbers is counted again
+    exactly (``_exact_days``); normal data has none.
     """
     ids = period_ids(period)
     if ids is None:
         return {}
     low, numbers = _working_day_numbers(calendar, period)
     numbered = _numbering(low, numbers)
-    first_moment = _day_start(low)
-    after_moment = _day_start(low + len(numbers))
-    met = Clock.met_at.isnot(None)
+    start, end = numbered(_local_day(Clock.started_at)), numbered(_local_day(Clock.met_at))
     key = (Complaint.member_id,) if by_member else ()
-    odd = or_(
-        Clock.started_at < first_moment,
-        Clock.met_at >= after_moment,
-        Clock.met_at < Clock.started_at,
+    outside = or_(
+        Clock.started_at < _day_start(low), Clock.met_at >= _day_start(low + len(numbers))
     )
+    # Aggregates skip NULLs: an open clock (met_at NULL) adds nothing to these but the count.
     stmt = (
         select(
             *key,
             Clock.kind,
-            _count_if(met).label("met"),
-            _count_if(and_(met, Clock.met_at <= Clock.due_at)).label("on_time"),
-            func.sum(numbered(_local_day(Clock.met_at))).label("ends"),
-            func.sum(case((met, numbered(_local_day(Clock.started_at))), else_=None)).label(
-                "starts"
-            ),
-            _count_if(and_(met, odd)).label("odd"),
+            func.count(Clock.met_at).label("met"),
+            func.count(case((Clock.met_at <= Clock.due_at, 1))).label("on_time"),
+            func.sum(end).label("ends"),
+            func.sum(case((Clock.met_at.isnot(None), start))).label("starts"),
+            func.sum(case((Clock.met_at < Clock.started_at, start - end))).label("backwards"),
+            func.count(case((outside, 1))).label("outside"),
         )
         .join(Complaint, Complaint.id == Clock.case_id)
         .where(
@@ -209,20 +206,22 @@ def clock_figures(user: User, period: Period, calendar, by_member: bool = False,
         )
         .group_by(*key, Clock.kind)
     )
-    out, odd_groups = {}, []
+    out, uncounted = {}, []
     for row in db.session.execute(stmt).mappings():
         member = row["member_id"] if by_member else None
+        days = int(row["ends"] or 0) - int(row["starts"] or 0) + int(row["backwards"] or 0)
         out[(member, row["kind"])] = {
-            "met": int(row["met"] or 0),
-            "on_time": int(row["on_time"] or 0),
-            "days": int(row["ends"] or 0) - int(row["starts"] or 0),
+            "met": int(row["met"]),
+            "on_time": int(row["on_time"]),
+            "days": days,
         }
-        if row["odd"]:
-            odd_groups.append((member, row["kind"]))
-    for group in odd_groups:
+        if row["outside"]:
+            uncounted.append((member, row["kind"]))
+    for group in uncounted:
         out[group]["days"] = _exact_days(user, period, calendar, ids, group, by_member, filters)
     for figures in out.values():
         figures["rate"] = rate(figures["on_time"], figures["met"])
+        figures["days_total"] = figures["days"]
         figures["days"] = figures["days"] / figures["met"] if figures["met"] else None
     return out
 
@@ -280,45 +279,82 @@ def average_working_days(
     return {k: f["days"] for k, f in figures.items() if f["days"] is not None}
 
 
+def _member_figures(user: User, period: Period, **filters) -> dict[int, dict]:
+    """{member_id: counts, and per step the raw clock sums} for the members with
+    complaints in the period. Every figure of the headline is a sum of these, so the
+    headline and the member table come from the same two passes (``overview``)."""
+    ids = period_ids(period)
+    stmt = (
+        select(Complaint.member_id, *_case_columns(ids))
+        .where(_in_period(user, period, **filters))
+        .group_by(Complaint.member_id)
+    )
+    rows = {
+        row["member_id"]: {k: int(v or 0) for k, v in row.items()}
+        for row in db.session.execute(stmt).mappings()
+    }
+    if not rows:
+        return {}
+    clocks = clock_figures(user, period, current_calendar(), by_member=True, **filters)
+    for row in rows.values():
+        row["clocks"] = {kind: clocks.get((row["member_id"], kind)) for kind in CLOCK_KINDS}
+    return rows
+
+
+COUNTS = ("received", "valid", "forwarded", "closed", "substantiated", "visited", "satisfied")
+COUNTS += ("repeats",)
+
+
+def _finish(row: dict) -> dict:
+    """Rates from the counts, on-time rates and average working days from the clock sums."""
+    clocks = row.pop("clocks")
+    row = _with_rates(row)
+    row["on_time"] = {k: rate(c["on_time"], c["met"]) if c else None for k, c in clocks.items()}
+    row["working_days"] = {
+        k: c["days_total"] / c["met"] if c and c["met"] else None for k, c in clocks.items()
+    }
+    return row
+
+
+def _total(rows) -> dict:
+    total = {name: sum(row[name] for row in rows) for name in COUNTS}
+    total["clocks"] = {}
+    for kind in CLOCK_KINDS:
+        sums = [row["clocks"][kind] for row in rows if row["clocks"][kind]]
+        total["clocks"][kind] = (
+            {n: sum(c[n] for c in sums) for n in ("met", "on_time", "days_total")} if sums else None
+        )
+    return total
+
+
+def _table(user: User, rows: dict[int, dict]) -> list[dict]:
+    """The member rows with the members' names, in the order of the unit tree."""
+    names = db.session.execute(
+        select(Unit.id, Unit.name, Unit.path).where(Unit.id.in_(list(rows)))
+    ).all()
+    table = []
+    for member_id, name, _path in sorted(names, key=lambda n: n[2]):
+        item = {"member_id": member_id, "member_name": name}
+        item |= {k: v for k, v in rows[member_id].items() if k != "member_id"}
+        table.append(_finish(item))
+    return table
+
+
+def overview(user: User, period: Period, **filters) -> tuple[dict, list[dict]]:
+    """``(headline(...), member_table(...))`` from one pass over the period's complaints
+    and one over their clocks: what the dashboard, the export and the bulletin show."""
+    rows = _member_figures(user, period, **filters)
+    return _finish(_total(list(rows.values()))), _table(user, rows)
+
+
 def headline(user: User, period: Period, **filters) -> dict:
     """The headline figures of a period, with the on-time rate of each clock."""
-    row = dict(
-        db.session.execute(
-            select(*_case_columns(period_ids(period))).where(_in_period(user, period, **filters))
-        )
-        .mappings()
-        .one()
-    )
-    row = _with_rates({k: int(v or 0) for k, v in row.items()})
-    clocks = clock_figures(user, period, current_calendar(), **filters)
-    row["on_time"] = {kind: clocks.get((None, kind), {}).get("rate") for kind in CLOCK_KINDS}
-    row["working_days"] = {kind: clocks.get((None, kind), {}).get("days") for kind in CLOCK_KINDS}
-    return row
+    return _finish(_total(list(_member_figures(user, period, **filters).values())))
 
 
 def member_table(user: User, period: Period, **filters) -> list[dict]:
     """One row per member bank (in the user's scope) with complaints in the period."""
-    stmt = (
-        select(
-            Unit.id.label("member_id"),
-            Unit.name.label("member_name"),
-            *_case_columns(period_ids(period)),
-        )
-        .select_from(Complaint)
-        .join(Unit, Unit.id == Complaint.member_id)
-        .where(_in_period(user, period, **filters))
-        .group_by(Unit.id, Unit.name, Unit.path)
-        .order_by(Unit.path)
-    )
-    clocks = clock_figures(user, period, current_calendar(), by_member=True, **filters)
-    rows = []
-    for row in db.session.execute(stmt).mappings():
-        item = _with_rates({k: (int(v) if k != "member_name" else v) for k, v in row.items()})
-        mine = {kind: clocks.get((item["member_id"], kind), {}) for kind in CLOCK_KINDS}
-        item["on_time"] = {kind: mine[kind].get("rate") for kind in CLOCK_KINDS}
-        item["working_days"] = {kind: mine[kind].get("days") for kind in CLOCK_KINDS}
-        rows.append(item)
-    return rows
+    return _table(user, _member_figures(user, period, **filters))
 
 
 def by_category(user: User, period: Period, **filters) -> list[dict]:
