@@ -39,10 +39,13 @@ test: $(STAMP) system-deps-test translations
 	$(PY) -m pytest
 
 ## Due dates per second (pure calendar), then the sweep over 1,000,000 open clocks on a
-## throw-away PostgreSQL cluster (needs initdb/pg_ctl, like make test; a few minutes)
+## throw-away PostgreSQL cluster (needs initdb/pg_ctl, like make test; a few minutes), then
+## the statistics and the bulletin of a half year at 1,000,000 complaints (it generates
+## them with `flask demo generate`: about 15 minutes more)
 bench: setup
 	$(PY) bench/bench_due.py
 	$(PY) bench/bench_sweep.py
+	$(PY) bench/bench_statistics.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check portal tests bench
