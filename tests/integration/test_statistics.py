@@ -109,7 +109,7 @@ def test_working_days_of_odd_steps_are_counted_exactly(app, province):
         owner = first.member_id
         late = datetime(2026, 1, 12, 2, 0, tzinfo=UTC)
         for kind, started, met in (
-            ("report", late, late - timedelta(days=3)),  # "done" three days before it began
+            ("verify", late, late - timedelta(days=3)),  # "done" three days before it began
             ("report", late, late + timedelta(days=600)),  # beyond the table of numbers
         ):
             db.session.add(
@@ -146,4 +146,4 @@ def test_working_days_of_odd_steps_are_counted_exactly(app, province):
         assert {k: v for k, v in figures.items() if v is not None} == {
             k: total / n for k, (total, n) in expected.items()
         }
-        assert expected["report"][1] == 2
+        assert expected["report"][1] == 1 and expected["verify"][1] == 2
