@@ -16,24 +16,24 @@ from portal.db import db
 from portal.deadlines.rules import DEADLINE_TZ
 
 
-def _candidates(since) -> list[Complaint]:
+def _candidates_condition(since):
     unaccepted = exists().where(
         ComplaintEvent.complaint_id == Complaint.id, ComplaintEvent.action == "unaccepted"
     )
     repeated = select(Complaint.repeat_of_id).where(Complaint.repeat_of_id.is_not(None))
+    return or_(
+        Complaint.is_media.is_(True),
+        Complaint.repeat_of_id.is_not(None),
+        Complaint.id.in_(repeated),
+        unaccepted,
+        (Complaint.finding == "substantiated") & (Complaint.received_on > since),
+    )
+
+
+def _candidates(since) -> list[Complaint]:
     return list(
         db.session.scalars(
-            select(Complaint)
-            .where(
-                or_(
-                    Complaint.is_media.is_(True),
-                    Complaint.repeat_of_id.is_not(None),
-                    Complaint.id.in_(repeated),
-                    unaccepted,
-                    (Complaint.finding == "substantiated") & (Complaint.received_on > since),
-                )
-            )
-            .order_by(Complaint.id)
+            select(Complaint).where(_candidates_condition(since)).order_by(Complaint.id)
         )
     )
 
@@ -42,19 +42,24 @@ def detect(now: datetime) -> dict:
     """Open or extend accountability cases for every trigger that holds; returns counts."""
     today = now.astimezone(DEADLINE_TZ).date()
     limits = operations.thresholds()
-    complaints = _candidates(months_before(today, limits.recurring_months))
-    ids = [c.id for c in complaints]
+    since = months_before(today, limits.recurring_months)
+    complaints = _candidates(since)
+    # The candidates as a subquery, not a list of ids: a province's history holds more
+    # candidates than a statement may have parameters (65,535 on PostgreSQL).
+    candidate_ids = select(Complaint.id).where(_candidates_condition(since))
     unaccepted = set(
         db.session.scalars(
             select(ComplaintEvent.complaint_id).where(
-                ComplaintEvent.action == "unaccepted", ComplaintEvent.complaint_id.in_(ids)
+                ComplaintEvent.action == "unaccepted",
+                ComplaintEvent.complaint_id.in_(candidate_ids),
             )
         )
     )
     rectified = set(
         db.session.scalars(
             select(Rectification.complaint_id).where(
-                Rectification.completed_at.is_not(None), Rectification.complaint_id.in_(ids)
+                Rectification.completed_at.is_not(None),
+                Rectification.complaint_id.in_(candidate_ids),
             )
         )
     )
