@@ -17,7 +17,6 @@ Definitions (the period is the Beijing date of receipt, ``Complaint.received_on`
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
-    Float,
     Integer,
     and_,
     bindparam,
@@ -25,6 +24,7 @@ from sqlalchemy import (
     cast,
     column,
     func,
+    literal,
     or_,
     select,
     text,
@@ -37,7 +37,7 @@ from sqlalchemy.sql.elements import Grouping
 from portal.auth.models import User
 from portal.complaints.models import Category, Complaint
 from portal.complaints.rules import State
-from portal.db import db
+from portal.db import UTCDateTime, db
 from portal.deadlines.models import ACCEPT, Clock
 from portal.deadlines.rules import ClockKind
 from portal.orgs.models import Unit
@@ -121,6 +121,7 @@ def _with_rates(row: dict) -> dict:
 DAYS_AFTER_PERIOD = 400
 EPOCH = date(1970, 1, 1)
 BEIJING_OFFSET = 8 * 3600  # seconds; China keeps UTC+8 all year
+BEIJING_EPOCH = datetime(1970, 1, 1, tzinfo=UTC) - timedelta(seconds=BEIJING_OFFSET)
 
 
 def _day_number(day: date) -> int:
@@ -131,8 +132,10 @@ def _local_day(column):
     """The Beijing date of a UTC timestamp as its number of days since 1970-01-01, by
     plain arithmetic: much cheaper than a time-zone conversion on half a million rows."""
     if db.engine.dialect.name == "postgresql":
-        seconds = func.date_part("epoch", column, type_=Float)
-        return cast(func.floor((seconds + BEIJING_OFFSET) / 86400.0), Integer)
+        # Whole days since Beijing's midnight of 1970-01-01: the "day" field of the
+        # difference (cheaper than date_part('epoch') and a division, same result).
+        since = column - literal(BEIJING_EPOCH, UTCDateTime())
+        return cast(func.date_part("day", since), Integer)
     seconds = cast(func.strftime("%s", column), Integer)
     return (seconds + BEIJING_OFFSET) // 86400  # integer division
 
