@@ -120,6 +120,7 @@ def decisions_for_period(user: User, period) -> list[dict]:
     ).all()
     return [
         {
+            "member_id": case.member_id,
             "member": case.member.name,
             "reason": TRIGGER_LABELS[case.trigger],
             "decision": STATE_LABELS[outcome[event.action]],

@@ -14,8 +14,11 @@ Definitions (the period is the Beijing date of receipt, ``Complaint.received_on`
 - repeat rate: complaints marked as repeats / received.
 """
 
+from collections import Counter
+
 from sqlalchemy import and_, case, exists, func, select
 
+from portal.accountability.queries import decisions_for_period
 from portal.auth.models import User
 from portal.complaints.models import Category, Complaint
 from portal.complaints.rules import State
@@ -164,7 +167,8 @@ def headline(user: User, period: Period, **filters) -> dict:
 
 
 def member_table(user: User, period: Period, **filters) -> list[dict]:
-    """One row per member bank (in the user's scope) with complaints in the period."""
+    """One row per member bank (in the user's scope) with complaints in the period,
+    with the number of accountability decisions taken on it in the period."""
     stmt = (
         select(Unit.id.label("member_id"), Unit.name.label("member_name"), *_case_columns())
         .select_from(Complaint)
@@ -175,6 +179,9 @@ def member_table(user: User, period: Period, **filters) -> list[dict]:
     )
     rates = on_time_rates(user, period, by_member=True, **filters)
     days = average_working_days(user, period, current_calendar(), by_member=True, **filters)
+    # Decisions concern the member as a whole (Art. 12), so the category filter does
+    # not narrow them.
+    decisions = Counter(d["member_id"] for d in accountability_decisions(user, period))
     rows = []
     for row in db.session.execute(stmt).mappings():
         item = _with_rates({k: (int(v) if k != "member_name" else v) for k, v in row.items()})
@@ -182,6 +189,7 @@ def member_table(user: User, period: Period, **filters) -> list[dict]:
             kind: rates.get((item["member_id"], kind), {}).get("rate") for kind in CLOCK_KINDS
         }
         item["working_days"] = {kind: days.get((item["member_id"], kind)) for kind in CLOCK_KINDS}
+        item["decisions"] = decisions[item["member_id"]]
         rows.append(item)
     return rows
 
@@ -254,23 +262,9 @@ def top_outlets(user: User, period: Period, limit: int = 10, **filters) -> list[
 
 
 def accountability_decisions(user: User, period: Period) -> list[dict]:
-    """The period's accountability decisions (issue 6). Empty until that package exists.
-
-    The hook: once ``portal.accountability`` is part of the app (its models registered
-    through ``portal.models``) and offers ``queries.decisions_for_period(user, period)``
-    returning dicts with ``member``, ``reason`` and ``decision``, they are shown in the
-    bulletin; until then nothing is. The package is never imported from here: a module
-    outside this app (another checkout on the path) must not register tables.
-    """
-    import sys
-
-    if "portal.accountability" not in sys.modules:
-        return []
-    try:
-        from portal.accountability.queries import decisions_for_period  # type: ignore
-    except ImportError:
-        return []
-    return list(decisions_for_period(user, period))
+    """The period's accountability decisions in ``user``'s scope (Art. 12(2)): member,
+    trigger and the rung decided, oldest first."""
+    return decisions_for_period(user, period)
 
 
 OPEN_NOW = (

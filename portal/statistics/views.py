@@ -78,13 +78,7 @@ def dashboard():
         "percent": percent,
         "month_svg": charts.month_chart(months),
         "link": _inbox_link(period, filters),
-        "open_now": queries.open_now(
-            current_user,
-            now=clock.now(),
-            tz=clock.tz(),
-            member=db.session.get(Unit, filters["member_id"]) if "member_id" in filters else None,
-            category_id=filters.get("category_id"),
-        ),
+        "open_now": _open_now(filters),
         "open_link": lambda **extra: url_for(
             "cases.inbox",
             **{
@@ -100,6 +94,18 @@ def dashboard():
         "category_svg": charts.category_chart(cats),
     }
     return render_page_or_piece("statistics/dashboard.html", "statistics/_tables.html", **context)
+
+
+def _open_now(filters: dict) -> dict:
+    """The dashboard's first panel: cases open now, for the member/category filters."""
+    member = db.session.get(Unit, filters["member_id"]) if "member_id" in filters else None
+    return queries.open_now(
+        current_user,
+        now=clock.now(),
+        tz=clock.tz(),
+        member=member,
+        category_id=filters.get("category_id"),
+    )
 
 
 def _inbox_link(period: Period, filters: dict):
@@ -120,7 +126,7 @@ def export_tables():
     if error:
         period, filters = period_of(clock.local_today()), {}
     return send_file(
-        export.workbook(current_user, period, **filters),
+        export.workbook(current_user, period, _open_now(filters), **filters),
         as_attachment=True,
         download_name=f"statistics-{period.code}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -19,6 +19,10 @@ from portal.notify.models import Notification
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
+def _testid(html, name):
+    return html.split(f'data-testid="{name}">', 1)[1].split("<", 1)[0]
+
+
 def _work(app):
     with app.app_context():
         return jobs.work(lambda: NOW)
@@ -162,7 +166,12 @@ def test_dashboard_page_piece_links_and_excel(app, province):
     filtered = client.get(f"/statistics?period=2026H1&member={bank2}").get_data(as_text=True)
     assert 'data-testid="received">2<' in filtered  # cases 4 and 5 are about bank2
     book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?period=2026H1").data))
-    assert book.sheetnames[:2] == ["总体情况", "会员单位"]
+    assert book.sheetnames[:3] == ["当前未办结", "总体情况", "会员单位"]
+    # The open-cases panel of the dashboard, as its own sheet, with the same numbers.
+    panel = dict(list(book["当前未办结"].values)[1:])
+    assert panel["当前未办结"] == int(_testid(html, "open-now"))
+    assert panel["已超时"] == int(_testid(html, "breached"))
+    assert list(book["会员单位"].values)[0][-1] == "问责决定"
     assert list(book["总体情况"].values)[1] == ("受理投诉", 5)
     rows = list(book["总体情况"].values)
     assert ("受理平均工作日", 1.33) in rows, [r for r in rows if "工作日" in r[0]]
