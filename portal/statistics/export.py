@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from portal.complaints.rules import CHANNELS
+from portal.deadlines.rules import DEADLINE_TZ as TZ
 from portal.deadlines.rules import RULES, ClockKind
 from portal.statistics import queries
 from portal.statistics.rules import Period, percent
@@ -19,8 +20,7 @@ def tables(
     counts of ``queries.open_now``, the dashboard's first panel) adds a sheet of the
     cases open at the time of export."""
     kinds = [(k.value, RULES[k].label) for k in ClockKind]
-    head = queries.headline(user, period, **filters)
-    members = queries.member_table(user, period, **filters)
+    head, members = queries.overview(user, period, **filters)
     panel = []
     if open_now is not None:
         panel = [
@@ -85,6 +85,14 @@ def tables(
             ],
         ),
         (
+            _("会员单位平均工作日"),
+            [_("会员单位"), *[_("%(step)s平均工作日", step=label) for _k, label in kinds]],
+            [
+                [m["member_name"], *[_round(m["working_days"][k]) for k, _l in kinds]]
+                for m in members
+            ],
+        ),
+        (
             _("投诉类别"),
             [_("类别"), _("投诉量"), _("属实")],
             [
@@ -112,6 +120,15 @@ def tables(
             _("属实投诉较多的网点"),
             [_("网点"), _("属实投诉")],
             [[o["name"], o["count"]] for o in queries.top_outlets(user, period, **filters)],
+        ),
+        (
+            _("责任追究"),
+            [_("会员单位"), _("事由"), _("处理"), _("日期")],
+            [
+                [a["member"], _(a["reason"]), _(a["decision"]), a["at"].astimezone(TZ).date()]
+                for a in queries.accountability_decisions(user, period)
+                if filters.get("member_id") in (None, a["member_id"])
+            ],
         ),
     ]
 

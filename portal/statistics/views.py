@@ -63,8 +63,7 @@ def dashboard():
         return render_page_or_piece(
             "statistics/dashboard.html", "statistics/_tables.html", status=422, **context
         )
-    head = queries.headline(current_user, period, **filters)
-    rows = queries.member_table(current_user, period, **filters)
+    head, rows = queries.overview(current_user, period, **filters)
     cats = queries.by_category(current_user, period, **filters)
     months = queries.by_month(current_user, period, **filters)
     context |= {

@@ -225,3 +225,34 @@ def test_dashboard_numbers_equal_the_case_lists_they_link_to(app, province):
     for href, number in links:
         listed = client.get(htmllib.unescape(href)).get_data(as_text=True).count('id="case-row-')
         assert listed == int(number), (href, number, listed)
+
+
+def test_the_association_annex_holds_every_member_and_decision(app, province):
+    with app.app_context():
+        build_statistics_data(province)
+        bulletin = Bulletin(
+            period="2026H1",
+            version=1,
+            state="published",
+            title="通报",
+            created_by_id=province.user("assoc-staff").id,
+            pdf=b"%PDF-x",
+            sha256="0" * 64,
+            published_at=NOW,
+        )
+        db.session.add(bulletin)
+        db.session.commit()
+        bulletin_id = bulletin.id
+    staff = app.test_client()
+    sign_in(staff, "assoc-staff")
+    response = staff.get(f"/bulletins/{bulletin_id}/annex.xlsx")
+    assert response.status_code == 200
+    sheets = load_workbook(BytesIO(response.data))
+    assert [r[0] for r in list(sheets["会员单位"].values)[1:]] == [
+        "第1银行辽宁省分行",
+        "第2银行辽宁省分行",
+    ]
+    assert {"会员单位平均工作日", "责任追究"} <= set(sheets.sheetnames)
+    member = app.test_client()
+    sign_in(member, "bank1-a")
+    assert member.get(f"/bulletins/{bulletin_id}/annex.xlsx").status_code == 404
