@@ -252,8 +252,9 @@ def run_sweep(now: datetime) -> dict:
 def _record(clocks: list[Clock], event: str, now: datetime, **detail) -> None:
     """One ``event`` per clock, written in one multi-row INSERT (a night may mark many)."""
     if clocks:
+        # Core executemany (multi-row INSERTs, compiled once), not the ORM's bulk path.
         db.session.execute(
-            insert(ClockEvent),
+            insert(ClockEvent.__table__),
             [
                 {
                     "clock_id": clock.id,

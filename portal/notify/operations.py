@@ -15,8 +15,7 @@ from portal.auth.models import User
 from portal.db import db, dialect_insert
 from portal.notify.models import Notification, OutboxMessage
 
-# Rows per multi-row INSERT: well under PostgreSQL's 65,535 and SQLite's 32,766 bound
-# parameters (a notification row binds seven).
+# Rows per query when reading users by id.
 BATCH = 1000
 
 
@@ -50,11 +49,11 @@ def _mail_row(recipient: str, subject: str, body: str, dedupe_key: str, now) -> 
 
 
 def _insert_mail(rows: list[dict]) -> None:
-    for chunk in _chunks(rows):
+    if rows:
+        outbox = OutboxMessage.__table__
         db.session.execute(
-            dialect_insert(OutboxMessage)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            dialect_insert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key]),
+            rows,
         )
 
 
@@ -81,35 +80,36 @@ def _mail_addresses(user_ids: Iterable[int]) -> dict[int, str]:
 def notify_many(notes: Sequence[Note], *, now, mail: bool = True) -> int:
     """In-app notifications, and the same by e-mail to each user who has an address and
     is active, set-based: one multi-row INSERT per thousand notes and one per thousand
-    e-mails, the recipients' addresses read in one query. A note whose (user, dedupe key)
+    e-mails, the recipients' addresses read in one query per thousand users. A note whose (user, dedupe key)
     exists already adds nothing, not even its e-mail. Returns how many were new."""
     unique: dict[tuple[int, str], Note] = {}
     for note in notes:
         unique.setdefault((note.user_id, note.dedupe_key), note)
     if not unique:
         return 0
-    added: list[Note] = []
-    for chunk in _chunks(list(unique.values())):
-        statement = (
-            dialect_insert(Notification)
-            .values(
-                [
-                    {
-                        "user_id": n.user_id,
-                        "title": n.title,
-                        "body": n.body,
-                        "link": n.link,
-                        "dedupe_key": n.dedupe_key,
-                        "created_at": now,
-                    }
-                    for n in chunk
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
-            .returning(Notification.user_id, Notification.dedupe_key)
+    # Core executemany: SQLAlchemy sends it as multi-row INSERTs of up to a thousand rows
+    # ("insertmanyvalues"), compiled once, and gathers what each one RETURNs.
+    notifications = Notification.__table__
+    statement = (
+        dialect_insert(notifications)
+        .on_conflict_do_nothing(
+            index_elements=[notifications.c.user_id, notifications.c.dedupe_key]
         )
-        inserted = set(db.session.execute(statement).tuples())
-        added += [n for n in chunk if (n.user_id, n.dedupe_key) in inserted]
+        .returning(notifications.c.user_id, notifications.c.dedupe_key)
+    )
+    rows = [
+        {
+            "user_id": n.user_id,
+            "title": n.title,
+            "body": n.body,
+            "link": n.link,
+            "dedupe_key": n.dedupe_key,
+            "created_at": now,
+        }
+        for n in unique.values()
+    ]
+    inserted = set(db.session.execute(statement, rows).tuples())
+    added = [n for key, n in unique.items() if key in inserted]
     if mail and added:
         addresses = _mail_addresses(n.user_id for n in added)
         _insert_mail(
