@@ -8,7 +8,8 @@ Idempotent and safe on several hosts at once:
   transaction as the mark;
 - reminders are marked the same way through ``reminded_on``, and every notification and
   e-mail carries a dedupe key (``clock{id}:due:{day}``, ``clock{id}:breach:{due day}``),
-  written set-based (``notify_many``: one INSERT … ON CONFLICT DO NOTHING per thousand).
+  written set-based (``notify_many``: INSERT … ON CONFLICT DO NOTHING, a thousand rows
+  a statement).
 The caller commits (the lock is released with the transaction), then drains the outbox.
 """
 
@@ -252,7 +253,7 @@ def run_sweep(now: datetime) -> dict:
 def _record(clocks: list[Clock], event: str, now: datetime, **detail) -> None:
     """One ``event`` per clock, written in one multi-row INSERT (a night may mark many)."""
     if clocks:
-        # Core executemany (multi-row INSERTs, compiled once), not the ORM's bulk path.
+        # A Core executemany (compiled once, pipelined by psycopg), not the ORM bulk path.
         db.session.execute(
             insert(ClockEvent.__table__),
             [

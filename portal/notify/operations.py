@@ -1,6 +1,6 @@
 """Queueing notifications. Idempotent by ``dedupe_key``: calling twice adds nothing.
 
-Every write is one ``INSERT … ON CONFLICT DO NOTHING`` on the unique dedupe key, so two
+Every write is an ``INSERT … ON CONFLICT DO NOTHING`` on the unique dedupe key, so two
 app servers (or a sweep and a request) queueing the same notice at the same moment add
 it once and neither fails: the second insert waits for the first transaction and then
 does nothing.
@@ -79,9 +79,10 @@ def _mail_addresses(user_ids: Iterable[int]) -> dict[int, str]:
 
 def notify_many(notes: Sequence[Note], *, now, mail: bool = True) -> int:
     """In-app notifications, and the same by e-mail to each user who has an address and
-    is active, set-based: one multi-row INSERT per thousand notes and one per thousand
-    e-mails, the recipients' addresses read in one query per thousand users. A note whose (user, dedupe key)
-    exists already adds nothing, not even its e-mail. Returns how many were new."""
+    is active, set-based: the notes in multi-row INSERTs of a thousand rows, the e-mails in
+    one executemany, the recipients' addresses in one query per thousand users. A note
+    whose (user, dedupe key) exists already adds nothing, not even its e-mail. Returns how
+    many were new."""
     unique: dict[tuple[int, str], Note] = {}
     for note in notes:
         unique.setdefault((note.user_id, note.dedupe_key), note)
