@@ -46,9 +46,6 @@ def from_environment() -> dict:
         # Sign-in lockout: after this many failures in a row the account waits.
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
-        "ATTACHMENT_DIR": os.environ.get(
-            "PORTAL_ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments")
-        ),
         "PAGE_SIZE": 25,
         # Art. 7: a forwarded complaint must be accepted; the portal's acceptance limit
         # in working days (1 = by the end of the next working day).

@@ -1,12 +1,15 @@
 """Detection of the four triggers of Art. 12(1) over the complaints in the database.
 
 Idempotent: every complaint proves a trigger once (``CaseEvidence`` is unique per
-trigger and complaint), so the sweep may run it as often as it likes.
+trigger and complaint), so the sweep may run it as often as it likes. It runs in the
+sweep and in requests (an intake, a verification), on any host: on PostgreSQL one run
+at a time (a transaction-level advisory lock), so two runs cannot both open a case for
+the same member and trigger, nor both claim the same complaint.
 """
 
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, text
 
 from portal.accountability import operations
 from portal.accountability.rules import CaseRow, months_before
@@ -14,6 +17,16 @@ from portal.accountability.rules import detect as detect_rows
 from portal.complaints.models import Complaint, ComplaintEvent, Rectification
 from portal.db import db
 from portal.deadlines.rules import DEADLINE_TZ
+
+# pg_advisory_xact_lock key shared by every host (the sweep's own lock is 7_311_011).
+DETECT_LOCK_KEY = 7_312_001
+
+
+def _serialise() -> None:
+    """Wait for any other detection to commit; held until this transaction ends. Its
+    reads then see what the other one wrote (READ COMMITTED: a snapshot per statement)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DETECT_LOCK_KEY})
 
 
 def _candidates(since) -> list[Complaint]:
@@ -40,6 +53,7 @@ def _candidates(since) -> list[Complaint]:
 
 def detect(now: datetime) -> dict:
     """Open or extend accountability cases for every trigger that holds; returns counts."""
+    _serialise()
     today = now.astimezone(DEADLINE_TZ).date()
     limits = operations.thresholds()
     complaints = _candidates(months_before(today, limits.recurring_months))
