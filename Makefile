@@ -39,10 +39,13 @@ test: $(STAMP) system-deps-test translations
 	$(PY) -m pytest
 
 ## Due dates per second (pure calendar), then the sweep over 1,000,000 open clocks on a
-## throw-away PostgreSQL cluster (needs initdb/pg_ctl, like make test; a few minutes)
+## throw-away PostgreSQL cluster (needs initdb/pg_ctl, like make test; a few minutes), then
+## server time per request against the latency budgets (a throw-away cluster with 100,000
+## generated complaints; BENCH_DATABASE_URL=... for an existing generated database)
 bench: setup
 	$(PY) bench/bench_due.py
 	$(PY) bench/bench_sweep.py
+	$(PY) bench/bench_latency.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check portal tests bench

@@ -149,6 +149,7 @@ def register_cli(app: Flask) -> None:
     from portal.demo.cli import demo_cli
     from portal.duty.cli import duty_cli
     from portal.notify.cli import outbox_cli
+    from portal.statistics.cli import statistics_cli
     from portal.workdays.cli import calendar_cli
 
     for group in (
@@ -160,5 +161,6 @@ def register_cli(app: Flask) -> None:
         complaints_cli,
         bulletin_cli,
         jobs_cli,
+        statistics_cli,
     ):
         app.cli.add_command(group)

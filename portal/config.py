@@ -47,11 +47,18 @@ def from_environment() -> dict:
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
         "PAGE_SIZE": 25,
+        # The inbox counts its rows up to this many ("共 N 条"); beyond, it says "超过 N 条"
+        # rather than counting a million rows on every page.
+        "INBOX_COUNT_CAP": 1000,
         # Art. 7: a forwarded complaint must be accepted; the portal's acceptance limit
         # in working days (1 = by the end of the next working day).
         "ACCEPT_LIMIT_DAYS": int(os.environ.get("PORTAL_ACCEPT_LIMIT_DAYS", "1")),
         # Beijing hour from which the sweep sends the "due today" reminders.
         "DEADLINE_REMINDER_HOUR": int(os.environ.get("PORTAL_REMINDER_HOUR", "8")),
+        # The dashboard's period figures are stored per view and served while younger than
+        # this many seconds (``flask statistics refresh`` from cron keeps them fresh); 0
+        # computes them on every view.
+        "STATISTICS_MAX_AGE": int(os.environ.get("PORTAL_STATISTICS_MAX_AGE", "600")),
         # Art. 12(2): the banking regulator the association reports a criticised member to.
         "REGULATOR_NAME": os.environ.get("PORTAL_REGULATOR_NAME", "国家金融监督管理总局辽宁监管局"),
     }

@@ -71,6 +71,20 @@ def dialect_insert(model):
     return insert(model)
 
 
+def include_object(dialect_name: str):
+    """Alembic's ``include_object`` for ``dialect_name``: an index that exists on one
+    dialect only (``Index(..., info={"dialect": ...}).ddl_if(...)``) is compared only
+    there, so models and migrations agree on both databases."""
+
+    def include(obj, name, type_, reflected, compare_to):
+        if type_ != "index":
+            return True
+        model = compare_to if reflected else obj
+        return model is None or model.info.get("dialect") in (None, dialect_name)
+
+    return include
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

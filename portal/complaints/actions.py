@@ -252,7 +252,7 @@ def gate(action: str) -> str:
     return "rectify" if action == "rectify_done" else action
 
 
-def _form(action: str, case: Complaint, formdata=None):
+def _form(action: str, case: Complaint, formdata=None, last_event_id: int | None = None):
     form_class = ACTIONS[action][0]
     form = (
         form_class(formdata=formdata, prefix=action)
@@ -261,7 +261,8 @@ def _form(action: str, case: Complaint, formdata=None):
     )
     if formdata is None:
         form.version.data = str(case.version)
-        form.seen_event.data = str(_last_event_id(case))
+        seen = _last_event_id(case) if last_event_id is None else last_event_id
+        form.seen_event.data = str(seen)
     if action == "forward_down":
         form.unit_id.choices = forms.choices(
             (u.id, f"{u.name}（{u.code}）") for u in units_below(case)
@@ -279,7 +280,10 @@ def _local_now():
 
 def blank_forms(case: Complaint, available) -> dict:
     names = set(available) | ({"rectify_done"} if "rectify" in available else set())
-    return {name: _form(name, case) for name in names if name in ACTIONS}
+    last_event_id = _last_event_id(case)  # once for all the forms
+    return {
+        name: _form(name, case, last_event_id=last_event_id) for name in names if name in ACTIONS
+    }
 
 
 def _last_event_id(case: Complaint) -> int:

@@ -455,15 +455,12 @@ OPEN_NOW = (
 def open_now(user: User, *, now, tz, member=None, category_id=None) -> dict:
     """Open cases now, by step and by clock state: each number is the count of the very
     inbox list it links to (``portal.complaints.inbox.inbox_query``), so they agree."""
-    from portal.complaints.inbox import InboxFilters, inbox_query
+    from portal.complaints.inbox import InboxFilters, count_inbox
 
     counts = {}
     for key, args in OPEN_NOW:
         filters = InboxFilters(
             unit_id=member.id if member else None, category_id=category_id, **args
         )
-        query = inbox_query(
-            user, filters, now=now, tz=tz, unit_path=member.path if member else None
-        )
-        counts[key] = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        counts[key] = count_inbox(user, filters, now=now, tz=tz, unit=member)
     return counts

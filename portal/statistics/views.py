@@ -17,7 +17,7 @@ from portal.deadlines.rules import RULES, ClockKind
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import load_unit_or_404, units_query
-from portal.statistics import export, queries
+from portal.statistics import export, queries, snapshots
 from portal.statistics.rules import Period, parse_period, percent, period_of
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece
@@ -63,19 +63,20 @@ def dashboard():
         return render_page_or_piece(
             "statistics/dashboard.html", "statistics/_tables.html", status=422, **context
         )
-    head, rows = queries.overview(current_user, period, **filters)
-    cats = queries.by_category(current_user, period, **filters)
-    months = queries.by_month(current_user, period, **filters)
+    stored, computed_at = snapshots.dashboard_figures(
+        current_user, period, now=clock.now(), **filters
+    )
     context |= {
-        "head": head,
-        "rows": rows,
-        "cats": cats,
-        "channels": queries.by_channel(current_user, period, **filters),
-        "outlets": queries.top_outlets(current_user, period, **filters),
+        "head": stored["head"],
+        "rows": stored["rows"],
+        "cats": stored["cats"],
+        "channels": stored["channels"],
+        "outlets": stored["outlets"],
+        "computed_at": computed_at,
         "kinds": [(k.value, RULES[k].label) for k in ClockKind],
         "channel_labels": CHANNELS,
         "percent": percent,
-        "month_svg": charts.month_chart(months),
+        "month_svg": charts.month_chart(stored["months"]),
         "link": _inbox_link(period, filters),
         "open_now": _open_now(filters),
         "open_link": lambda **extra: url_for(
@@ -90,7 +91,7 @@ def dashboard():
             },
             **extra,
         ),
-        "category_svg": charts.category_chart(cats),
+        "category_svg": charts.category_chart(stored["cats"]),
     }
     return render_page_or_piece("statistics/dashboard.html", "statistics/_tables.html", **context)
 
