@@ -294,28 +294,37 @@ def _last_event_id(case: Complaint) -> int:
     )
 
 
+def stale_outcome(action: str, case: Complaint, *, unversioned_is_stale=False) -> Outcome | None:
+    """409 with what changed when the form was filled in on an older version of the case.
+
+    Also asked before refusing an action the case no longer offers: two handlers accepting
+    at once, or two staff forwarding the same case, lose a race, not a permission (403)."""
+    version = request.form.get(f"{action}-version")
+    if version == str(case.version) or (not version and not unversioned_is_stale):
+        return None
+    seen = request.form.get(f"{action}-seen_event") or ""
+    changes = db.session.scalars(
+        select(ComplaintEvent)
+        .where(
+            ComplaintEvent.complaint_id == case.id,
+            ComplaintEvent.id > (int(seen) if seen.isdigit() else 0),
+            ComplaintEvent.internal_org_id.is_(None),
+        )
+        .order_by(ComplaintEvent.id)
+    ).all()
+    return Outcome(
+        409,
+        conflict=list(changes),
+        message=_("在您填写期间，该投诉已被他人更新。您的内容未保存，请查看下列变化后重新操作。"),
+    )
+
+
 def perform(action: str, case: Complaint, user) -> Outcome:
     form = _form(action, case, formdata=request.form)
     if not form.validate():
         return Outcome(422, form=form)
     if form.version.data != str(case.version):
-        seen = int(form.seen_event.data or 0) if (form.seen_event.data or "").isdigit() else 0
-        changes = db.session.scalars(
-            select(ComplaintEvent)
-            .where(
-                ComplaintEvent.complaint_id == case.id,
-                ComplaintEvent.id > seen,
-                ComplaintEvent.internal_org_id.is_(None),
-            )
-            .order_by(ComplaintEvent.id)
-        ).all()
-        return Outcome(
-            409,
-            conflict=list(changes),
-            message=_(
-                "在您填写期间，该投诉已被他人更新。您的内容未保存，请查看下列变化后重新操作。"
-            ),
-        )
+        return stale_outcome(action, case, unversioned_is_stale=True)
     try:
         redirect_to = ACTIONS[action][1](case, form, user)
         db.session.flush()

@@ -143,9 +143,12 @@ def act(case_id, action):
     case = load_case_or_404(case_id)
     if action not in actions.ACTIONS:
         abort(404)
-    if actions.gate(action) not in queries.actions_for(current_user, case):
-        abort(403)
-    outcome = actions.perform(action, case, current_user)
+    if actions.gate(action) in queries.actions_for(current_user, case):
+        outcome = actions.perform(action, case, current_user)
+    else:
+        # No longer offered because someone else acted first (the form is older than the
+        # case): a lost race, answered 409 with what changed. Otherwise not this role's.
+        outcome = actions.stale_outcome(action, case) or abort(403)
     if outcome.status >= 400:
         db.session.rollback()
         case = load_case_or_404(case_id)
