@@ -11,11 +11,14 @@ tests, and the ``bench`` extra: ``pip install -e '.[bench]'``). It
 2. starts ``gunicorn -w N wsgi:app`` on 127.0.0.1 as in production (``PORTAL_ENV=production``,
    a random ``SECRET_KEY`` and data key, no debug) and waits until it answers;
 3. runs locust headless (``bench/locustfile.py``) on loopback in stages of increasing user
-   counts, each ``--stage-seconds`` long, stopping after the first stage whose p95 exceeds
-   ``--p95-limit`` ms, after ``--max-requests`` requests, or after the last stage;
+   counts, each ``--stage-seconds`` long, stopping after ``--stop-after`` stages in a row
+   whose p95 exceeds ``--p95-limit`` ms, after ``--max-requests`` requests, or after the
+   last stage;
 4. stops gunicorn and PostgreSQL (also on Ctrl-C or an error) and prints, per stage,
    throughput and p50/p95/p99 overall and per request type, the errors, the knee (the
-   highest throughput with p95 under the limit), and the write checks: complaints created
+   highest throughput with p95 under the limit), the time spent inside the workers, the
+   CPU used by the server, PostgreSQL, locust and the rest of the machine, and the write
+   checks: complaints created
    = successful intakes, one intake entry each, tracking numbers distinct and consecutive,
    each forward / accept / pass-down / progress recorded exactly once.
 
@@ -28,6 +31,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -56,8 +60,8 @@ def parse_args(argv=None):
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     p.add_argument(
         "--stages",
-        default="10,20,40,60,80,120",
-        help="simulated users per stage, comma-separated (default 10,20,40,60,80,120)",
+        default="2,5,10,20,40,60,80,120",
+        help="simulated users per stage, comma-separated (default 2,5,10,20,40,60,80,120)",
     )
     p.add_argument("--stage-seconds", type=float, default=20.0, help="length of a stage")
     p.add_argument(
@@ -67,6 +71,12 @@ def parse_args(argv=None):
         help="start of each stage left out of its figures (new users sign in then)",
     )
     p.add_argument("--p95-limit", type=float, default=200.0, help="p95 target in ms")
+    p.add_argument(
+        "--stop-after",
+        type=int,
+        default=2,
+        help="end the run after this many stages in a row over the p95 target (default 2)",
+    )
     p.add_argument("--max-requests", type=int, default=60000, help="hard bound on requests")
     p.add_argument("--wait", default="0.5,1.5", help="think time between steps, min,max s")
     p.add_argument(
@@ -179,6 +189,11 @@ def start_gunicorn(stack: Stack, env: dict, workers: int, port: int) -> subproce
             "60",
             "--graceful-timeout",
             "10",
+            # Time inside the worker per request (µs): latency minus this is queueing.
+            "--access-logfile",
+            str(stack.workdir / "access.log"),
+            "--access-logformat",
+            "%(m)s %(U)s %(s)s %(D)s",
             "wsgi:app",
         ],
         cwd=ROOT,
@@ -206,6 +221,80 @@ def server_log(stack: Stack) -> str:
     return path.read_text(errors="replace") if path.exists() else ""
 
 
+class CpuMeter:
+    """CPU seconds used during the load by gunicorn, PostgreSQL, locust and everything
+    else on the machine (psutil comes with locust): a shared machine's noise, in numbers."""
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.before = None
+
+    def _groups(self) -> dict:
+        import psutil
+
+        roots = {"gunicorn": [p.pid for p in self.stack.processes if p.poll() is None]}
+        roots["PostgreSQL"] = []
+        if self.stack.cluster is not None:
+            pid_file = self.stack.cluster.data / "postmaster.pid"
+            if pid_file.exists():
+                roots["PostgreSQL"].append(int(pid_file.read_text().split()[0]))
+        used = {}
+        for name, pids in roots.items():
+            total = 0.0
+            for pid in pids:
+                try:
+                    root = psutil.Process(pid)
+                    for proc in [root, *root.children(recursive=True)]:
+                        times = proc.cpu_times()
+                        total += times.user + times.system
+                except psutil.Error:
+                    pass
+            used[name] = total
+        # locust has exited by the second reading: its time is in our reaped children's.
+        reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used["locust"] = reaped.ru_utime + reaped.ru_stime
+        machine = psutil.cpu_times()
+        used["machine"] = sum(
+            getattr(machine, field, 0.0)
+            for field in ("user", "nice", "system", "irq", "softirq", "steal")
+        )
+        used["wall"] = time.monotonic()
+        return used
+
+    def start(self):
+        try:
+            self.before = self._groups()
+        except ImportError:
+            self.before = None
+
+    def report(self) -> str:
+        if self.before is None:
+            return "CPU use: not measured (psutil missing)"
+        after = self._groups()
+        delta = {k: after[k] - self.before[k] for k in after}
+        wall, cores = delta.pop("wall"), os.cpu_count() or 1
+        machine = delta.pop("machine")
+        other = max(machine - sum(delta.values()), 0.0)
+        parts = ", ".join(f"{k} {v:.0f}" for k, v in delta.items())
+        return (
+            f"CPU during the load: {wall:.0f} s × {cores} cores = {wall * cores:.0f} core-s; "
+            f"used by {parts}, other processes {other:.0f}; idle "
+            f"{max(wall * cores - machine, 0):.0f}"
+        )
+
+
+def server_times(stack: Stack) -> list[float]:
+    """Milliseconds inside the gunicorn workers per request (access log), sign-in aside."""
+    path = stack.workdir / "access.log"
+    times = []
+    if path.exists():
+        for line in path.read_text(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 4 and parts[1] != "/login" and parts[3].isdigit():
+                times.append(int(parts[3]) / 1000)
+    return sorted(times)
+
+
 def run_locust(stack: Stack, args, port: int, plan: dict) -> dict:
     plan_path = stack.workdir / "plan.json"
     plan_path.write_text(json.dumps(plan), encoding="utf-8")
@@ -220,6 +309,7 @@ def run_locust(stack: Stack, args, port: int, plan: dict) -> dict:
         LOADTEST_STAGE_SECONDS=str(args.stage_seconds),
         LOADTEST_WARMUP_SECONDS=str(args.warmup_seconds),
         LOADTEST_P95_LIMIT_MS=str(args.p95_limit),
+        LOADTEST_STOP_AFTER=str(args.stop_after),
         LOADTEST_MAX_REQUESTS=str(args.max_requests),
         LOADTEST_WAIT=args.wait,
     )
@@ -583,6 +673,15 @@ def report(args, data: dict, results: dict, checks, stack: Stack) -> int:
             f"{len(sign_ins)}, p50 {percentile(sign_ins, 50):.0f} ms, "
             f"p95 {percentile(sign_ins, 95):.0f} ms"
         )
+    inside = server_times(stack)
+    if inside:
+        print(
+            f"\n  time inside the gunicorn workers (access log, whole run, sign-in aside): "
+            f"p50 {percentile(inside, 50):.0f} ms, p95 {percentile(inside, 95):.0f} ms, "
+            f"p99 {percentile(inside, 99):.0f} ms; the rest of the latency above is waiting "
+            f"for a free worker"
+        )
+    print(f"  {results.get('cpu', '')}")
     refusals = results["ledger"].get("refusals") or {}
     print(
         "\n  business refusals (409 conflict / 422 already done: two users raced for one "
@@ -702,13 +801,16 @@ def main(argv=None) -> int:
             f"(set up in {setup_seconds:.0f} s)"
             f"\nworkload: stages of {args.stages} simulated users × {args.stage_seconds:.0f} s, "
             f"think time {args.wait} s, at most {args.max_requests:,} requests; stops after "
-            f"the first stage with p95 > {args.p95_limit:.0f} ms"
+            f"{args.stop_after} stages in a row with p95 > {args.p95_limit:.0f} ms"
             f"\nmachine: {os.cpu_count()} cores shared by the server, PostgreSQL and locust "
             f"itself (and whatever else runs): figures are noisy, compare runs on a quiet "
             f"machine",
             flush=True,
         )
+        meter = CpuMeter(stack)
+        meter.start()
         results = run_locust(stack, args, port, plan)
+        results["cpu"] = meter.report()
         stack.stop_processes()  # nothing writes any more while the database is checked
         checks = check_writes(engine, before, results["ledger"], run_id)
         engine.dispose()

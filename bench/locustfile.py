@@ -9,7 +9,8 @@ environment:
 - ``LOADTEST_STAGES`` (``"10,20,40"``), ``LOADTEST_STAGE_SECONDS``, ``LOADTEST_WARMUP_SECONDS``:
   the user counts stepped through, how long each stage lasts and how much of its start
   (new users signing in) is left out of its latency figures;
-- ``LOADTEST_P95_LIMIT_MS``: a stage whose p95 exceeds it is the last one run;
+- ``LOADTEST_P95_LIMIT_MS``, ``LOADTEST_STOP_AFTER``: the run ends after this many stages
+  in a row whose p95 exceeds the limit (more than one: a noisy neighbour may spoil one);
 - ``LOADTEST_MAX_REQUESTS``: the run stops after this many requests whatever the time;
 - ``LOADTEST_WAIT``: think time between a user's steps, ``"min,max"`` seconds.
 
@@ -53,6 +54,7 @@ STAGES = [int(n) for n in os.environ.get("LOADTEST_STAGES", "10").split(",") if 
 STAGE_SECONDS = float(os.environ.get("LOADTEST_STAGE_SECONDS", "20"))
 WARMUP_SECONDS = float(os.environ.get("LOADTEST_WARMUP_SECONDS", "5"))
 P95_LIMIT_MS = float(os.environ.get("LOADTEST_P95_LIMIT_MS", "200"))
+STOP_AFTER = int(os.environ.get("LOADTEST_STOP_AFTER", "2"))
 MAX_REQUESTS = int(os.environ.get("LOADTEST_MAX_REQUESTS", "100000"))
 WAIT = [float(x) for x in os.environ.get("LOADTEST_WAIT", "0.5,1.5").split(",")]
 PASSWORD = PLAN["password"]
@@ -128,8 +130,8 @@ def _p95(stage: dict) -> float | None:
 
 
 class Stages(LoadTestShape):
-    """Step through the user counts; stop after the first stage over the p95 limit.
-    Users are added over the first half of the warm-up, not all at once."""
+    """Step through the user counts; stop after STOP_AFTER stages in a row over the p95
+    limit. Users are added over the first half of the warm-up, not all at once."""
 
     def tick(self):
         now = time.monotonic() - _started
@@ -144,8 +146,10 @@ class Stages(LoadTestShape):
                 last = _stage_marks[-1]
                 _close_stage(last, now)
                 p95 = _p95(last)
-                if p95 is not None and p95 > P95_LIMIT_MS:
-                    last["stopped_by"] = "p95-limit"
+                last["over_limit"] = p95 is not None and p95 > P95_LIMIT_MS
+                recent = _stage_marks[-STOP_AFTER:]
+                if len(recent) == STOP_AFTER and all(m["over_limit"] for m in recent):
+                    last["stopped_by"] = f"p95 over the limit {STOP_AFTER} stages in a row"
                     return None
             if index >= len(STAGES):
                 return None
