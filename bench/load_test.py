@@ -6,8 +6,9 @@ tests, and the ``bench`` extra: ``pip install -e '.[bench]'``). It
 
 1. starts a throw-away PostgreSQL cluster (or uses ``--database-url``), migrates it and
    loads the data (``--data demo``: ``flask demo seed``, the demo province with ~300
-   complaints and a published bulletin; ``--data province``: only units and users, for a
-   quick run);
+   complaints and a published bulletin; ``--data generate --complaints N``: ``flask demo
+   generate``, a bigger province with full histories, no bulletin; ``--data province``:
+   only the demo's units and users, for a quick run);
 2. starts ``gunicorn -w N wsgi:app`` on 127.0.0.1 as in production (``PORTAL_ENV=production``,
    a random ``SECRET_KEY`` and data key, no debug) and waits until it answers;
 3. runs locust headless (``bench/locustfile.py``) on loopback in stages of increasing user
@@ -59,6 +60,12 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker (more than 1: gunicorn's gthread workers; default 1, sync)",
+    )
+    p.add_argument(
         "--stages",
         default="2,5,10,20,40,60,80,120",
         help="simulated users per stage, comma-separated (default 2,5,10,20,40,60,80,120)",
@@ -81,9 +88,23 @@ def parse_args(argv=None):
     p.add_argument("--wait", default="0.5,1.5", help="think time between steps, min,max s")
     p.add_argument(
         "--data",
-        choices=("demo", "province"),
+        choices=("demo", "generate", "province"),
         default="demo",
-        help="demo: flask demo seed (default); province: units and users only (quick)",
+        help="demo: flask demo seed, ~300 complaints and a published bulletin (default); "
+        "generate: flask demo generate (--complaints, --members, --outlets); "
+        "province: the demo's units and users only (quick)",
+    )
+    p.add_argument(
+        "--complaints",
+        type=int,
+        default=20_000,
+        help="with --data generate: complaints in all (default 20,000)",
+    )
+    p.add_argument(
+        "--members", type=int, default=30, help="with --data generate: member banks (30)"
+    )
+    p.add_argument(
+        "--outlets", type=int, default=600, help="with --data generate: outlets in all (600)"
     )
     p.add_argument(
         "--database-url",
@@ -117,10 +138,19 @@ class Stack:
                     proc.wait()
 
     def stop(self):
-        self.stop_processes()
-        if self.cluster is not None:
-            self.cluster.stop()
-            self.cluster = None
+        # A second Ctrl-C (or SIGTERM) must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            self.stop_processes()
+        finally:
+            if self.cluster is not None:
+                cluster, self.cluster = self.cluster, None
+                try:
+                    cluster.stop()
+                except subprocess.CalledProcessError as error:
+                    # Ctrl-C reaches PostgreSQL too, which may have shut down already.
+                    print(f"stopping PostgreSQL: {error.stderr or error}", file=sys.stderr)
 
 
 def app_environment(stack: Stack, url: str) -> dict:
@@ -174,7 +204,9 @@ def free_port() -> int:
     return pick()
 
 
-def start_gunicorn(stack: Stack, env: dict, workers: int, port: int) -> subprocess.Popen:
+def start_gunicorn(
+    stack: Stack, env: dict, workers: int, port: int, threads: int = 1
+) -> subprocess.Popen:
     log = open(stack.workdir / "gunicorn.log", "w")
     proc = subprocess.Popen(
         [
@@ -183,6 +215,8 @@ def start_gunicorn(stack: Stack, env: dict, workers: int, port: int) -> subproce
             "gunicorn",
             "-w",
             str(workers),
+            "--threads",
+            str(threads),
             "-b",
             f"127.0.0.1:{port}",
             "--timeout",
@@ -767,6 +801,16 @@ def main(argv=None) -> int:
             flask(env, "db", "upgrade")
             if args.data == "demo":
                 flask(env, "demo", "seed")
+            elif args.data == "generate":
+                flask(
+                    env,
+                    "demo",
+                    "generate",
+                    f"--complaints={args.complaints}",
+                    f"--members={args.members}",
+                    f"--outlets={args.outlets}",
+                    "--seed=42",
+                )
             else:
                 seed_province_only(env)
         engine = create_engine(url)
@@ -785,17 +829,24 @@ def main(argv=None) -> int:
         plan = make_plan(engine, run_id)
         before = snapshot(engine)
         port = args.port or free_port()
-        start_gunicorn(stack, env, args.workers, port)
+        start_gunicorn(stack, env, args.workers, port, args.threads)
         setup_seconds = time.monotonic() - started
         print(
-            f"load test {run_id}: gunicorn -w {args.workers} (sync workers) on 127.0.0.1:{port}, "
+            f"load test {run_id}: gunicorn -w {args.workers} "
+            + (
+                f"--threads {args.threads} (gthread workers)"
+                if args.threads > 1
+                else "(sync workers)"
+            )
+            + f" on 127.0.0.1:{port}, "
             f"PORTAL_ENV=production, PostgreSQL "
             + (
                 "(given by --database-url)"
                 if args.database_url
                 else "15 throw-away cluster (fsync off, as in the tests)"
             )
-            + f"\ndata ({args.data}): {data['complaints']:,} complaints, "
+            + f"\ndata ({args.data if not args.database_url else 'given'}): "
+            f"{data['complaints']:,} complaints, "
             f"{data['history_entries']:,} history entries, {data['units']} units, "
             f"{data['users']} users, {data['published_bulletins']} published bulletins "
             f"(set up in {setup_seconds:.0f} s)"
@@ -821,7 +872,10 @@ def main(argv=None) -> int:
             print(f"logs kept in {stack.workdir} (gunicorn.log, locust.log, results.json)")
         return status
     except KeyboardInterrupt:
-        print("\ninterrupted: stopping gunicorn, locust and PostgreSQL", file=sys.stderr)
+        print(
+            f"\ninterrupted: stopping gunicorn, locust and PostgreSQL; logs in {stack.workdir}",
+            file=sys.stderr,
+        )
         return 130
     finally:
         stack.stop()
