@@ -45,7 +45,7 @@ bench: setup
 	$(PY) bench/bench_due.py
 	$(PY) bench/bench_sweep.py
 
-## Load test: gunicorn -w 4 on a throw-away PostgreSQL with the demo data, locust on
+## Load test: gunicorn -w 4 on a throw-away PostgreSQL with 20,000 generated complaints, locust on
 ## loopback stepping up the users of every role (reads and writes) to the knee (p95 under
 ## 200 ms), then checks that no write was lost or duplicated. A few minutes, bounded in
 ## time and requests; options: .venv/bin/python bench/load_test.py --help

@@ -5,10 +5,10 @@ Run: ``.venv/bin/python bench/load_test.py`` (``make load``; needs initdb/pg_ctl
 tests, and the ``bench`` extra: ``pip install -e '.[bench]'``). It
 
 1. starts a throw-away PostgreSQL cluster (or uses ``--database-url``), migrates it and
-   loads the data (``--data demo``: ``flask demo seed``, the demo province with ~300
-   complaints and a published bulletin; ``--data generate --complaints N``: ``flask demo
-   generate``, a bigger province with full histories, no bulletin; ``--data province``:
-   only the demo's units and users, for a quick run);
+   loads the data (by default ``flask demo generate --complaints 20000 --members 30
+   --outlets 600``, complaints with full histories over five years, and the last half
+   year's bulletin published; ``--data demo``: ``flask demo seed``, the demo province with
+   ~300 complaints; ``--data province``: only the demo's units and users, for a quick run);
 2. starts ``gunicorn -w N wsgi:app`` on 127.0.0.1 as in production (``PORTAL_ENV=production``,
    a random ``SECRET_KEY`` and data key, no debug) and waits until it answers;
 3. runs locust headless (``bench/locustfile.py``) on loopback in stages of increasing user
@@ -88,10 +88,10 @@ def parse_args(argv=None):
     p.add_argument("--wait", default="0.5,1.5", help="think time between steps, min,max s")
     p.add_argument(
         "--data",
-        choices=("demo", "generate", "province"),
-        default="demo",
-        help="demo: flask demo seed, ~300 complaints and a published bulletin (default); "
-        "generate: flask demo generate (--complaints, --members, --outlets); "
+        choices=("generate", "demo", "province"),
+        default="generate",
+        help="generate: flask demo generate (--complaints, --members, --outlets) and a "
+        "published bulletin (default); demo: flask demo seed, ~300 complaints; "
         "province: the demo's units and users only (quick)",
     )
     p.add_argument(
@@ -196,6 +196,38 @@ def seed_province_only(env: dict) -> None:
     )
     if done.returncode != 0:
         raise RuntimeError(f"seeding the province failed:\n{done.stderr}")
+
+
+def publish_bulletin(env: dict) -> None:
+    """Publish the last complete half year's bulletin, as the association would, so that
+    member leaders have a PDF to download (``demo generate`` makes none)."""
+    code = (
+        "from sqlalchemy import select\n"
+        "from portal import create_app\n"
+        "from portal.auth.models import User\n"
+        "from portal.bulletins import operations, pdf\n"
+        "from portal.bulletins.models import Bulletin\n"
+        "from portal.db import db, utcnow\n"
+        "from portal.statistics.rules import last_complete_period\n"
+        "from portal.web import clock\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    if db.session.scalar(select(Bulletin.id).limit(1)) is None:\n"
+        "        now = utcnow()\n"
+        "        staff = db.session.scalar(select(User).where(User.role == 'assoc_handler',"
+        " User.is_active.is_(True)).order_by(User.id).limit(1))\n"
+        "        draft = operations.create_draft(last_complete_period(clock.local_today()),"
+        " actor=staff, now=now)\n"
+        "        operations.update_draft(draft, now=now, overview='本期投诉总体平稳。')\n"
+        "        data = pdf.render_pdf(pdf.build_context(draft, staff))\n"
+        "        operations.publish(draft, data, actor=staff, now=now, change_note=None)\n"
+        "        db.session.commit()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"publishing a bulletin failed:\n{done.stderr}")
 
 
 def free_port() -> int:
@@ -811,6 +843,7 @@ def main(argv=None) -> int:
                     f"--outlets={args.outlets}",
                     "--seed=42",
                 )
+                publish_bulletin(env)
             else:
                 seed_province_only(env)
         engine = create_engine(url)
