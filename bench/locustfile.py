@@ -73,6 +73,7 @@ _ledger = {
     "forwards_down": Counter(),
     "progress": Counter(),
     "downloads": 0,
+    "sign_ins": 0,  # completed sign-in POSTs (argon2 on the server)
     "refusals": Counter(),  # expected business refusals (409/422 races) by request name
     "unknown_writes": [],  # writes whose outcome the client could not tell
     "in_flight": [],  # [kind, marker or case id] of writes sent but unanswered at the stop
@@ -233,6 +234,7 @@ class PortalUser(FastHttpUser):
             allow_redirects=False,
             catch_response=True,
         ) as answer:
+            _ledger["sign_ins"] += 1
             if answer.status_code != 302:
                 # A lockout or rate limit under load would show here: a finding, not noise.
                 answer.failure(f"sign-in of {self.username} answered {answer.status_code}")
