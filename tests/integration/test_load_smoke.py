@@ -40,6 +40,5 @@ def test_load_script_runs_clean_at_tiny_scale(tmp_path):
     result = json.loads(report.read_text(encoding="utf-8"))
     assert result["errors"] == 0 and result["server_tracebacks"] == 0, output
     assert result["checks"] and all(passed for _, passed, _ in result["checks"]), output
-    # Something was written, so the checks had something to check.
-    assert result["ledger"]["intakes"] > 0, output
-    assert result["stages"][0]["overall"]["requests"] > 0, output
+    # Users signed in and wrote something, so the checks had something to check.
+    assert result["ledger"]["sign_ins"] > 0 and result["ledger"]["intakes"] > 0, output
