@@ -784,6 +784,11 @@ def report(args, data: dict, results: dict, checks, stack: Stack) -> int:
         )
     for line in cpu_lines(results.get("cpu"), len(samples), results["ledger"]["sign_ins"]):
         print(f"  {line}")
+    threads = f" × {args.threads} threads" if args.threads > 1 else ""
+    print(
+        f"  PostgreSQL connections open at the end: {results.get('connections')} "
+        f"({args.workers} workers{threads}; each worker's pool holds at most 5 + 10 overflow)"
+    )
     refusals = results["ledger"].get("refusals") or {}
     print(
         "\n  business refusals (409 conflict / 422 already done: two users raced for one "
@@ -932,6 +937,13 @@ def main(argv=None) -> int:
         meter.start()
         results = run_locust(stack, args, port, plan)
         results["cpu"] = meter.measure()
+        with engine.connect() as conn:  # a leak or an exhausted pool would show here
+            results["connections"] = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
         stack.stop_processes()  # nothing writes any more while the database is checked
         checks = check_writes(engine, before, results["ledger"], run_id)
         engine.dispose()
