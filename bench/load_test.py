@@ -21,7 +21,8 @@ tests, and the ``bench`` extra: ``pip install -e '.[bench]'``). It
    CPU used by the server, PostgreSQL, locust and the rest of the machine, and the write
    checks: complaints created
    = successful intakes, one intake entry each, tracking numbers distinct and consecutive,
-   each forward / accept / pass-down / progress recorded exactly once.
+   each forward / accept / pass-down / progress report / verification recorded exactly
+   once, one open accountability case per member and trigger.
 
 Exit status: 0 when there were no errors and every write check passed, 1 otherwise.
 The latency target is reported, not enforced: on a shared machine it moves with the load.
@@ -620,12 +621,19 @@ def check_writes(engine, before: dict, ledger: dict, run_id: str) -> list[tuple[
             ("accepted", "accepts", "accept"),
             ("forwarded_down", "forwards_down", "pass-down"),
             ("progress", "progress", "progress report"),
+            ("verified", "verifies", "verification"),
         ):
             client = Counter(ledger[key])
             server = events[action]
-            twice = [c for c, n in client.items() if n > 1 and action != "progress"]
-            twice += [c for c, n in server.items() if n > 1 and action != "progress"]
-            form = {"forwarded": "forward", "accepted": "accept", "forwarded_down": "forward_down"}
+            repeatable = action in ("progress", "verified")  # may be done again on a case
+            twice = [c for c, n in client.items() if n > 1 and not repeatable]
+            twice += [c for c, n in server.items() if n > 1 and not repeatable]
+            form = {
+                "forwarded": "forward",
+                "accepted": "accept",
+                "forwarded_down": "forward_down",
+                "verified": "verify",
+            }
             differ = {
                 c
                 for c in set(client) | set(server)
@@ -653,6 +661,28 @@ def check_writes(engine, before: dict, ledger: dict, run_id: str) -> list[tuple[
                 "each bulletin download counted once",
                 0 <= downloads - ledger["downloads"] <= in_flight[("download", "bulletin")],
                 f"{ledger['downloads']} PDFs received, {downloads} downloads recorded",
+            )
+        )
+        doubled = conn.execute(
+            text(
+                "SELECT member_id, trigger, count(*) FROM accountability_case "
+                "WHERE state = 'detected' GROUP BY member_id, trigger HAVING count(*) > 1"
+            )
+        ).all()
+        media = conn.execute(
+            text(
+                "SELECT count(*), count(e.id) FROM complaint c LEFT JOIN accountability_evidence e "
+                "ON e.complaint_id = c.id AND e.trigger = 'media' "
+                "WHERE c.id > :id AND c.is_media"
+            ),
+            {"id": before["complaint_id"]},
+        ).one()
+        checks.append(
+            (
+                "one open accountability case per member and trigger, media intakes in it",
+                not doubled and media[0] == media[1],
+                f"{media[0]} media intakes, {media[1]} of them evidence of the media trigger; "
+                f"members with two open cases for one trigger: {len(doubled)} {doubled[:3]}",
             )
         )
         unknown = ledger.get("unknown_writes") or []

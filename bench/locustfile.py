@@ -12,7 +12,9 @@ environment:
 - ``LOADTEST_P95_LIMIT_MS``, ``LOADTEST_STOP_AFTER``: the run ends after this many stages
   in a row whose p95 exceeds the limit (more than one: a noisy neighbour may spoil one);
 - ``LOADTEST_MAX_REQUESTS``: the run stops after this many requests whatever the time;
-- ``LOADTEST_WAIT``: think time between a user's steps, ``"min,max"`` seconds.
+- ``LOADTEST_WAIT``: think time between a user's steps, ``"min,max"`` seconds;
+- ``LOADTEST_MEDIA_SHARE``: the share of intakes flagged as escalated to the media, each
+  of which runs the accountability detection (Art. 12(1)4) in its request (default 0.05).
 
 What the users do, as people at their desks would (think time between steps):
 
@@ -21,7 +23,8 @@ What the users do, as people at their desks would (think time between steps):
   the outlet picker) and forward registered ones to the member bank;
 - member handlers (A/B) open their inbox, accept forwarded complaints (two handlers of
   one bank may race for the same case: the loser is told, 409/422, and that is counted
-  as a refusal, not an error) and pass them down to an outlet;
+  as a refusal, not an error), pass them down to an outlet and record verification
+  findings (which run the accountability detection, Art. 12(1));
 - outlet officers open their inbox and cases and post progress with a promised date;
 - member leaders and the association's leader read the home page, statistics and the
   bulletin list, and download the published bulletin PDF.
@@ -57,6 +60,7 @@ P95_LIMIT_MS = float(os.environ.get("LOADTEST_P95_LIMIT_MS", "200"))
 STOP_AFTER = int(os.environ.get("LOADTEST_STOP_AFTER", "2"))
 MAX_REQUESTS = int(os.environ.get("LOADTEST_MAX_REQUESTS", "100000"))
 WAIT = [float(x) for x in os.environ.get("LOADTEST_WAIT", "0.5,1.5").split(",")]
+MEDIA_SHARE = float(os.environ.get("LOADTEST_MEDIA_SHARE", "0.05"))
 PASSWORD = PLAN["password"]
 RUN_ID = PLAN["run_id"]
 SIGN_IN = "sign-in"  # request name kept out of the steady-state figures
@@ -72,6 +76,7 @@ _ledger = {
     "accepts": Counter(),
     "forwards_down": Counter(),
     "progress": Counter(),
+    "verifies": Counter(),
     "downloads": 0,
     "sign_ins": 0,  # completed sign-in POSTs (argon2 on the server)
     "refusals": Counter(),  # expected business refusals (409/422 races) by request name
@@ -373,6 +378,9 @@ class AssociationStaff(PortalUser):
             "repeat_of": "",
             "repeat_reason": "",
         }
+        if random.random() < MEDIA_SHARE:
+            # Art. 12(1)4: escalated to the media; the intake runs accountability detection.
+            data["is_media"] = "y"
         _pending[marker] = ["intake", marker]
         self._post_intake(data, marker)
         del _pending[marker]
@@ -450,6 +458,22 @@ class MemberHandler(PortalUser):
             if self.act(case_id, piece, "forward_down", extra, "POST /cases/:id/do/forward_down"):
                 with _lock:
                     _ledger["forwards_down"][case_id] += 1
+
+    @task(2)
+    def verify(self):
+        """Art. 11(2): the finding; a substantiated one runs the accountability detection
+        (Art. 12(1)3, recurring complaints) inside the request."""
+        case_id = self.pick_case(
+            self.page("/cases?state=handling", "GET /cases?state (htmx)", htmx=True)
+        )
+        if not case_id:
+            return
+        html = self.open_case(case_id)
+        finding = random.choices(["substantiated", "partly", "unsubstantiated"], [3, 1, 1])[0]
+        extra = {"verify-finding": finding, "verify-facts": "经调取监控核实，情况基本属实。"}
+        if self.act(case_id, html, "verify", extra, "POST /cases/:id/do/verify"):
+            with _lock:
+                _ledger["verifies"][case_id] += 1
 
     @task(1)
     def dashboard(self):
