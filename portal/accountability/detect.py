@@ -12,7 +12,7 @@ narrower run could miss (a repeat chain across two members) the next sweep finds
 
 from datetime import datetime
 
-from sqlalchemy import exists, false, or_, select
+from sqlalchemy import exists, false, or_, select, text
 
 from portal.accountability import operations
 from portal.accountability.models import CaseEvidence
@@ -77,6 +77,18 @@ def _proven(member_id: int | None) -> set[tuple[str, int]]:
     return set(db.session.execute(query).tuples())
 
 
+# pg_advisory_xact_lock(key, member id): one member's accountability cases being written.
+MEMBER_LOCK_KEY = 1_212  # Art. 12
+
+
+def _lock_member(member_id: int) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":  # SQLite has one writer anyway
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:key, :member)"),
+            {"key": MEMBER_LOCK_KEY, "member": member_id},
+        )
+
+
 def detect(now: datetime, *, member_id: int | None = None) -> dict:
     """Open or extend accountability cases for every trigger that holds, over the whole
     province or over one member's complaints; returns counts."""
@@ -86,11 +98,17 @@ def detect(now: datetime, *, member_id: int | None = None) -> dict:
     rows = [CaseRow(**c._asdict()) for c in _candidates(since, member_id)]
     # Read once: most findings of a run were proven by an earlier one.
     proven = _proven(member_id)
-    counts = {"findings": 0, "changed": 0}
-    for finding in detect_rows(rows, today, limits):
-        counts["findings"] += 1
-        if all((finding.trigger.value, i) in proven for i in finding.complaint_ids):
-            continue
+    findings = detect_rows(rows, today, limits)
+    fresh = [
+        f for f in findings if not all((f.trigger.value, i) in proven for i in f.complaint_ids)
+    ]
+    # Two detections at once (two findings saved, or one and the sweep) would both see the
+    # same complaints unproven: the second waits here for the first to commit, then finds
+    # its case and evidence. Members in ascending order, so two sweeps' runs cannot deadlock.
+    for member in sorted({f.member_id for f in fresh}):
+        _lock_member(member)
+    counts = {"findings": len(findings), "changed": 0}
+    for finding in fresh:
         complaints = db.session.scalars(
             select(Complaint).where(Complaint.id.in_(finding.complaint_ids)).order_by(Complaint.id)
         ).all()
