@@ -40,12 +40,15 @@ test: $(STAMP) system-deps-test translations
 
 ## Due dates per second (pure calendar), then the sweep over 1,000,000 open clocks on a
 ## throw-away PostgreSQL cluster (needs initdb/pg_ctl, like make test; a few minutes), then
+## the statistics and the bulletin of a half year at 1,000,000 complaints (generated with
+## `flask demo generate`: about 15 minutes more), then
 ## server time per request against the latency budgets (a throw-away cluster with 100,000
 ## generated complaints; BENCH_DATABASE_URL=... for an existing generated database).
 ## The load test is separate: make load
 bench: setup
 	$(PY) bench/bench_due.py
 	$(PY) bench/bench_sweep.py
+	$(PY) bench/bench_statistics.py
 	$(PY) bench/bench_latency.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 ## Load test: gunicorn -w 4 on a throw-away PostgreSQL with 20,000 generated complaints, locust on

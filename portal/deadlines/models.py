@@ -17,6 +17,7 @@ from portal.deadlines.rules import DEADLINE_TZ, RULES, ClockKind, ClockState, cl
 # SQLite uses a partial index only when the query's WHERE visibly implies the index's.
 OPEN = "met_at IS NULL AND cancelled_at IS NULL"
 UNBREACHED = "met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL"
+ACCEPT = "kind = 'accept'"
 
 
 class Clock(db.Model):
@@ -74,6 +75,14 @@ class Clock(db.Model):
             "case_id",
             "kind",
             postgresql_include=["started_at", "met_at", "due_at", "cancelled_at"],
+        ),
+        # The cases ever forwarded to a member (an accept clock, Art. 11(1)): the
+        # statistics count them per period as one small index range.
+        Index(
+            "ix_clock_accept_case",
+            "case_id",
+            postgresql_where=text(ACCEPT),
+            sqlite_where=text(ACCEPT),
         ),
         # One open clock per case and step: starting it again cancels the open one.
         Index(

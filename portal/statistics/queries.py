@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     type_coerce,
     values,
 )
@@ -39,7 +40,7 @@ from portal.auth.models import User
 from portal.complaints.models import Category, Complaint
 from portal.complaints.rules import State
 from portal.db import db
-from portal.deadlines.models import Clock
+from portal.deadlines.models import ACCEPT, Clock
 from portal.deadlines.rules import ClockKind
 from portal.orgs.models import Unit
 from portal.orgs.scoping import scope_filter
@@ -94,8 +95,9 @@ def period_ids(period: Period) -> tuple[int, int] | None:
 
 def _case_columns(ids: tuple[int, int] | None):
     low, high = ids or (0, -1)
+    # Word for word the predicate of ix_clock_accept_case, so that index serves it.
     accepted = select(Clock.case_id).where(
-        Clock.case_id >= low, Clock.case_id <= high, Clock.kind == ClockKind.ACCEPT
+        Clock.case_id >= low, Clock.case_id <= high, text(ACCEPT)
     )
     return (
         func.count(Complaint.id).label("received"),
@@ -164,7 +166,9 @@ def _numbering(low: int, numbers: list[int]):
     return lambda day: select(numbered.c.n).where(numbered.c.day == day).scalar_subquery()
 
 
-def clock_figures(user: User, period: Period, calendar, by_member: bool = False, **filters):
+def clock_figures(
+    user: User, period: Period, calendar, by_member: bool = False, ids=None, **filters
+):
     """{(member_id or None, kind): {"met", "on_time", "rate", "days", "days_total"}} over the
     clocks of the period's complaints (cancelled ones left out): how many steps were done,
     how many on time, and their average (and total) working days from start to end
@@ -177,7 +181,7 @@ def clock_figures(user: User, period: Period, calendar, by_member: bool = False,
     those rows only). A group with a step beyond the table of numbers is counted again
     exactly (``_exact_days``); normal data has none.
     """
-    ids = period_ids(period)
+    ids = ids or period_ids(period)
     if ids is None:
         return {}
     low, numbers = _working_day_numbers(calendar, period)
@@ -297,7 +301,7 @@ def _member_figures(user: User, period: Period, **filters) -> dict[int, dict]:
     }
     if not rows:
         return {}
-    clocks = clock_figures(user, period, current_calendar(), by_member=True, **filters)
+    clocks = clock_figures(user, period, current_calendar(), by_member=True, ids=ids, **filters)
     for row in rows.values():
         row["clocks"] = {kind: clocks.get((row["member_id"], kind)) for kind in CLOCK_KINDS}
     return rows
