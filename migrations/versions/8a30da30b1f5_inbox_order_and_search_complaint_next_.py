@@ -2,7 +2,7 @@
 
 complaint.next_due_at is the earliest due time among the case's open clocks, kept by
 portal.deadlines.operations; the inboxes sort and page on it (keyset pagination) through
-four indexes in the inbox order. On PostgreSQL with pg_trgm available, trigram GIN
+four indexes in the inbox order (on PostgreSQL carrying the scope and state columns). On PostgreSQL with pg_trgm available, trigram GIN
 indexes serve the free-text search (ILIKE '%…%'); elsewhere they are skipped and the
 search scans, as before.
 
@@ -25,6 +25,7 @@ depends_on = None
 
 OPEN_STATES = sa.text("state IN ('registered', 'forwarded', 'handling', 'reported')")
 ORDER = ['next_due_at', sa.literal_column('received_at DESC'), sa.literal_column('id DESC')]
+CARRY = ['handling_path', 'state']  # PostgreSQL: filter and count from the index alone
 TEXT_COLUMNS = ('tracking_no', 'complainant_name', 'facts', 'demand')
 OPEN_CLOCK = 'clock.met_at IS NULL AND clock.cancelled_at IS NULL'
 
@@ -57,10 +58,10 @@ def upgrade():
         f'WHERE complaint.id IN (SELECT clock.case_id FROM clock WHERE {OPEN_CLOCK})'
     )
     with op.batch_alter_table('complaint', schema=None) as batch_op:
-        batch_op.create_index('ix_complaint_due_order', ORDER, unique=False)
-        batch_op.create_index('ix_complaint_member_due_order', ['member_id', *ORDER], unique=False)
-        batch_op.create_index('ix_complaint_open_due_order', ORDER, unique=False, postgresql_where=OPEN_STATES, sqlite_where=OPEN_STATES)
-        batch_op.create_index('ix_complaint_member_open_due_order', ['member_id', *ORDER], unique=False, postgresql_where=OPEN_STATES, sqlite_where=OPEN_STATES)
+        batch_op.create_index('ix_complaint_due_order', ORDER, unique=False, postgresql_include=CARRY)
+        batch_op.create_index('ix_complaint_member_due_order', ['member_id', *ORDER], unique=False, postgresql_include=CARRY)
+        batch_op.create_index('ix_complaint_open_due_order', ORDER, unique=False, postgresql_include=CARRY, postgresql_where=OPEN_STATES, sqlite_where=OPEN_STATES)
+        batch_op.create_index('ix_complaint_member_open_due_order', ['member_id', *ORDER], unique=False, postgresql_include=CARRY, postgresql_where=OPEN_STATES, sqlite_where=OPEN_STATES)
     if _trigrams_available(op.get_bind()):
         for column in TEXT_COLUMNS:
             op.create_index(f'ix_complaint_{column}_trgm', 'complaint', [column], unique=False, postgresql_using='gin', postgresql_ops={column: 'gin_trgm_ops'})
