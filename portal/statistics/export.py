@@ -125,7 +125,8 @@ def tables(
             _("责任追究"),
             [_("会员单位"), _("事由"), _("处理"), _("日期")],
             [
-                [a["member"], _(a["reason"]), _(a["decision"]), a["at"].astimezone(TZ).date()]
+                # The trigger and the rung are marked labels (N_): translated here.
+                [a["member"], *map(_, (a["reason"], a["decision"])), a["at"].astimezone(TZ).date()]
                 for a in queries.accountability_decisions(user, period)
                 if filters.get("member_id") in (None, a["member_id"])
             ],
