@@ -7,7 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from portal.db import db
+from portal.db import db, include_object
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -43,6 +43,7 @@ def run_migrations_online():
 
     options = _options()
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
+    options.setdefault("include_object", include_object(db.engine.dialect.name))
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():

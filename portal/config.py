@@ -46,15 +46,19 @@ def from_environment() -> dict:
         # Sign-in lockout: after this many failures in a row the account waits.
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
-        "ATTACHMENT_DIR": os.environ.get(
-            "PORTAL_ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments")
-        ),
         "PAGE_SIZE": 25,
+        # The inbox counts its rows up to this many ("共 N 条"); beyond, it says "超过 N 条"
+        # rather than counting a million rows on every page.
+        "INBOX_COUNT_CAP": 1000,
         # Art. 7: a forwarded complaint must be accepted; the portal's acceptance limit
         # in working days (1 = by the end of the next working day).
         "ACCEPT_LIMIT_DAYS": int(os.environ.get("PORTAL_ACCEPT_LIMIT_DAYS", "1")),
         # Beijing hour from which the sweep sends the "due today" reminders.
         "DEADLINE_REMINDER_HOUR": int(os.environ.get("PORTAL_REMINDER_HOUR", "8")),
+        # The dashboard's period figures are stored per view and served while younger than
+        # this many seconds (``flask statistics refresh`` from cron keeps them fresh); 0
+        # computes them on every view.
+        "STATISTICS_MAX_AGE": int(os.environ.get("PORTAL_STATISTICS_MAX_AGE", "600")),
         # Art. 12(2): the banking regulator the association reports a criticised member to.
         "REGULATOR_NAME": os.environ.get("PORTAL_REGULATOR_NAME", "国家金融监督管理总局辽宁监管局"),
     }
@@ -66,6 +70,19 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def postgresql_engine_options() -> dict:
+    """Connection settings for PostgreSQL.
+
+    JIT compilation off: the portal's queries are short, and PostgreSQL compiles any
+    query whose estimate passes ``jit_above_cost`` — under the load test
+    (bench/load_test.py, 20,000 complaints) the accountability detection's query took
+    1.4 s with JIT and 0.15 s without. ``PORTAL_PG_JIT=on`` leaves the server's setting.
+    """
+    if _bool("PORTAL_PG_JIT", False):
+        return {}
+    return {"connect_args": {"options": "-c jit=off"}}
 
 
 def is_production(config) -> bool:

@@ -27,6 +27,7 @@ from portal.deadlines.models import Clock, ClockEvent
 from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
+from portal.statistics.models import StatisticsSnapshot
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "MemberProfile",
     "Notification",
     "OutboxMessage",
+    "StatisticsSnapshot",
     "Unit",
     "User",
 ]

@@ -10,6 +10,7 @@ from portal.complaints.models import Category, Complaint
 from portal.complaints.taxonomy import seed_categories
 from portal.db import db
 from portal.deadlines.models import Clock
+from portal.deadlines.operations import resync_next_due
 from portal.orgs.models import Unit
 
 # id  member outlet   category channel received    state      finding        satisf.     repeat
@@ -138,5 +139,7 @@ def build_statistics_data(province) -> list[int]:
                 met_at=met,
             )
         )
+    db.session.flush()
+    resync_next_due()  # the clocks went in as rows, not through the clock operations
     db.session.commit()
     return ids

@@ -252,7 +252,7 @@ def gate(action: str) -> str:
     return "rectify" if action == "rectify_done" else action
 
 
-def _form(action: str, case: Complaint, formdata=None):
+def _form(action: str, case: Complaint, formdata=None, last_event_id: int | None = None):
     form_class = ACTIONS[action][0]
     form = (
         form_class(formdata=formdata, prefix=action)
@@ -261,7 +261,8 @@ def _form(action: str, case: Complaint, formdata=None):
     )
     if formdata is None:
         form.version.data = str(case.version)
-        form.seen_event.data = str(_last_event_id(case))
+        seen = _last_event_id(case) if last_event_id is None else last_event_id
+        form.seen_event.data = str(seen)
     if action == "forward_down":
         form.unit_id.choices = forms.choices(
             (u.id, f"{u.name}（{u.code}）") for u in units_below(case)
@@ -279,7 +280,10 @@ def _local_now():
 
 def blank_forms(case: Complaint, available) -> dict:
     names = set(available) | ({"rectify_done"} if "rectify" in available else set())
-    return {name: _form(name, case) for name in names if name in ACTIONS}
+    last_event_id = _last_event_id(case)  # once for all the forms
+    return {
+        name: _form(name, case, last_event_id=last_event_id) for name in names if name in ACTIONS
+    }
 
 
 def _last_event_id(case: Complaint) -> int:
@@ -294,28 +298,40 @@ def _last_event_id(case: Complaint) -> int:
     )
 
 
+def _conflict(case: Complaint, seen_raw: str | None) -> Outcome:
+    """409 with the history entries the user has not seen (public ones only)."""
+    seen = int(seen_raw) if (seen_raw or "").isdigit() else 0
+    changes = db.session.scalars(
+        select(ComplaintEvent)
+        .where(
+            ComplaintEvent.complaint_id == case.id,
+            ComplaintEvent.id > seen,
+            ComplaintEvent.internal_org_id.is_(None),
+        )
+        .order_by(ComplaintEvent.id)
+    ).all()
+    return Outcome(
+        409,
+        conflict=list(changes),
+        message=_("在您填写期间，该投诉已被他人更新。您的内容未保存，请查看下列变化后重新操作。"),
+    )
+
+
+def stale_outcome(action: str, case: Complaint) -> Outcome | None:
+    """The 409 for a form filled in on an older version of the case (someone saved it
+    meanwhile, perhaps through another app server); None when it names no older version."""
+    posted = request.form.get(f"{action}-version")
+    if posted is None or posted == str(case.version):
+        return None
+    return _conflict(case, request.form.get(f"{action}-seen_event"))
+
+
 def perform(action: str, case: Complaint, user) -> Outcome:
     form = _form(action, case, formdata=request.form)
     if not form.validate():
         return Outcome(422, form=form)
     if form.version.data != str(case.version):
-        seen = int(form.seen_event.data or 0) if (form.seen_event.data or "").isdigit() else 0
-        changes = db.session.scalars(
-            select(ComplaintEvent)
-            .where(
-                ComplaintEvent.complaint_id == case.id,
-                ComplaintEvent.id > seen,
-                ComplaintEvent.internal_org_id.is_(None),
-            )
-            .order_by(ComplaintEvent.id)
-        ).all()
-        return Outcome(
-            409,
-            conflict=list(changes),
-            message=_(
-                "在您填写期间，该投诉已被他人更新。您的内容未保存，请查看下列变化后重新操作。"
-            ),
-        )
+        return _conflict(case, form.seen_event.data)
     try:
         redirect_to = ACTIONS[action][1](case, form, user)
         db.session.flush()

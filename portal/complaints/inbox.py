@@ -1,17 +1,27 @@
-"""Inboxes: a user's scoped cases, nearest due time first, with filters and search."""
+"""Inboxes: a user's scoped cases, nearest due time first, with filters and search.
+
+The order is the earliest due time among the open clocks the user can see (none last),
+then the newest receipt, then the id. For the association and the member banks that due
+time is the case's own ``next_due_at`` (see ``sees_every_clock``), kept in step with the
+clocks by ``portal.deadlines.operations`` and indexed in this order, so that a page is
+an index range read by its key (``inbox_page``), whatever its number.
+"""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select, true, tuple_
+from sqlalchemy.orm import joinedload, load_only
 
 from portal.complaints.models import Category, Complaint
 from portal.complaints.queries import cases_query, open_state_filter, search_condition
 from portal.complaints.rules import State
+from portal.db import db
 from portal.deadlines.models import Clock
 from portal.orgs.models import Unit
-from portal.orgs.rules import subtree_bounds
-from portal.orgs.scoping import scope_filter
+from portal.orgs.rules import UnitKind, subtree_bounds
+from portal.orgs.scoping import scope_filter, scope_root
+from portal.web.pagination import KeysetPage
 
 
 @dataclass(frozen=True)
@@ -59,34 +69,62 @@ def nearest_due(user):
     )
 
 
-def inbox_query(user, filters: InboxFilters, *, now: datetime, tz, unit_path: str | None = None):
-    """Rows of (Complaint, nearest due_at) for ``user``: red/amber/green come from due_at."""
-    due = nearest_due(user)
-    query = (
-        cases_query(user).add_columns(due.c.due_at).outerjoin(due, due.c.case_id == Complaint.id)
-    )
+def sees_every_clock(user) -> bool:
+    """Whether every open clock of every case ``user`` sees is owned inside the user's
+    scope, so that the due time the user sees is the case's ``next_due_at``.
+
+    True for the association and for a member bank: the association's own clock (forward,
+    Art. 11(1)) is met when the case is forwarded and restarts only with the case back at
+    the association (``operations.forward_to_member``, ``recall_from_member``), and
+    every later clock is owned by the member or a unit below it. A branch officer sees
+    only the clocks of its own subtree (the reply and the promise, Art. 11(3)), not the
+    member's verify and report clocks, so its due times are computed per request; its
+    scope holds few cases.
+    """
+    return scope_root(user).kind in (UnitKind.ASSOCIATION, UnitKind.MEMBER)
+
+
+def _filtered(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | None):
+    """(select of (Complaint, due_at), the due_at column), filtered and unordered."""
+    if sees_every_clock(user):
+        due_at = Complaint.next_due_at
+        query = cases_query(user).add_columns(due_at.label("due_at"))
+    else:
+        due = nearest_due(user)
+        due_at = due.c.due_at
+        query = cases_query(user).add_columns(due_at).outerjoin(due, due.c.case_id == Complaint.id)
+    root = scope_root(user)
+    if root.kind == UnitKind.MEMBER:
+        # The same rows as the scope alone: a case enters a member's tree only by being
+        # forwarded to that member (``operations.forward_to_member``), so it is the
+        # member's case. Said as an indexed equality, the member's inbox is read in order
+        # from its own index instead of filtering the whole province's.
+        query = query.where(Complaint.member_id == root.id)
     if filters.state == "open":
         query = query.where(open_state_filter())
     elif filters.state in set(State):
         query = query.where(Complaint.state == filters.state)
     end_of_today = datetime.combine(now.astimezone(tz).date(), time(23, 59, 59), tz)
     if filters.clock == "breached":
-        query = query.where(due.c.due_at < now)
+        query = query.where(due_at < now)
     elif filters.clock == "due_today":
-        query = query.where(due.c.due_at >= now, due.c.due_at <= end_of_today)
+        query = query.where(due_at >= now, due_at <= end_of_today)
     elif filters.clock == "running":
-        query = query.where(due.c.due_at > end_of_today)
+        query = query.where(due_at > end_of_today)
     if filters.category_id:
         # A top-level category takes its subcategories (the statistics count it so too).
         children = select(Category.id).where(Category.parent_id == filters.category_id)
         query = query.where(
             (Complaint.category_id == filters.category_id) | Complaint.category_id.in_(children)
         )
-    if unit_path:
-        low, high = subtree_bounds(unit_path)
-        query = query.join(Unit, Unit.id == Complaint.outlet_id).where(
-            Unit.path >= low, Unit.path < high
-        )
+    if unit is not None and unit.kind == UnitKind.MEMBER:
+        # The complained-of outlet lies under the member exactly when the case is that
+        # member's (``Complaint.member_id`` is the outlet's member): an indexed equality.
+        query = query.where(Complaint.member_id == unit.id)
+    elif unit is not None:
+        low, high = subtree_bounds(unit.path)
+        outlets = select(Unit.id).where(Unit.path >= low, Unit.path < high)
+        query = query.where(Complaint.outlet_id.in_(outlets))
     if filters.received_from:
         query = query.where(Complaint.received_on >= filters.received_from)
     if filters.received_to:
@@ -100,8 +138,179 @@ def inbox_query(user, filters: InboxFilters, *, now: datetime, tz, unit_path: st
     condition = search_condition(filters.q)
     if condition is not None:
         query = query.where(condition)
+    return query, due_at
+
+
+def inbox_query(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | None = None):
+    """Rows of (Complaint, nearest due_at) for ``user``, in inbox order: red/amber/green
+    come from due_at. ``unit`` (in the user's scope) keeps the cases whose complained-of
+    outlet lies under it. For the Excel export and the counts; pages use ``inbox_page``."""
+    query, due_at = _filtered(user, filters, now=now, tz=tz, unit=unit)
     return query.order_by(
-        due.c.due_at.is_(None), due.c.due_at, Complaint.received_at.desc(), Complaint.id.desc()
+        due_at.is_(None), due_at, Complaint.received_at.desc(), Complaint.id.desc()
+    )
+
+
+def count_inbox(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | None = None):
+    query, _ = _filtered(user, filters, now=now, tz=tz, unit=unit)
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+@dataclass(frozen=True)
+class InboxKey:
+    """Where a row stands in the inbox order: due time (None last), receipt (newest
+    first), id. Carried in the URL of the next/previous page as ``due.received.id`` in
+    integer microseconds since 1970 UTC, ``-`` for no due time."""
+
+    due_at: datetime | None
+    received_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        due = "-" if self.due_at is None else str(_micros(self.due_at))
+        return f"{due}.{_micros(self.received_at)}.{self.id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> "InboxKey | None":
+        try:
+            due, received, row_id = (value or "").split(".")
+            return cls(
+                None if due == "-" else _from_micros(int(due)),
+                _from_micros(int(received)),
+                int(row_id),
+            )
+        except (ValueError, OverflowError):
+            return None
+
+    @classmethod
+    def of(cls, row) -> "InboxKey":
+        case, due_at = row
+        return cls(due_at, case.received_at, case.id)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def _from_micros(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+def _stretches(due_at, key: InboxKey | None, backwards: bool):
+    """The inbox order after (or, backwards, before) ``key`` as consecutive stretches,
+    each one (condition, order) that an index in the inbox order reads as one range:
+    the rest of the key's due time, the later (earlier) due times, the cases with none.
+    A row-value comparison on (received_at, id) keeps each stretch a range even deep
+    into the list, so page 200 costs what page 1 does. Each stretch is ordered by the
+    whole key, which is the indexes' order (PostgreSQL does not infer that a column
+    held to IS NULL is constant, so ordering by the rest alone would not use them)."""
+    forward = (due_at.asc().nulls_last(), Complaint.received_at.desc(), Complaint.id.desc())
+    reverse = (due_at.desc().nulls_first(), Complaint.received_at.asc(), Complaint.id.asc())
+    rest = tuple_(Complaint.received_at, Complaint.id)
+    if key is None:
+        return [(true(), forward)]
+    if not backwards:
+        after = rest < tuple_(key.received_at, key.id)
+        if key.due_at is None:
+            return [(and_(due_at.is_(None), after), forward)]
+        return [
+            (and_(due_at == key.due_at, after), forward),
+            (due_at > key.due_at, forward),
+            (due_at.is_(None), forward),
+        ]
+    before = rest > tuple_(key.received_at, key.id)
+    if key.due_at is None:
+        return [(and_(due_at.is_(None), before), reverse), (due_at.is_not(None), reverse)]
+    return [(and_(due_at == key.due_at, before), reverse), (due_at < key.due_at, reverse)]
+
+
+# What a list row shows (templates/complaints/_inbox_table.html) and its sort key; the
+# long texts and the encrypted personal data stay in the database.
+LIST_COLUMNS = (
+    Complaint.tracking_no,
+    Complaint.state,
+    Complaint.received_at,
+    Complaint.complainant_name,
+    Complaint.mobile_masked,
+    Complaint.outlet_id,
+    Complaint.member_id,
+    Complaint.category_id,
+    Complaint.handling_unit_id,
+    Complaint.is_major,
+    Complaint.is_media,
+    Complaint.repeat_of_id,
+    Complaint.next_due_at,
+)
+
+
+def _read(query, stretches, wanted: int) -> list:
+    rows: list = []
+    for condition, order in stretches:
+        if len(rows) >= wanted:
+            break
+        rows += db.session.execute(
+            query.where(condition).order_by(*order).limit(wanted - len(rows))
+        ).all()
+    return rows
+
+
+def inbox_page(
+    user,
+    filters: InboxFilters,
+    *,
+    now: datetime,
+    tz,
+    per_page: int,
+    unit: Unit | None = None,
+    after: InboxKey | None = None,
+    before: InboxKey | None = None,
+    page: int = 1,
+    count_cap: int = 1000,
+) -> KeysetPage:
+    """One page of the inbox read by its sort key (keyset pagination): the rows after
+    ``after``, or before ``before``, or the first ones. Rows inserted or moved while the
+    user pages shift nothing: no row is shown twice or skipped for that reason, and page
+    N costs the same for every N. ``page`` is only the number shown. The total is counted
+    up to ``count_cap`` rows, on the pages that lie within it."""
+    base, due_at = _filtered(user, filters, now=now, tz=tz, unit=unit)
+    # The units shown come in the same statement (many-to-one joins on the key); the
+    # categories are few and already in the session (the filter form lists them).
+    query = base.options(
+        load_only(*LIST_COLUMNS),
+        joinedload(Complaint.outlet),
+        joinedload(Complaint.handling_unit),
+    )
+    if before is not None:
+        rows = _read(query, _stretches(due_at, before, backwards=True), per_page + 1)[::-1]
+        if len(rows) <= per_page:  # reached the top: show the first page whole
+            return inbox_page(
+                user, filters, now=now, tz=tz, per_page=per_page, unit=unit, count_cap=count_cap
+            )
+        rows, has_prev, has_next = rows[1:], True, True
+    else:
+        rows = _read(query, _stretches(due_at, after, backwards=False), per_page + 1)
+        has_prev, has_next = after is not None, len(rows) > per_page
+        rows = rows[:per_page]
+    page = max(page, 2) if has_prev else 1
+    total = None
+    if (page - 1) * per_page < count_cap:
+        counted = db.session.scalar(
+            select(func.count()).select_from(base.limit(count_cap + 1).subquery())
+        )
+        total = counted if counted <= count_cap else None
+    return KeysetPage(
+        rows,
+        page=page,
+        per_page=per_page,
+        has_prev=has_prev,
+        has_next=has_next,
+        first_key=InboxKey.of(rows[0]).encode() if rows else None,
+        last_key=InboxKey.of(rows[-1]).encode() if rows else None,
+        total=total,
+        count_cap=count_cap,
     )
 
 

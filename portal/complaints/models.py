@@ -11,11 +11,19 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.complaints.rules import STATE_LABELS, State
+from portal.complaints.rules import OPEN_STATES, STATE_LABELS, State
 from portal.db import UTCDateTime, db, path_string, utcnow
+
+# The open states as SQL, word for word in the partial indexes' WHERE and in the
+# inbox's "open" filter (``queries.open_state_filter``): SQLite uses a partial index only
+# when the query repeats its condition.
+OPEN_STATE_VALUES = tuple(s.value for s in State if s in OPEN_STATES)
+OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{v}'" for v in OPEN_STATE_VALUES))
+TEXT_SEARCH_COLUMNS = ("tracking_no", "complainant_name", "facts", "demand")
 
 
 class Category(db.Model):
@@ -115,6 +123,13 @@ class Complaint(db.Model):
     closed_at = mapped_column(UTCDateTime)
     satisfaction: Mapped[str | None] = mapped_column(String(20))
 
+    # The earliest due time among the case's open clocks (Art. 11), None when none runs.
+    # Invariant: equal to min(clock.due_at) over the case's open clocks at every flush;
+    # kept by ``portal.deadlines.operations`` alone (the one code path that starts,
+    # meets, extends, cancels and recomputes clocks). Inboxes sort and page on it
+    # through the indexes below instead of grouping every open clock per request.
+    next_due_at = mapped_column(UTCDateTime)
+
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -138,6 +153,19 @@ class Complaint(db.Model):
             "ix_complaint_received_on",
             "received_on",
             postgresql_include=STATISTICS_COLUMNS,
+        ),
+        # Free-text search (``queries.search_condition``): trigram indexes serve
+        # ILIKE '%…%' of three characters or more. PostgreSQL with pg_trgm only; the
+        # migration skips them where the extension is not available.
+        *(
+            Index(
+                f"ix_complaint_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+                info={"dialect": "postgresql"},  # see portal.db.include_object
+            ).ddl_if(dialect="postgresql")
+            for column in TEXT_SEARCH_COLUMNS
         ),
     )
 
@@ -234,6 +262,20 @@ class PiiReveal(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     field: Mapped[str] = mapped_column(String(20), nullable=False)
     at = mapped_column(UTCDateTime, nullable=False)
+
+
+# The inbox order (nearest due first, none last; then newest) as index order, for keyset
+# pages (``portal.complaints.inbox``): the whole province, one member bank, and the open
+# cases of each.
+# On PostgreSQL they carry the scope and state columns too, so that filtering and counting
+# a list reads the index alone.
+_INBOX_ORDER = (Complaint.next_due_at, Complaint.received_at.desc(), Complaint.id.desc())
+_CARRY = {"postgresql_include": ["handling_path", "state"]}
+_OPEN = {"postgresql_where": text(OPEN_STATES_SQL), "sqlite_where": text(OPEN_STATES_SQL)}
+Index("ix_complaint_due_order", *_INBOX_ORDER, **_CARRY)
+Index("ix_complaint_member_due_order", Complaint.member_id, *_INBOX_ORDER, **_CARRY)
+Index("ix_complaint_open_due_order", *_INBOX_ORDER, **_CARRY, **_OPEN)
+Index("ix_complaint_member_open_due_order", Complaint.member_id, *_INBOX_ORDER, **_CARRY, **_OPEN)
 
 
 @event.listens_for(Session, "before_flush")

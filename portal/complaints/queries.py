@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from flask import abort
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import User
 from portal.auth.roles import ASSOCIATION_ROLES, Role
@@ -57,6 +58,12 @@ def history(user: User, case: Complaint) -> list[ComplaintEvent]:
     return list(
         db.session.scalars(
             select(ComplaintEvent)
+            .options(
+                # Each entry shows its author, unit and attachments: loaded with it.
+                joinedload(ComplaintEvent.actor),
+                joinedload(ComplaintEvent.actor_unit),
+                selectinload(ComplaintEvent.attachments),
+            )
             .where(
                 ComplaintEvent.complaint_id == case.id,
                 or_(

@@ -1,14 +1,16 @@
 """Inboxes and the case page; every action goes through one dispatcher:
 load (scoped) → check the action is available to this user now → validate → act."""
 
-from flask import Blueprint, abort, make_response, request, send_file
+from functools import partial
+
+from flask import Blueprint, abort, current_app, make_response, request, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.auth.access import require
 from portal.auth.roles import Permission
 from portal.complaints import actions, export, queries
-from portal.complaints.inbox import InboxFilters, due_colour, inbox_query
+from portal.complaints.inbox import InboxFilters, InboxKey, due_colour, inbox_page, inbox_query
 from portal.complaints.models import Attachment, Complaint
 from portal.complaints.rules import (
     ACTION_LABELS,
@@ -25,53 +27,67 @@ from portal.db import db
 from portal.deadlines.rules import STATE_LABELS as CLOCK_STATE_LABELS
 from portal.orgs.scoping import load_unit_or_404, scope_root
 from portal.web import clock
-from portal.web.htmx import render_page_or_piece
-from portal.web.pagination import paginate_rows
+from portal.web.htmx import render_page_or_piece, wants_piece
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
-def _inbox_query(args):
+def _inbox_args(args):
     filters = InboxFilters.from_args(args)
-    unit_path = load_unit_or_404(current_user, filters.unit_id).path if filters.unit_id else None
-    return filters, inbox_query(
-        current_user, filters, now=clock.now(), tz=clock.tz(), unit_path=unit_path
-    )
+    unit = load_unit_or_404(current_user, filters.unit_id) if filters.unit_id else None
+    return filters, unit
 
 
 @bp.get("")
 @login_required
 def inbox():
     require(Permission.CASE_VIEW)
-    filters, query = _inbox_query(request.args)
-    response = render_page_or_piece(
+    filters, unit = _inbox_args(request.args)
+    categories = queries.categories()  # first: the rows' categories are then in the session
+    pagination = inbox_page(
+        current_user,
+        filters,
+        now=clock.now(),
+        tz=clock.tz(),
+        per_page=current_app.config["PAGE_SIZE"],
+        unit=unit,
+        after=InboxKey.decode(request.args.get("after")),
+        before=InboxKey.decode(request.args.get("before")),
+        page=request.args.get("page", 1, type=int),
+        count_cap=current_app.config["INBOX_COUNT_CAP"],
+    )
+    return render_page_or_piece(
         "complaints/inbox.html",
         "complaints/_inbox_table.html",
-        pagination=paginate_rows(query),
+        pagination=pagination,
         filters=filters,
-        categories=queries.categories(),
+        categories=categories,
         states=STATE_LABELS,
-        colour=lambda due: due_colour(due, clock.now(), clock.tz()),
+        colour=partial(due_colour, now=clock.now(), tz=clock.tz()),
         root=scope_root(current_user),
-        unit_choices=_unit_choices(),
+        unit_choices=[] if wants_piece() else _unit_choices(),  # the filter form's
     )
-    return response
 
 
 def _unit_choices():
-    """Members (for the association) or the units of one's own tree, for the unit filter."""
+    """Members (for the association) or the units of one's own tree, for the unit filter:
+    (id, name, short_name) rows."""
     from portal.orgs.models import Unit
     from portal.orgs.rules import UnitKind
-    from portal.orgs.scoping import units_query
+    from portal.orgs.scoping import scope_filter
 
     kinds = (
         [UnitKind.MEMBER]
         if current_user.is_association
         else [UnitKind.CITY_BRANCH, UnitKind.SUB_BRANCH, UnitKind.OUTLET]
     )
-    return db.session.scalars(
-        units_query(current_user)
-        .where(Unit.kind.in_(kinds), Unit.is_active.is_(True))
+    return db.session.execute(
+        select(Unit.id, Unit.name, Unit.short_name)
+        .where(
+            scope_filter(current_user, Unit.path),
+            Unit.kind.in_(kinds),
+            Unit.is_active.is_(True),
+        )
         .order_by(Unit.path)
     ).all()
 
@@ -80,7 +96,8 @@ def _unit_choices():
 @login_required
 def export_list():
     require(Permission.CASE_VIEW)
-    _, query = _inbox_query(request.args)
+    filters, unit = _inbox_args(request.args)
+    query = inbox_query(current_user, filters, now=clock.now(), tz=clock.tz(), unit=unit)
     stream = export.inbox_workbook(db.session.execute(query.limit(export.MAX_ROWS)).all())
     return send_file(
         stream,
@@ -91,12 +108,14 @@ def export_list():
 
 
 def case_context(case: Complaint, **extra) -> dict:
+    available = queries.actions_for(current_user, case)
+    clocks = actions.case_clocks(case)  # first: the timeline's clock events find them loaded
     return {
         "case": case,
         "history": queries.timeline(current_user, case),
-        "actions": queries.actions_for(current_user, case),
-        "forms": actions.blank_forms(case, queries.actions_for(current_user, case)),
-        "clocks": actions.case_clocks(case),
+        "actions": available,
+        "forms": actions.blank_forms(case, available),
+        "clocks": clocks,
         "rectifications": actions.rectifications(case),
         "repeats": actions.repeat_chain(case),
         "may_reveal": queries.sees_full_pii(current_user, case),
@@ -144,8 +163,13 @@ def act(case_id, action):
     if action not in actions.ACTIONS:
         abort(404)
     if actions.gate(action) not in queries.actions_for(current_user, case):
-        abort(403)
-    outcome = actions.perform(action, case, current_user)
+        # A step no longer open because someone else took it first (the other handler
+        # accepted, maybe on another app server) is a conflict to explain, not a 403.
+        outcome = actions.stale_outcome(action, case)
+        if outcome is None:
+            abort(403)
+    else:
+        outcome = actions.perform(action, case, current_user)
     if outcome.status >= 400:
         db.session.rollback()
         case = load_case_or_404(case_id)

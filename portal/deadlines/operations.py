@@ -2,14 +2,17 @@
 and ``extend_clock`` (and ``cancel_clock`` when a step is withdrawn); calendar changes
 call ``recompute_open_clocks``.
 
-Every call appends ``ClockEvent`` rows, which the case history merges. Operations
-flush and never commit: the request or the command commits once.
+Every call appends ``ClockEvent`` rows, which the case history merges, and sets the
+case's ``Complaint.next_due_at`` to the earliest due time among its open clocks
+(``sync_next_due``): these functions are the only writers of a clock's due time and of
+its being open, so that copy can never drift. Operations flush and never commit: the
+request or the command commits once.
 """
 
 from datetime import UTC, date, datetime
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text, update
 
 from portal.db import db
 from portal.deadlines.models import OPEN, Clock, ClockEvent
@@ -58,6 +61,53 @@ def _event(clock: Clock, event: str, at: datetime, actor=None, **detail) -> Cloc
     )
     db.session.add(entry)
     return entry
+
+
+def sync_next_due(case_ids) -> None:
+    """Set ``Complaint.next_due_at`` of these cases to the earliest due time among their
+    open clocks (None when none runs).
+
+    A set-based UPDATE: it neither bumps the case's optimistic-lock version (the step
+    that moved the clock already did) nor touches ``updated_at``; a case loaded in the
+    session sees the new value on its next read. Ids without a complaint are ignored.
+    """
+    # Imported here: complaints build on deadlines, not the other way round.
+    from portal.complaints.models import Complaint
+
+    ids = sorted(set(case_ids))
+    earliest = (
+        select(func.min(Clock.due_at))
+        .where(Clock.case_id == Complaint.id, text(OPEN))
+        .scalar_subquery()
+    )
+    for start in range(0, len(ids), 500):
+        db.session.execute(
+            update(Complaint)
+            .where(Complaint.id.in_(ids[start : start + 500]))
+            .values(next_due_at=earliest, updated_at=Complaint.updated_at)
+            .execution_options(synchronize_session="fetch")
+        )
+
+
+def resync_next_due() -> int:
+    """Set ``Complaint.next_due_at`` of every case from its open clocks, in one statement:
+    after a bulk load that wrote clocks directly (``flask demo generate``). Returns the
+    number of cases updated."""
+    from portal.complaints.models import Complaint
+
+    open_cases = select(Clock.case_id).where(text(OPEN))
+    earliest = (
+        select(func.min(Clock.due_at))
+        .where(Clock.case_id == Complaint.id, text(OPEN))
+        .scalar_subquery()
+    )
+    result = db.session.execute(
+        update(Complaint)
+        .where(Complaint.id.in_(open_cases) | Complaint.next_due_at.is_not(None))
+        .values(next_due_at=earliest, updated_at=Complaint.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def _find_open(case_id: int, kind: ClockKind) -> Clock | None:
@@ -133,6 +183,7 @@ def start_clock(
     db.session.flush()
     _event(clock, "started", started_at, actor, owner_unit_id=owner_unit.id, **_snapshot(clock))
     db.session.flush()
+    sync_next_due([case_id])
     return clock
 
 
@@ -146,6 +197,7 @@ def stop_clock(
     clock.met_at = _aware(met_at, "met_at")
     _event(clock, "met", met_at, actor, state=clock.state(met_at).value)
     db.session.flush()
+    sync_next_due([case_id])
     return clock
 
 
@@ -173,6 +225,7 @@ def extend_clock(
         clock.breached_at = None
     _event(clock, "extended", at, actor, before=before, after=_snapshot(clock))
     db.session.flush()
+    sync_next_due([case_id])
     return clock
 
 
@@ -194,6 +247,7 @@ def cancel_clock(
         return None
     _cancel(clock, at=at, reason=reason, actor=actor)
     db.session.flush()
+    sync_next_due([case_id])
     return clock
 
 
@@ -245,7 +299,7 @@ def recompute_open_clocks(
         return 0
     starts = [local_day(clock.started_at) for clock in clocks]
     dues = calendar.add_working_days_many(starts, [clock.limit_days for clock in clocks])
-    changed = 0
+    changed, moved = 0, set()
     for clock, start, due_on in zip(clocks, starts, dues, strict=True):
         provisional = calendar.is_provisional(start, due_on)
         if due_on == clock.due_on and provisional == clock.is_provisional:
@@ -266,5 +320,7 @@ def recompute_open_clocks(
             breach_withdrawn=withdrawn,
         )
         changed += 1
+        moved.add(clock.case_id)
     db.session.flush()
+    sync_next_due(moved)
     return changed

@@ -33,6 +33,7 @@ from sqlalchemy import func, select, text
 
 from portal.auth.models import User
 from portal.db import db
+from portal.deadlines.operations import resync_next_due
 from portal.demo import gen_accountability, gen_tables
 from portal.demo.bulk import BulkWriter, IndexesAfterLoad, TimeFormat
 from portal.demo.gen_cases import CaseGenerator
@@ -170,6 +171,9 @@ def generate(
     building = time.perf_counter()
     indexes.rebuild()
     echo(f"indexes: {time.perf_counter() - building:.1f} s")
+    # The clocks went in directly, not through the clock operations that keep each
+    # case's next_due_at (the inboxes' order): set it once from the open clocks.
+    resync_next_due()
     _reset_sequences()
     criticised = _criticise(accountability.interviews_overdue[-2:], now_dt, today_date, first)
     db.session.commit()

@@ -27,7 +27,7 @@ def favicon():
 
 def _case_counts() -> dict:
     """The numbers on the home page, each linking to the inbox filter that produces it."""
-    from portal.complaints.inbox import InboxFilters, inbox_query
+    from portal.complaints.inbox import InboxFilters, count_inbox
 
     counts = {}
     for key, filters in (
@@ -36,8 +36,7 @@ def _case_counts() -> dict:
         ("breached", InboxFilters(clock="breached")),
         ("forwarded", InboxFilters(state="forwarded")),
     ):
-        query = inbox_query(current_user, filters, now=clock.now(), tz=clock.tz())
-        counts[key] = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        counts[key] = count_inbox(current_user, filters, now=clock.now(), tz=clock.tz())
     return counts
 
 

@@ -14,6 +14,7 @@ Definitions (the period is the Beijing date of receipt, ``Complaint.received_on`
 - repeat rate: complaints marked as repeats / received.
 """
 
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
@@ -34,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import Grouping
 
+from portal.accountability.queries import decisions_for_period
 from portal.auth.models import User
 from portal.complaints.models import Category, Complaint
 from portal.complaints.rules import State
@@ -334,15 +336,19 @@ def _total(rows) -> dict:
     return total
 
 
-def _table(user: User, rows: dict[int, dict]) -> list[dict]:
-    """The member rows with the members' names, in the order of the unit tree."""
+def _table(user: User, period: Period, rows: dict[int, dict]) -> list[dict]:
+    """The member rows with the members' names, in the order of the unit tree, and the
+    number of accountability decisions taken on each member in the period. Decisions
+    concern the member as a whole (Art. 12), so a category filter does not narrow them."""
     names = db.session.execute(
         select(Unit.id, Unit.name, Unit.path).where(Unit.id.in_(list(rows)))
     ).all()
+    decisions = Counter(d["member_id"] for d in accountability_decisions(user, period))
     table = []
     for member_id, name, _path in sorted(names, key=lambda n: n[2]):
         item = {"member_id": member_id, "member_name": name}
         item |= {k: v for k, v in rows[member_id].items() if k != "member_id"}
+        item["decisions"] = decisions[member_id]
         table.append(_finish(item))
     return table
 
@@ -351,7 +357,7 @@ def overview(user: User, period: Period, **filters) -> tuple[dict, list[dict]]:
     """``(headline(...), member_table(...))`` from one pass over the period's complaints
     and one over their clocks: what the dashboard, the export and the bulletin show."""
     rows = _member_figures(user, period, **filters)
-    return _finish(_total(list(rows.values()))), _table(user, rows)
+    return _finish(_total(list(rows.values()))), _table(user, period, rows)
 
 
 def headline(user: User, period: Period, **filters) -> dict:
@@ -361,7 +367,7 @@ def headline(user: User, period: Period, **filters) -> dict:
 
 def member_table(user: User, period: Period, **filters) -> list[dict]:
     """One row per member bank (in the user's scope) with complaints in the period."""
-    return _table(user, _member_figures(user, period, **filters))
+    return _table(user, period, _member_figures(user, period, **filters))
 
 
 def by_category(user: User, period: Period, **filters) -> list[dict]:
@@ -437,23 +443,9 @@ def top_outlets(user: User, period: Period, limit: int = 10, **filters) -> list[
 
 
 def accountability_decisions(user: User, period: Period) -> list[dict]:
-    """The period's accountability decisions (issue 6). Empty until that package exists.
-
-    The hook: once ``portal.accountability`` is part of the app (its models registered
-    through ``portal.models``) and offers ``queries.decisions_for_period(user, period)``
-    returning dicts with ``member``, ``reason`` and ``decision``, they are shown in the
-    bulletin; until then nothing is. The package is never imported from here: a module
-    outside this app (another checkout on the path) must not register tables.
-    """
-    import sys
-
-    if "portal.accountability" not in sys.modules:
-        return []
-    try:
-        from portal.accountability.queries import decisions_for_period  # type: ignore
-    except ImportError:
-        return []
-    return list(decisions_for_period(user, period))
+    """The period's accountability decisions in ``user``'s scope (Art. 12(2)): member,
+    trigger and the rung decided, oldest first."""
+    return decisions_for_period(user, period)
 
 
 OPEN_NOW = (
@@ -470,15 +462,12 @@ OPEN_NOW = (
 def open_now(user: User, *, now, tz, member=None, category_id=None) -> dict:
     """Open cases now, by step and by clock state: each number is the count of the very
     inbox list it links to (``portal.complaints.inbox.inbox_query``), so they agree."""
-    from portal.complaints.inbox import InboxFilters, inbox_query
+    from portal.complaints.inbox import InboxFilters, count_inbox
 
     counts = {}
     for key, args in OPEN_NOW:
         filters = InboxFilters(
             unit_id=member.id if member else None, category_id=category_id, **args
         )
-        query = inbox_query(
-            user, filters, now=now, tz=tz, unit_path=member.path if member else None
-        )
-        counts[key] = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        counts[key] = count_inbox(user, filters, now=now, tz=tz, unit=member)
     return counts

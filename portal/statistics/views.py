@@ -17,7 +17,7 @@ from portal.deadlines.rules import RULES, ClockKind
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import load_unit_or_404, units_query
-from portal.statistics import export, queries
+from portal.statistics import export, queries, snapshots
 from portal.statistics.rules import Period, parse_period, percent, period_of
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece
@@ -63,27 +63,22 @@ def dashboard():
         return render_page_or_piece(
             "statistics/dashboard.html", "statistics/_tables.html", status=422, **context
         )
-    head, rows = queries.overview(current_user, period, **filters)
-    cats = queries.by_category(current_user, period, **filters)
-    months = queries.by_month(current_user, period, **filters)
+    stored, computed_at = snapshots.dashboard_figures(
+        current_user, period, now=clock.now(), **filters
+    )
     context |= {
-        "head": head,
-        "rows": rows,
-        "cats": cats,
-        "channels": queries.by_channel(current_user, period, **filters),
-        "outlets": queries.top_outlets(current_user, period, **filters),
+        "head": stored["head"],
+        "rows": stored["rows"],
+        "cats": stored["cats"],
+        "channels": stored["channels"],
+        "outlets": stored["outlets"],
+        "computed_at": computed_at,
         "kinds": [(k.value, RULES[k].label) for k in ClockKind],
         "channel_labels": CHANNELS,
         "percent": percent,
-        "month_svg": charts.month_chart(months),
+        "month_svg": charts.month_chart(stored["months"]),
         "link": _inbox_link(period, filters),
-        "open_now": queries.open_now(
-            current_user,
-            now=clock.now(),
-            tz=clock.tz(),
-            member=db.session.get(Unit, filters["member_id"]) if "member_id" in filters else None,
-            category_id=filters.get("category_id"),
-        ),
+        "open_now": _open_now(filters),
         "open_link": lambda **extra: url_for(
             "cases.inbox",
             **{
@@ -96,9 +91,21 @@ def dashboard():
             },
             **extra,
         ),
-        "category_svg": charts.category_chart(cats),
+        "category_svg": charts.category_chart(stored["cats"]),
     }
     return render_page_or_piece("statistics/dashboard.html", "statistics/_tables.html", **context)
+
+
+def _open_now(filters: dict) -> dict:
+    """The dashboard's first panel: cases open now, for the member/category filters."""
+    member = db.session.get(Unit, filters["member_id"]) if "member_id" in filters else None
+    return queries.open_now(
+        current_user,
+        now=clock.now(),
+        tz=clock.tz(),
+        member=member,
+        category_id=filters.get("category_id"),
+    )
 
 
 def _inbox_link(period: Period, filters: dict):
@@ -119,7 +126,7 @@ def export_tables():
     if error:
         period, filters = period_of(clock.local_today()), {}
     return send_file(
-        export.workbook(current_user, period, **filters),
+        export.workbook(current_user, period, _open_now(filters), **filters),
         as_attachment=True,
         download_name=f"statistics-{period.code}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

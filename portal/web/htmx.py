@@ -14,7 +14,12 @@ def wants_piece() -> bool:
 
 def render_page_or_piece(page: str, piece: str, status: int = 200, trigger=None, **context):
     template = piece if wants_piece() else page
-    response = make_response(render_template(template, **context), status)
+    # ``as_piece``: a piece file renders its macro only when it is the answer; a page
+    # importing the macro from it (``{% from … import … with context %}``) would
+    # otherwise render the piece once more, for nothing.
+    response = make_response(
+        render_template(template, as_piece=template == piece, **context), status
+    )
     if trigger:
         response.headers["HX-Trigger"] = trigger
     return response

@@ -1,4 +1,5 @@
-"""Pagination of a scoped select, and the query-string of the current filters."""
+"""Pagination of a scoped select (by offset, or by sort key for the big lists), and the
+query-string of the current filters."""
 
 from urllib.parse import urlencode
 
@@ -29,26 +30,44 @@ def args_with(**changes) -> str:
     return urlencode(args)
 
 
-class RowPage:
-    """A page of multi-column rows (``db.paginate`` yields only the first column)."""
+class KeysetPage:
+    """A page of a list read by its sort key (keyset pagination).
 
-    def __init__(self, query, page: int, per_page: int):
-        from sqlalchemy import func, select
+    The next page starts after ``last_key`` and the previous one ends before
+    ``first_key`` (opaque strings for the URL). ``page`` is the number to show;
+    ``total`` is None when the list holds more than ``count_cap`` rows (not counted).
+    """
 
-        self.total = db.session.scalar(
-            select(func.count()).select_from(query.order_by(None).subquery())
-        )
-        self.per_page = per_page
-        self.pages = max((self.total + per_page - 1) // per_page, 1)
-        self.page = min(max(page, 1), self.pages)
-        self.items = db.session.execute(
-            query.limit(per_page).offset((self.page - 1) * per_page)
-        ).all()
-        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
-        self.prev_num = self.page - 1 if self.has_prev else None
-        self.next_num = self.page + 1 if self.has_next else None
+    def __init__(
+        self,
+        items,
+        *,
+        page: int,
+        per_page: int,
+        has_prev: bool,
+        has_next: bool,
+        first_key: str | None,
+        last_key: str | None,
+        total: int | None,
+        count_cap: int,
+    ):
+        self.items = items
+        self.page, self.per_page = page, per_page
+        self.has_prev, self.has_next = has_prev, has_next
+        self.first_key, self.last_key = first_key, last_key
+        self.total, self.count_cap = total, count_cap
+        self.pages = max((total + per_page - 1) // per_page, 1) if total is not None else None
 
+    @property
+    def prev_args(self) -> dict:
+        if self.page <= 2:  # the first page is the list as it is now, without a key
+            return {"after": None, "before": None, "page": None}
+        return {"after": None, "before": self.first_key, "page": self.page - 1}
 
-def paginate_rows(query) -> RowPage:
-    page = request.args.get("page", 1, type=int)
-    return RowPage(query, page, current_app.config["PAGE_SIZE"])
+    @property
+    def next_args(self) -> dict:
+        return {"after": self.last_key, "before": None, "page": self.page + 1}
+
+    @property
+    def first_args(self) -> dict:
+        return {"after": None, "before": None, "page": None}

@@ -53,6 +53,7 @@ def test_pdf_text_and_embedded_cjk_font(app, province, tmp_path):
         "第2银行辽宁省分行",
         "服务态度",
         "平均工作日",
+        "问责决定",
         "加强服务培训",
         "案例1",
     ):

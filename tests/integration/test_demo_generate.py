@@ -203,6 +203,14 @@ def _clocks_are_consistent():
             assert clock.breached_at is not None, clock
         if clock.breached_at is not None:
             assert clock.breached_at > clock.due_at and (end is None or end > clock.breached_at)
+    # Each case's next_due_at (the inboxes' order) is its earliest open clock's due time.
+    earliest: dict = {}
+    for clock in clocks:
+        if clock.met_at is None and clock.cancelled_at is None:
+            due = earliest.get(clock.case_id)
+            earliest[clock.case_id] = clock.due_at if due is None else min(due, clock.due_at)
+    stored = dict(db.session.execute(select(Complaint.id, Complaint.next_due_at)).all())
+    assert earliest and {k: v for k, v in stored.items() if v is not None} == earliest
     states = {clock.state(NOW).value for clock in clocks}
     assert {"met_on_time", "met_late", "breached"} <= states
     late = sum(1 for c in clocks if c.met_at is not None and c.met_at > c.due_at)

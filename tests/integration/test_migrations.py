@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 from support import app_config
 
 from portal import create_app
-from portal.db import db
+from portal.db import db, include_object
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,7 +24,11 @@ def test_upgrade_head_then_models_and_migrations_agree(empty_database):
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            options = {
+                "compare_type": True,
+                "include_object": include_object(connection.dialect.name),
+            }
+            context = MigrationContext.configure(connection, opts=options)
             differences = compare_metadata(context, db.metadata)
         assert differences == [], differences
         tables = set(inspect(db.engine).get_table_names())

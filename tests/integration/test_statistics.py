@@ -91,6 +91,44 @@ def test_average_working_days_per_step(app, province):
         assert rows["第2银行辽宁省分行"]["accept"] == 3.0
 
 
+def test_member_table_counts_the_periods_accountability_decisions(app, province):
+    """Art. 12: each decision on the ladder counts for its member in the period in which
+    it was taken (opening a case is not a decision)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from portal.accountability import operations
+    from portal.accountability.models import AccountabilityCase
+    from portal.complaints.models import Complaint
+
+    with app.app_context():
+        ids = build_statistics_data(province)
+        staff = _user(province, "assoc-leader")
+        bank1 = province.unit("bank1").id
+        in_h1 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+        in_h2 = datetime(2026, 7, 2, 2, 0, tzinfo=UTC)
+        first = db.session.get(Complaint, ids[0])
+        second = db.session.get(Complaint, ids[1])
+        operations.open_or_add_evidence(
+            trigger="unaccepted", member_id=bank1, complaints=[first], now=in_h1
+        )
+        operations.open_or_add_evidence(
+            trigger="repeat", member_id=bank1, complaints=[second], now=in_h1
+        )
+        cases = db.session.scalars(select(AccountabilityCase).order_by(AccountabilityCase.id)).all()
+        operations.decide(cases[0], "interview", actor=staff, now=in_h1, reason="约谈")
+        operations.decide(cases[1], "dismiss", actor=staff, now=in_h2, reason="已说明")
+        db.session.commit()
+        rows = {r["member_name"]: r for r in queries.member_table(staff, H1)}
+        assert rows["第1银行辽宁省分行"]["decisions"] == 1  # the interview; dismissal is H2
+        assert rows["第2银行辽宁省分行"]["decisions"] == 0
+        decisions = queries.accountability_decisions(staff, H1)
+        assert [(d["member_id"], d["decision"]) for d in decisions] == [(bank1, "约见谈话")]
+        bank2_view = queries.member_table(_user(province, "bank2-a"), H1)
+        assert [r["decisions"] for r in bank2_view] == [0]
+
+
 def test_working_days_of_odd_steps_are_counted_exactly(app, province):
     """A step recorded as done before it started counts 0 days, and one finished long
     after the period (beyond the table of working-day numbers) is still counted with the

@@ -3,20 +3,25 @@
 
 import hashlib
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import BytesIO
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from statistics_support import build_statistics_data
-from support import sign_in
+from support import make_case, sign_in
 
 from portal.bulletins import jobs
 from portal.bulletins.models import Bulletin, BulletinDownload, Job
+from portal.complaints.models import Complaint
 from portal.db import db
 from portal.notify.models import Notification
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def _testid(html, name):
+    return html.split(f'data-testid="{name}">', 1)[1].split("<", 1)[0]
 
 
 def _work(app):
@@ -162,7 +167,12 @@ def test_dashboard_page_piece_links_and_excel(app, province):
     filtered = client.get(f"/statistics?period=2026H1&member={bank2}").get_data(as_text=True)
     assert 'data-testid="received">2<' in filtered  # cases 4 and 5 are about bank2
     book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?period=2026H1").data))
-    assert book.sheetnames[:2] == ["总体情况", "会员单位"]
+    assert book.sheetnames[:3] == ["当前未办结", "总体情况", "会员单位"]
+    # The open-cases panel of the dashboard, as its own sheet, with the same numbers.
+    panel = dict(list(book["当前未办结"].values)[1:])
+    assert panel["当前未办结"] == int(_testid(html, "open-now"))
+    assert panel["已超时"] == int(_testid(html, "breached"))
+    assert list(book["会员单位"].values)[0][-1] == "问责决定"
     assert list(book["总体情况"].values)[1] == ("受理投诉", 5)
     rows = list(book["总体情况"].values)
     assert ("受理平均工作日", 1.33) in rows, [r for r in rows if "工作日" in r[0]]
@@ -247,3 +257,44 @@ def test_the_association_annex_holds_every_member_and_decision(app, province):
     member = app.test_client()
     sign_in(member, "bank1-a")
     assert member.get(f"/bulletins/{bulletin_id}/annex.xlsx").status_code == 404
+
+
+def test_dashboard_figures_are_stored_per_view_and_refreshed(make_app, province):
+    """The period figures come from a stored snapshot while it is young enough (the
+    page says when they were computed); the refresh command and age renew them; the
+    "open now" counts are live."""
+    from portal.statistics.models import StatisticsSnapshot
+
+    app = make_app(FROZEN_NOW=NOW)
+    with app.app_context():
+        build_statistics_data(province)
+    client = app.test_client()
+    sign_in(client, "assoc-leader")
+    page = client.get("/statistics?period=2026H1").get_data(as_text=True)
+    assert 'data-testid="received">5<' in page and 'data-testid="computed-at"' in page
+    assert 'data-testid="open-now">2<' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StatisticsSnapshot)) == 1
+    make_case(app, province, state="registered")  # received now, in 2026H2; open
+    with app.app_context():  # a case received in 2026H1 arrives late
+        case = db.session.get(Complaint, make_case(app, province, state="registered"))
+        case.received_on = date(2026, 3, 3)
+        db.session.commit()
+    page = client.get("/statistics?period=2026H1").get_data(as_text=True)
+    assert 'data-testid="received">5<' in page  # the stored figures
+    assert 'data-testid="open-now">4<' in page  # live
+    result = app.test_cli_runner().invoke(args=["statistics", "refresh"])
+    assert result.exit_code == 0 and "1 dashboard view(s)" in result.output
+    assert 'data-testid="received">6<' in client.get("/statistics?period=2026H1").get_data(
+        as_text=True
+    )
+    live = make_app(FROZEN_NOW=NOW, STATISTICS_MAX_AGE=0)
+    with live.app_context():
+        case = db.session.get(Complaint, make_case(live, province, state="registered"))
+        case.received_on = date(2026, 3, 4)
+        db.session.commit()
+    other = live.test_client()
+    sign_in(other, "assoc-leader")
+    assert 'data-testid="received">7<' in other.get("/statistics?period=2026H1").get_data(
+        as_text=True
+    )

@@ -1,0 +1,674 @@
+"""Server time per request of the busiest screens, against latency budgets (issue 8).
+
+Run against a database made by ``flask --app wsgi demo generate`` (1,000,000 complaints,
+200 members, 20,000 outlets is the issue's data set)::
+
+    .venv/bin/python bench/bench_latency.py --database-url postgresql://user@host/db
+
+or let it start a throw-away PostgreSQL cluster (initdb/pg_ctl, like the tests), migrate
+it and generate ``--complaints`` complaints first (default 100,000, a couple of minutes;
+``--complaints 1000000`` for the issue's size takes 10-20 minutes on two cores;
+``--keep`` leaves the cluster running for another run with ``--database-url``)::
+
+    .venv/bin/python bench/bench_latency.py [--complaints N] [--keep]
+
+The benchmark only reads, except for its two write cases: each repetition of "intake
+submit" adds one complaint and each of "forward" forwards one of those (a few hundred
+rows in all). ``--skip-writes`` leaves them out.
+
+What is measured
+    Server time of one request, in process: a WSGI middleware around the portal's
+    ``wsgi_app`` takes ``perf_counter`` before the request enters Flask and after the
+    response (and the request's commit and teardown) is done, so routing, sign-in
+    lookup, the queries, templates and the commit are in; the network and the
+    browser are not. Each case is requested ``--warmup`` times untimed, then
+    ``--repeat`` times (default 50); the table shows the median and the 95th
+    percentile. Requests are the Flask test client's, signed in through ``/login``
+    as a user of the right side (association handler, a member's handler A, an
+    outlet officer; see ``--*-user``).
+
+Budgets
+    every page p95 < 50 ms, every htmx piece (``HX-Request: true``) p95 < 25 ms.
+
+The bare route, and the ratio
+    For each case the benchmark first makes one probe request with a SQLAlchemy
+    ``before_cursor_execute``/``after_cursor_execute`` listener that records every
+    statement, its parameters and its time. A second, separate Flask app (no portal
+    code: no blueprints, no sign-in, no ORM, no Babel; only ``Flask(__name__)``)
+    has one route that replays exactly those statements with their parameters on a
+    raw DBAPI connection from the same pool, fetches every row and renders all rows
+    through a three-line Jinja table, then rolls back. Write statements are replayed
+    each under a savepoint (the portal has already committed the same unique tracking
+    number, so the replayed INSERT fails there; its cost is still paid) and the whole
+    replay is rolled back. "ratio" is the portal's median over the bare route's
+    median: what the portal adds on top of fetching and printing the same rows
+    (ORM objects, Python, real templates, session, i18n). It does not penalise the
+    number of statements (the bare route replays them all): that shows in the
+    absolute budget and in the "sql" and "stmts" columns (statement time and count of
+    the probe request). Budget for the ratio: at most 3x.
+
+Pages 200
+    Page 200 is reached the way a user would: by following the "下一页" link of each
+    page from the first (with an offset pager whose links only change ``page=``, the
+    benchmark jumps straight to ``page=200``). Where a list has fewer than 200 pages
+    the last page is used and the table says which page it was.
+
+Query plans
+    For the three cases with the highest p95, the slowest statement of the probe
+    request is run again under ``EXPLAIN (ANALYZE, BUFFERS)`` inside a transaction
+    that is rolled back, and the plan is printed.
+
+Numbers are wall-clock on whatever else the machine is doing: run it on a quiet
+machine, or compare medians rather than the tails.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from flask import Flask, render_template_string  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
+
+PAGE_BUDGET_MS = 50.0
+PIECE_BUDGET_MS = 25.0
+RATIO_BUDGET = 3.0
+WRITE_PREFIXES = ("insert", "update", "delete")
+NEXT_LINK = re.compile(r"<a\b([^>]*)>\s*下一页\s*</a>")
+HREF = re.compile(r'href="([^"]*)"')
+PAGES = re.compile(r"第 \d+ / (\d+) 页")
+PROBE_LOGIN_PASSWORD = "demo12345"
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+class ServerTimer:
+    """WSGI middleware: the time from entering the app to the finished response."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.last = 0.0
+
+    def __call__(self, environ, start_response):
+        start = time.perf_counter()
+        try:
+            return self.wsgi_app(environ, start_response)
+        finally:
+            self.last = time.perf_counter() - start
+
+
+class StatementLog:
+    """Every statement of one probe request: (sql, parameters, seconds)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.entries: list[tuple[str, object, float]] = []
+        self._started: list[float] = []
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        self._started.append(time.perf_counter())
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        took = time.perf_counter() - self._started.pop()
+        self.entries.append((statement, parameters, took, executemany))
+
+    def __enter__(self):
+        self.entries.clear()
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    rank = share * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+# ------------------------------------------------------------------------- the cases
+
+
+@dataclass
+class Case:
+    name: str
+    kind: str  # "page" or "piece"
+    user: str  # "assoc", "member", "outlet"
+    method: str = "GET"
+    url: str = ""
+    # For writes: a function giving (url, form data) for repetition i.
+    request_for: object = None
+    note: str = ""
+    times: list = field(default_factory=list)
+    bare_times: list = field(default_factory=list)
+    statements: list = field(default_factory=list)
+    status: int | None = None
+
+    @property
+    def budget(self) -> float:
+        return PAGE_BUDGET_MS if self.kind == "page" else PIECE_BUDGET_MS
+
+    @property
+    def headers(self) -> dict:
+        return {"HX-Request": "true"} if self.kind == "piece" else {}
+
+
+# ----------------------------------------------------------------------- the bare app
+
+
+BARE_TEMPLATE = """<table>{% for rows in results %}{% for row in rows %}
+<tr>{% for value in row %}<td>{{ value }}</td>{% endfor %}</tr>{% endfor %}{% endfor %}</table>"""
+
+
+def bare_app(engine, cases: dict[str, Case]) -> Flask:
+    """A Flask app with no portal code: replays a case's statements and prints the rows."""
+    app = Flask("bare")
+
+    @app.get("/bare/<int:index>")
+    def replay(index):
+        case = list(cases.values())[index]
+        connection = engine.raw_connection()
+        results = []
+        try:
+            cursor = connection.cursor()
+            for statement, parameters, _took, many in case.statements:
+                write = statement.lstrip().lower().startswith(WRITE_PREFIXES)
+                if write:
+                    cursor.execute("SAVEPOINT bare")
+                try:
+                    if many:
+                        cursor.executemany(statement, parameters)
+                    else:
+                        cursor.execute(statement, parameters)
+                except Exception:  # the replayed INSERT meets the committed unique key
+                    cursor.execute("ROLLBACK TO SAVEPOINT bare")
+                    continue
+                if cursor.description is not None:
+                    results.append(cursor.fetchall())
+            connection.rollback()
+        finally:
+            connection.close()
+        return render_template_string(BARE_TEMPLATE, results=results)
+
+    app.wsgi_app = ServerTimer(app.wsgi_app)
+    return app
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def sign_in(app, username: str, password: str):
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password})
+    if response.status_code != 302:
+        raise SystemExit(f"sign-in of {username} failed ({response.status_code})")
+    return client
+
+
+def next_link(html: str) -> str | None:
+    """The href of the pager's enabled 下一页 link, or None on the last page."""
+    for match in NEXT_LINK.finditer(html):
+        attributes = match.group(1)
+        if 'aria-disabled="true"' in attributes:
+            continue
+        href = HREF.search(attributes)
+        if href:
+            return unescape(href.group(1))
+    return None
+
+
+def page_url(client, first: str, page: int) -> tuple[str, int]:
+    """The URL of page ``page`` of the list at ``first``, reached by following 下一页,
+    and the page actually reached (the last one if the list is shorter)."""
+    url, reached = first, 1
+    base_keys = {k for k, _ in parse_qsl(urlsplit(first).query)}
+    while reached < page:
+        html = client.get(url).get_data(as_text=True)
+        link = next_link(html)
+        if link is None:
+            break
+        if {k for k, _ in parse_qsl(urlsplit(link).query)} <= base_keys | {"page"}:
+            # An offset pager: jump straight there (it shows the last page if shorter).
+            pages = PAGES.search(html)
+            target = min(page, int(pages.group(1))) if pages else page
+            args = dict(parse_qsl(urlsplit(first).query)) | {"page": str(target)}
+            return f"{urlsplit(first).path}?{urlencode(args)}", target
+        url, reached = link, reached + 1
+    return url, reached
+
+
+def scalar(session, sql: str, **params):
+    return session.execute(text(sql), params).scalar()
+
+
+# ---------------------------------------------------------------------- data choices
+
+
+@dataclass
+class Picks:
+    assoc_user: str
+    member_user: str
+    outlet_user: str
+    big_member_id: int
+    detail_case_id: int
+    detail_entries: int
+    tracking_no: str
+    mobile: str
+    text: str
+    intake_outlet_id: int
+    category_id: int
+
+
+def pick(app, args) -> Picks:
+    """Choose users and rows for the cases (read-only queries, once)."""
+    from portal.complaints import pii
+    from portal.db import db
+
+    with app.app_context():
+        s = db.session
+        big_member = scalar(
+            s,
+            "SELECT member_id FROM complaint WHERE state = 'closed' "
+            "GROUP BY member_id ORDER BY count(*) DESC LIMIT 1",
+        )
+        member_user = args.member_user or scalar(
+            s,
+            "SELECT username FROM user_account WHERE unit_id = :m AND role = 'member_handler' "
+            "AND is_active ORDER BY username LIMIT 1",
+            m=big_member,
+        )
+        outlet_user = args.outlet_user or scalar(
+            s,
+            "SELECT u.username FROM user_account u JOIN complaint c "
+            "ON c.handling_unit_id = u.unit_id WHERE u.role = 'branch_officer' AND u.is_active "
+            "AND c.member_id = :m GROUP BY u.username ORDER BY count(*) DESC, u.username LIMIT 1",
+            m=big_member,
+        )
+        recent = scalar(s, "SELECT max(id) - 100000 FROM complaint")
+        detail = s.execute(
+            text(
+                "SELECT complaint_id, count(*) FROM complaint_event WHERE complaint_id > :r "
+                "GROUP BY complaint_id ORDER BY abs(count(*) - 30), complaint_id LIMIT 1"
+            ),
+            {"r": recent},
+        ).one()
+        row = s.execute(
+            text(
+                "SELECT tracking_no, mobile_enc, complainant_name FROM complaint "
+                "WHERE mobile_enc IS NOT NULL AND id > :r ORDER BY id LIMIT 1"
+            ),
+            {"r": recent},
+        ).one()
+        try:
+            mobile = pii.decrypt(row.mobile_enc)
+        except Exception:  # generated with another PORTAL_DATA_KEY: search a number anyway
+            mobile = "13912345678"
+            print(
+                "note: cannot decrypt the mobiles (PORTAL_DATA_KEY differs); searching a"
+                " number that is not there"
+            )
+        member_unit = scalar(
+            s, "SELECT unit_id FROM user_account WHERE username = :u", u=member_user
+        )
+        outlet = scalar(
+            s,
+            "SELECT id FROM unit WHERE member_id = :m AND kind = 'outlet' AND is_active "
+            "ORDER BY id LIMIT 1",
+            m=member_unit,
+        )
+        category = scalar(
+            s, "SELECT id FROM complaint_category WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1"
+        )
+        return Picks(
+            assoc_user=args.assoc_user,
+            member_user=member_user,
+            outlet_user=outlet_user,
+            big_member_id=big_member,
+            detail_case_id=detail[0],
+            detail_entries=detail[1],
+            tracking_no=row.tracking_no,
+            mobile=mobile,
+            text=args.text or row.complainant_name,
+            intake_outlet_id=outlet,
+            category_id=category,
+        )
+
+
+def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
+    cases: dict[str, Case] = {}
+
+    def add(case: Case):
+        cases[f"{case.name} [{case.kind}]"] = case
+
+    lists = [
+        ("assoc inbox, open (default)", "/cases", 1),
+        ("assoc inbox, all", "/cases?state=all", 1),
+        ("assoc inbox, all", "/cases?state=all", 200),
+        ("assoc inbox, member+closed", f"/cases?unit={picks.big_member_id}&state=closed", 1),
+        ("assoc inbox, member+closed", f"/cases?unit={picks.big_member_id}&state=closed", 200),
+    ]
+    for name, first, page in lists:
+        url, reached = page_url(clients["assoc"], first, page) if page > 1 else (first, 1)
+        label = f"{name}, p{reached}" + ("" if reached == page else f" (of {page})")
+        for kind in ("page", "piece"):
+            add(Case(label, kind, "assoc", url=url))
+    for kind in ("page", "piece"):
+        add(Case("member inbox", kind, "member", url="/cases"))
+        add(Case("outlet inbox", kind, "outlet", url="/cases"))
+        add(
+            Case(
+                f"case detail ({picks.detail_entries} entries)",
+                kind,
+                "assoc",
+                url=f"/cases/{picks.detail_case_id}",
+            )
+        )
+        add(Case("association dashboard", kind, "assoc", url="/statistics"))
+    for name, q in (
+        ("search tracking no", picks.tracking_no),
+        ("search mobile", picks.mobile),
+        ("search text", picks.text),
+    ):
+        add(Case(name, "piece", "assoc", url="/cases?" + urlencode({"state": "all", "q": q})))
+    if not args.skip_writes:
+        created: list[int] = []
+        local = datetime.now(UTC).astimezone(_tz()).strftime("%Y-%m-%dT%H:%M")
+
+        def intake(i):
+            return "/cases/new", {
+                "received_at": local,
+                "channel": "phone",
+                "complainant_name": f"基准测试{i}",
+                "mobile": f"139{i:08d}",
+                "reply_channel": "phone",
+                "outlet_id": str(picks.intake_outlet_id),
+                "category_id": str(picks.category_id),
+                "facts": "基准测试：客户反映柜台排队时间过长。",
+                "demand": "希望改进。",
+            }
+
+        def forward(i):
+            case_id = created[i]
+            with app.app_context():
+                from portal.complaints.models import Complaint
+                from portal.db import db
+
+                version = db.session.get(Complaint, case_id).version
+            return f"/cases/{case_id}/do/forward", {
+                "forward-version": str(version),
+                "forward-seen_event": "0",
+            }
+
+        add(Case("intake submit", "page", "assoc", method="POST", request_for=intake))
+        add(Case("forward", "piece", "assoc", method="POST", request_for=forward))
+        cases["intake submit [page]"].note = "each adds a complaint"
+        cases["forward [piece]"].created = created
+    return cases
+
+
+def _tz():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Asia/Shanghai")
+
+
+# -------------------------------------------------------------------------- running
+
+
+def call(client, case: Case, i: int):
+    if case.request_for is None:
+        return client.open(case.url, method=case.method, headers=case.headers)
+    url, data = case.request_for(i)
+    return client.open(url, method=case.method, data=data, headers=case.headers)
+
+
+def run_case(app, clients, bare, engine, key: str, case: Case, args):
+    client = clients[case.user]
+    timer: ServerTimer = app.wsgi_app
+    created = getattr(cases_registry.get("forward [piece]"), "created", None)
+    total = args.warmup + args.repeat + 1
+    started = time.perf_counter()
+    for i in range(total):
+        if len(case.times) >= 5 and time.perf_counter() - started > args.max_seconds:
+            break  # a very slow case: enough repetitions to show it
+        probe = i == args.warmup  # one request, untimed, records its statements
+        if probe:
+            with StatementLog(engine) as log:
+                response = call(client, case, i)
+            case.statements = list(log.entries)
+        else:
+            response = call(client, case, i)
+        if response.status_code >= 400:
+            raise SystemExit(f"{key}: HTTP {response.status_code} at repetition {i}")
+        case.status = response.status_code
+        if case.name == "intake submit" and created is not None:
+            created.append(int(response.headers["Location"].rstrip("/").split("/")[-1]))
+        if not probe and i >= args.warmup:
+            case.times.append(timer.last * 1000)
+    index = list(cases_registry).index(key)
+    bare_client = bare.test_client()
+    for i in range(args.warmup + len(case.times)):
+        bare_client.get(f"/bare/{index}")
+        if i >= args.warmup:
+            case.bare_times.append(bare.wsgi_app.last * 1000)
+
+
+cases_registry: dict[str, Case] = {}
+
+
+def report(cases: dict[str, Case]) -> None:
+    head = (
+        f"{'case':<48} {'kind':<5} {'n':>3} {'median':>7} {'p95':>7} {'target':>7} {'':4} "
+        f"{'bare':>6} {'ratio':>5} {'':4} {'sql':>6} {'stmts':>5}"
+    )
+    print(head)
+    print("-" * len(head))
+    failed = 0
+    for case in cases.values():
+        if not case.times:
+            continue
+        median = statistics.median(case.times)
+        p95 = percentile(case.times, 0.95)
+        bare = statistics.median(case.bare_times)
+        ratio = median / bare if bare else float("inf")
+        ok = p95 < case.budget
+        ratio_ok = ratio <= RATIO_BUDGET
+        failed += (not ok) + (not ratio_ok)
+        sql = sum(took for _s, _p, took, _m in case.statements) * 1000
+        print(
+            f"{case.name:<48} {case.kind:<5} {len(case.times):3d} {median:7.1f} {p95:7.1f} {'<' + str(int(case.budget)):>7} "
+            f"{'PASS' if ok else 'FAIL'} {bare:6.1f} {ratio:5.1f} {'PASS' if ratio_ok else 'FAIL'} "
+            f"{sql:6.1f} {len(case.statements):5d}"
+        )
+    print(f"\n{failed} budget(s) missed" if failed else "\nevery budget met")
+
+
+def explain_slowest(engine, cases: dict[str, Case], count: int) -> None:
+    ranked = sorted(
+        (c for c in cases.values() if c.times), key=lambda c: percentile(c.times, 0.95)
+    )[::-1][:count]
+    for case in ranked:
+        if not case.statements:
+            continue
+        statement, parameters, took, many = max(case.statements, key=lambda entry: entry[2])
+        print(
+            f"\n=== {case.name} [{case.kind}]: p95 {percentile(case.times, 0.95):.1f} ms; "
+            f"slowest statement {took * 1000:.1f} ms in the probe"
+        )
+        print(statement.strip())
+        print(f"-- parameters: {parameters!r}"[:600])
+        if many:
+            print("(an executemany: not explained)")
+            continue
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            for (line,) in cursor.fetchall():
+                print(line)
+            connection.rollback()
+        finally:
+            connection.close()
+
+
+# ------------------------------------------------------------------------ set-up
+
+
+# Memory settings of a small production server (and of the shared benchmark cluster the
+# numbers in the report came from), instead of initdb's defaults for a laptop.
+SERVER_SETTINGS = {
+    "shared_buffers": "1GB",
+    "work_mem": "32MB",
+    "maintenance_work_mem": "512MB",
+    "effective_cache_size": "4GB",
+}
+
+
+def _tune(cluster) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for name, value in SERVER_SETTINGS.items():
+            connection.execute(text(f"ALTER SYSTEM SET {name} = '{value}'"))
+    engine.dispose()
+    cluster._run("pg_ctl", "-D", str(cluster.data), "-w", "-l", str(cluster.dir / "log"),
+                 "restart")
+
+
+def throwaway_database(complaints: int):
+    """A fresh cluster, migrated, with ``complaints`` generated complaints."""
+    from flask_migrate import upgrade
+    from pgcluster import PostgresCluster
+
+    from portal import create_app
+
+    cluster = PostgresCluster()
+    cluster.start()
+    _tune(cluster)
+    url = cluster.create_database("portal_latency")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+    started = time.perf_counter()
+    result = app.test_cli_runner().invoke(
+        args=["demo", "generate", "--complaints", str(complaints)], catch_exceptions=False
+    )
+    print(result.output.strip())
+    if result.exit_code != 0:
+        cluster.stop()
+        raise SystemExit("demo generate failed")
+    print(f"generated {complaints:,} complaints in {time.perf_counter() - started:.0f} s")
+    return cluster, url
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="an existing generated database")
+    parser.add_argument(
+        "--complaints",
+        type=int,
+        default=100_000,
+        help="size to generate in a throw-away cluster (no --database-url)",
+    )
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--explain", type=int, default=3, help="plans of the N slowest cases")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=60.0,
+        help="stop repeating a case after this long (at least 5 repetitions)",
+    )
+    parser.add_argument("--password", default=os.environ.get("BENCH_PASSWORD", "demo12345"))
+    parser.add_argument("--assoc-user", default="assoc-staff")
+    parser.add_argument("--member-user", help="default: handler of the largest member")
+    parser.add_argument("--outlet-user", help="default: busiest outlet of that member")
+    parser.add_argument("--text", help="the free-text search term (default: a name)")
+    parser.add_argument("--only", help="run only cases whose name contains this")
+    parser.add_argument("--skip-writes", action="store_true")
+    parser.add_argument("--keep", action="store_true",
+                        help="leave the throw-away cluster running and print its URL")
+    parser.add_argument("--generate-only", action="store_true",
+                        help="generate the throw-away database, keep it, and stop")
+    args = parser.parse_args(argv)
+
+    from portal import create_app
+    from portal.config import normalise_database_url
+    from portal.db import db
+
+    cluster = None
+    url = args.database_url
+    if url is None:
+        cluster, url = throwaway_database(args.complaints)
+        args.keep = args.keep or args.generate_only
+    try:
+        if args.generate_only:
+            return 0
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                "WTF_CSRF_ENABLED": False,
+                "PROPAGATE_EXCEPTIONS": True,
+            }
+        )
+        app.wsgi_app = ServerTimer(app.wsgi_app)
+        with app.app_context():
+            engine = db.engine
+            size = scalar(db.session, "SELECT count(*) FROM complaint")
+            print(
+                f"database: {size:,} complaints, "
+                f"{scalar(db.session, 'SELECT count(*) FROM clock'):,} clocks, "
+                f"{scalar(db.session, 'SELECT count(*) FROM complaint_event'):,} history entries"
+            )
+        picks = pick(app, args)
+        print(
+            f"users: {picks.assoc_user}, {picks.member_user}, {picks.outlet_user}; "
+            f"repeat {args.repeat} after {args.warmup} warm-up"
+        )
+        clients = {
+            "assoc": sign_in(app, picks.assoc_user, args.password),
+            "member": sign_in(app, picks.member_user, args.password),
+            "outlet": sign_in(app, picks.outlet_user, args.password),
+        }
+        cases_registry.update(build_cases(app, clients, picks, args))
+        selected = {k: c for k, c in cases_registry.items() if not args.only or args.only in c.name}
+        bare = bare_app(engine, cases_registry)
+        for key, case in selected.items():
+            run_case(app, clients, bare, engine, key, case, args)
+            print(f"  {key}: median {statistics.median(case.times):.1f} ms", flush=True)
+        print()
+        report(selected)
+        if engine.dialect.name == "postgresql":
+            explain_slowest(engine, selected, args.explain)
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        if cluster is not None and args.keep:
+            print(f"cluster kept: --database-url '{url}' (stop: runuser -u postgres -- "
+                  f"pg_ctl -D {cluster.data} -m immediate stop)")
+        elif cluster is not None:
+            cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

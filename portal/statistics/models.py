@@ -1,0 +1,29 @@
+"""Stored dashboard figures: a period's statistics tables as of a moment."""
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import UTCDateTime, db
+
+
+class StatisticsSnapshot(db.Model):
+    """The figures of one dashboard view (scope, period, member and category filters)
+    as computed at ``computed_at``: ``portal.statistics.snapshots`` serves them while
+    they are younger than the configured age and recomputes them otherwise.
+
+    A cache, never a record: deleting every row is always safe.
+    """
+
+    __tablename__ = "statistics_snapshot"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "<scope unit id>:<period>:<member id or ->:<category id or ->"
+    key: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    scope_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    period: Mapped[str] = mapped_column(String(7), nullable=False)
+    member_id: Mapped[int | None] = mapped_column(Integer)
+    category_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)
+    computed_at = mapped_column(UTCDateTime, nullable=False)
+    # Last shown: the refresh command keeps recently read views fresh.
+    read_at = mapped_column(UTCDateTime, nullable=False)
