@@ -178,8 +178,7 @@ def clock_figures(
     (``days`` is None when none was done).
 
     One pass over the clocks, in the period's range of the ``(case_id, kind)`` index. The
-    working days of a step are ``n(end) - n(start)`` (``_numbering``), so their total is
-    the sum of the ends' numbers less the sum of the starts'; a step recorded as done
+    working days of a step are ``n(end) - n(start)`` (``_numbering``); a step recorded as done
     before it started counts 0, not a negative number (the correction, evaluated for
     those rows only). A group with a step beyond the table of numbers is counted again
     exactly (``_exact_days``); normal data has none.
@@ -201,8 +200,7 @@ def clock_figures(
             Clock.kind,
             func.count(Clock.met_at).label("met"),
             func.count(case((Clock.met_at <= Clock.due_at, 1))).label("on_time"),
-            func.sum(end).label("ends"),
-            func.sum(case((Clock.met_at.isnot(None), start))).label("starts"),
+            func.sum(end - start).label("days"),  # NULL, so left out, while open
             func.sum(case((Clock.met_at < Clock.started_at, start - end))).label("backwards"),
             func.count(case((outside, 1))).label("outside"),
         )
@@ -218,7 +216,7 @@ def clock_figures(
     out, uncounted = {}, []
     for row in db.session.execute(stmt).mappings():
         member = row["member_id"] if by_member else None
-        days = int(row["ends"] or 0) - int(row["starts"] or 0) + int(row["backwards"] or 0)
+        days = int(row["days"] or 0) + int(row["backwards"] or 0)
         out[(member, row["kind"])] = {
             "met": int(row["met"]),
             "on_time": int(row["on_time"]),
