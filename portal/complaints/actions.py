@@ -241,10 +241,12 @@ ACTIONS = {
 DETECTING_ACTIONS = frozenset({"verify", "rectify_done", "send_back"})
 
 
-def detect_now() -> None:
+def detect_now(case: Complaint) -> None:
+    """Art. 12(1) at once, over the case's member: what this step can newly make true
+    (the sweep covers the whole province)."""
     from portal.accountability.detect import detect
 
-    detect(_now())
+    detect(_now(), member_id=case.member_id)
 
 
 def gate(action: str) -> str:
@@ -336,7 +338,7 @@ def perform(action: str, case: Complaint, user) -> Outcome:
         redirect_to = ACTIONS[action][1](case, form, user)
         db.session.flush()
         if action in DETECTING_ACTIONS:
-            detect_now()
+            detect_now(case)
     except operations.CaseError as error:
         field = getattr(form, error.field, None) if error.field else None
         if field is not None:
