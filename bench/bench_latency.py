@@ -550,8 +550,7 @@ def _tune(cluster) -> None:
         for name, value in SERVER_SETTINGS.items():
             connection.execute(text(f"ALTER SYSTEM SET {name} = '{value}'"))
     engine.dispose()
-    cluster._run("pg_ctl", "-D", str(cluster.data), "-w", "-l", str(cluster.dir / "log"),
-                 "restart")
+    cluster._run("pg_ctl", "-D", str(cluster.data), "-w", "-l", str(cluster.dir / "log"), "restart")
 
 
 def throwaway_database(complaints: int):
@@ -605,10 +604,14 @@ def main(argv=None) -> int:
     parser.add_argument("--text", help="the free-text search term (default: a name)")
     parser.add_argument("--only", help="run only cases whose name contains this")
     parser.add_argument("--skip-writes", action="store_true")
-    parser.add_argument("--keep", action="store_true",
-                        help="leave the throw-away cluster running and print its URL")
-    parser.add_argument("--generate-only", action="store_true",
-                        help="generate the throw-away database, keep it, and stop")
+    parser.add_argument(
+        "--keep", action="store_true", help="leave the throw-away cluster running and print its URL"
+    )
+    parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="generate the throw-away database, keep it, and stop",
+    )
     args = parser.parse_args(argv)
 
     from portal import create_app
@@ -663,8 +666,10 @@ def main(argv=None) -> int:
             db.engine.dispose()
     finally:
         if cluster is not None and args.keep:
-            print(f"cluster kept: --database-url '{url}' (stop: runuser -u postgres -- "
-                  f"pg_ctl -D {cluster.data} -m immediate stop)")
+            print(
+                f"cluster kept: --database-url '{url}' (stop: runuser -u postgres -- "
+                f"pg_ctl -D {cluster.data} -m immediate stop)"
+            )
         elif cluster is not None:
             cluster.stop()
     return 0
