@@ -1,5 +1,8 @@
 """statistics snapshots: stored dashboard figures per view
 
+The dashboard's period figures per view (scope, period, member and category filters),
+with the HTML rendered from them per language; a cache that may be emptied at any time.
+
 Revision ID: d7940bad8a87
 Revises: 8a30da30b1f5
 Create Date: 2026-11-24 01:07:06.654818
@@ -28,6 +31,7 @@ def upgrade():
     sa.Column('member_id', sa.Integer(), nullable=True),
     sa.Column('category_id', sa.Integer(), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('rendered', sa.JSON(), nullable=False),
     sa.Column('computed_at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('read_at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['scope_unit_id'], ['unit.id'], name=op.f('fk_statistics_snapshot_scope_unit_id_unit')),

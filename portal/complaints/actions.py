@@ -14,6 +14,7 @@ from portal.complaints.models import Complaint, ComplaintEvent, Rectification
 from portal.complaints.queries import org_id, units_below
 from portal.complaints.rules import promise_problem
 from portal.db import db
+from portal.deadlines import operations as clocks
 from portal.deadlines.models import Clock
 from portal.duty.operations import notify_on_duty
 from portal.duty.queries import can_receive_complaints
@@ -335,7 +336,8 @@ def perform(action: str, case: Complaint, user) -> Outcome:
     if form.version.data != str(case.version):
         return _conflict(case, form.seen_event.data)
     try:
-        redirect_to = ACTIONS[action][1](case, form, user)
+        with clocks.batch():  # one next_due_at update for the step's clocks
+            redirect_to = ACTIONS[action][1](case, form, user)
         db.session.flush()
         if action in DETECTING_ACTIONS:
             detect_now(case)

@@ -7,6 +7,7 @@ clocks by ``portal.deadlines.operations`` and indexed in this order, so that a p
 an index range read by its key (``inbox_page``), whatever its number.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -84,8 +85,8 @@ def sees_every_clock(user) -> bool:
     return scope_root(user).kind in (UnitKind.ASSOCIATION, UnitKind.MEMBER)
 
 
-def _filtered(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | None):
-    """(select of (Complaint, due_at), the due_at column), filtered and unordered."""
+def _scoped(user):
+    """(select of (Complaint, due_at) in the user's scope, the due_at column)."""
     if sees_every_clock(user):
         due_at = Complaint.next_due_at
         query = cases_query(user).add_columns(due_at.label("due_at"))
@@ -100,45 +101,64 @@ def _filtered(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | No
         # member's case. Said as an indexed equality, the member's inbox is read in order
         # from its own index instead of filtering the whole province's.
         query = query.where(Complaint.member_id == root.id)
+    return query, due_at
+
+
+def _state_and_clock(filters: InboxFilters, due_at, *, now: datetime, tz) -> list:
+    """The conditions of the state and clock filters."""
+    conditions = []
     if filters.state == "open":
-        query = query.where(open_state_filter())
+        conditions.append(open_state_filter())
     elif filters.state in set(State):
-        query = query.where(Complaint.state == filters.state)
+        conditions.append(Complaint.state == filters.state)
     end_of_today = datetime.combine(now.astimezone(tz).date(), time(23, 59, 59), tz)
     if filters.clock == "breached":
-        query = query.where(due_at < now)
+        conditions.append(due_at < now)
     elif filters.clock == "due_today":
-        query = query.where(due_at >= now, due_at <= end_of_today)
+        conditions += [due_at >= now, due_at <= end_of_today]
     elif filters.clock == "running":
-        query = query.where(due_at > end_of_today)
+        conditions.append(due_at > end_of_today)
+    return conditions
+
+
+def _narrowing(filters: InboxFilters, unit: Unit | None) -> list:
+    """The conditions of the other filters: category, unit, dates, flags, search."""
+    conditions = []
     if filters.category_id:
         # A top-level category takes its subcategories (the statistics count it so too).
         children = select(Category.id).where(Category.parent_id == filters.category_id)
-        query = query.where(
+        conditions.append(
             (Complaint.category_id == filters.category_id) | Complaint.category_id.in_(children)
         )
     if unit is not None and unit.kind == UnitKind.MEMBER:
         # The complained-of outlet lies under the member exactly when the case is that
         # member's (``Complaint.member_id`` is the outlet's member): an indexed equality.
-        query = query.where(Complaint.member_id == unit.id)
+        conditions.append(Complaint.member_id == unit.id)
     elif unit is not None:
         low, high = subtree_bounds(unit.path)
         outlets = select(Unit.id).where(Unit.path >= low, Unit.path < high)
-        query = query.where(Complaint.outlet_id.in_(outlets))
+        conditions.append(Complaint.outlet_id.in_(outlets))
     if filters.received_from:
-        query = query.where(Complaint.received_on >= filters.received_from)
+        conditions.append(Complaint.received_on >= filters.received_from)
     if filters.received_to:
-        query = query.where(Complaint.received_on <= filters.received_to)
+        conditions.append(Complaint.received_on <= filters.received_to)
     if filters.flag == "major":
-        query = query.where(Complaint.is_major.is_(True))
+        conditions.append(Complaint.is_major.is_(True))
     elif filters.flag == "media":
-        query = query.where(Complaint.is_media.is_(True))
+        conditions.append(Complaint.is_media.is_(True))
     elif filters.flag == "repeat":
-        query = query.where(Complaint.repeat_of_id.is_not(None))
+        conditions.append(Complaint.repeat_of_id.is_not(None))
     condition = search_condition(filters.q)
     if condition is not None:
-        query = query.where(condition)
-    return query, due_at
+        conditions.append(condition)
+    return conditions
+
+
+def _filtered(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | None):
+    """(select of (Complaint, due_at), the due_at column), filtered and unordered."""
+    query, due_at = _scoped(user)
+    conditions = _state_and_clock(filters, due_at, now=now, tz=tz) + _narrowing(filters, unit)
+    return query.where(*conditions), due_at
 
 
 def inbox_query(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | None = None):
@@ -154,6 +174,30 @@ def inbox_query(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | 
 def count_inbox(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | None = None):
     query, _ = _filtered(user, filters, now=now, tz=tz, unit=unit)
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def count_inboxes(
+    user, lists: dict, *, within: str, now: datetime, tz, unit: Unit | None = None
+) -> dict:
+    """The number of rows of each inbox list in ``lists`` ({key: InboxFilters}), lists
+    that differ only in their state and clock filters and all lie inside the list
+    ``within`` (e.g. the open cases). One statement reads the ``within`` list and counts
+    each list with a FILTER on that list's own state and clock conditions. Where the due
+    times come from a join (a branch officer's), each list is counted on its own."""
+    common = {dataclasses.replace(f, state="all", clock="") for f in lists.values()}
+    if not sees_every_clock(user) or len(common) != 1:
+        return {key: count_inbox(user, f, now=now, tz=tz, unit=unit) for key, f in lists.items()}
+    query, due_at = _scoped(user)
+    query = query.where(
+        *_narrowing(common.pop(), unit),
+        *_state_and_clock(lists[within], due_at, now=now, tz=tz),
+    )
+    counts = [
+        func.count().filter(and_(true(), *_state_and_clock(f, due_at, now=now, tz=tz))).label(key)
+        for key, f in lists.items()
+    ]
+    row = db.session.execute(query.with_only_columns(*counts)).one()
+    return {key: int(value) for key, value in row._asdict().items()}
 
 
 @dataclass(frozen=True)
@@ -276,12 +320,16 @@ def inbox_page(
     N costs the same for every N. ``page`` is only the number shown. The total is counted
     up to ``count_cap`` rows, on the pages that lie within it."""
     base, due_at = _filtered(user, filters, now=now, tz=tz, unit=unit)
-    # The units shown come in the same statement (many-to-one joins on the key); the
-    # categories are few and already in the session (the filter form lists them).
+    # The units and categories shown come in the same statement (many-to-one joins on
+    # the key), with the columns the list prints.
     query = base.options(
         load_only(*LIST_COLUMNS),
-        joinedload(Complaint.outlet),
-        joinedload(Complaint.handling_unit),
+        joinedload(Complaint.outlet).load_only(Unit.name),
+        joinedload(Complaint.handling_unit).load_only(Unit.name, Unit.short_name),
+        joinedload(Complaint.category)
+        .load_only(Category.name, Category.parent_id)
+        .joinedload(Category.parent)
+        .load_only(Category.name),
     )
     if before is not None:
         rows = _read(query, _stretches(due_at, before, backwards=True), per_page + 1)[::-1]

@@ -185,9 +185,15 @@ def forward_to_member(case: Complaint, *, actor, now) -> None:
     case.handling_unit = member
     _touch(case, now)
     clocks.stop_clock(case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
-    for kind in (ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT):
-        # Art. 11(2): verify within 2, report within 5 working days of receipt.
-        clocks.start_clock(case_id=case.id, kind=kind, owner_unit=member, started_at=now, now=now)
+    # Art. 7: accept by the end of the next working day; Art. 11(2): verify within 2,
+    # report within 5 working days of receipt.
+    clocks.start_clocks(
+        case_id=case.id,
+        kinds=(ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT),
+        owner_unit=member,
+        started_at=now,
+        now=now,
+    )
     record(case, actor, "forwarded", now, detail={"to": member.name, "to_id": member.id})
 
 
@@ -200,8 +206,12 @@ def recall_from_member(case: Complaint, *, actor, now, reason: str) -> None:
     case.handling_unit_id, case.handling_path = association.id, association.path
     case.handling_unit = association
     _touch(case, now)
-    for kind in (ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT):
-        clocks.cancel_clock(case_id=case.id, kind=kind, at=now, reason="recalled")
+    clocks.cancel_clocks(
+        case_id=case.id,
+        kinds=(ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT),
+        at=now,
+        reason="recalled",
+    )
     # The forward clock runs on from the original receipt: a wrong forward buys no time.
     clocks.start_clock(
         case_id=case.id,
@@ -393,10 +403,13 @@ def send_back(case: Complaint, *, actor, now, reason: str) -> None:
     case.finding = None
     case.reported_at = None
     _touch(case, now)
-    for kind in (ClockKind.VERIFY, ClockKind.REPORT):
-        clocks.start_clock(
-            case_id=case.id, kind=kind, owner_unit=case.member, started_at=now, now=now
-        )
+    clocks.start_clocks(
+        case_id=case.id,
+        kinds=(ClockKind.VERIFY, ClockKind.REPORT),
+        owner_unit=case.member,
+        started_at=now,
+        now=now,
+    )
     record(case, actor, "sent_back", now, note=reason)
 
 

@@ -43,7 +43,6 @@ def _inbox_args(args):
 def inbox():
     require(Permission.CASE_VIEW)
     filters, unit = _inbox_args(request.args)
-    categories = queries.categories()  # first: the rows' categories are then in the session
     pagination = inbox_page(
         current_user,
         filters,
@@ -61,7 +60,7 @@ def inbox():
         "complaints/_inbox_table.html",
         pagination=pagination,
         filters=filters,
-        categories=categories,
+        categories=[] if wants_piece() else queries.categories(),  # the filter form's
         states=STATE_LABELS,
         colour=partial(due_colour, now=clock.now(), tz=clock.tz()),
         root=scope_root(current_user),
@@ -69,27 +68,34 @@ def inbox():
     )
 
 
+UNIT_CHOICES_MAX = 300  # beyond, the unit filter lists a bank's branches, not its outlets
+
+
 def _unit_choices():
     """Members (for the association) or the units of one's own tree, for the unit filter:
-    (id, name, short_name) rows."""
+    (id, name, short_name) rows. A big bank's outlets (thousands) are left out of the
+    list, which then names its city branches and sub-branches only."""
     from portal.orgs.models import Unit
     from portal.orgs.rules import UnitKind
     from portal.orgs.scoping import scope_filter
 
-    kinds = (
-        [UnitKind.MEMBER]
-        if current_user.is_association
-        else [UnitKind.CITY_BRANCH, UnitKind.SUB_BRANCH, UnitKind.OUTLET]
-    )
-    return db.session.execute(
-        select(Unit.id, Unit.name, Unit.short_name)
-        .where(
-            scope_filter(current_user, Unit.path),
-            Unit.kind.in_(kinds),
-            Unit.is_active.is_(True),
+    def units(kinds, limit=None):
+        query = (
+            select(Unit.id, Unit.name, Unit.short_name)
+            .where(
+                scope_filter(current_user, Unit.path),
+                Unit.kind.in_(kinds),
+                Unit.is_active.is_(True),
+            )
+            .order_by(Unit.path)
         )
-        .order_by(Unit.path)
-    ).all()
+        return db.session.execute(query.limit(limit) if limit else query).all()
+
+    if current_user.is_association:
+        return units([UnitKind.MEMBER])
+    branches = [UnitKind.CITY_BRANCH, UnitKind.SUB_BRANCH]
+    rows = units([*branches, UnitKind.OUTLET], limit=UNIT_CHOICES_MAX + 1)
+    return rows if len(rows) <= UNIT_CHOICES_MAX else units(branches)
 
 
 @bp.get("/export.xlsx")

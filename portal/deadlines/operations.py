@@ -1,14 +1,15 @@
-"""Clocks on a case: the complaint lifecycle calls only ``start_clock``, ``stop_clock``
-and ``extend_clock`` (and ``cancel_clock`` when a step is withdrawn); calendar changes
-call ``recompute_open_clocks``.
+"""Clocks on a case: the complaint lifecycle calls only ``start_clock`` (``start_clocks``
+for several), ``stop_clock`` and ``extend_clock`` (and ``cancel_clock``/``cancel_clocks``
+when a step is withdrawn); calendar changes call ``recompute_open_clocks``.
 
 Every call appends ``ClockEvent`` rows, which the case history merges, and sets the
 case's ``Complaint.next_due_at`` to the earliest due time among its open clocks
-(``sync_next_due``): these functions are the only writers of a clock's due time and of
-its being open, so that copy can never drift. Operations flush and never commit: the
+(``sync_next_due``; once at the end of a ``batch()`` of calls): these functions are the
+only writers of a clock's due time and of its being open, so that copy can never drift. Operations flush and never commit: the
 request or the command commits once.
 """
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from flask import current_app
@@ -63,9 +64,30 @@ def _event(clock: Clock, event: str, at: datetime, actor=None, **detail) -> Cloc
     return entry
 
 
+@contextmanager
+def batch():
+    """Several clock steps of one action (forwarding starts three clocks): the calendar is
+    read once, and ``next_due_at`` is set once per case when the outermost batch ends
+    (not at all if it ends with an error: the transaction is then rolled back)."""
+    info = db.session.info
+    outermost = "clock_batch" not in info
+    if outermost:
+        info["clock_batch"] = {"cases": set(), "calendar": None}
+    try:
+        yield
+    except BaseException:
+        if outermost:
+            info.pop("clock_batch", None)
+        raise
+    if outermost:
+        pending = info.pop("clock_batch")["cases"]
+        if pending:
+            sync_next_due(pending)
+
+
 def sync_next_due(case_ids) -> None:
     """Set ``Complaint.next_due_at`` of these cases to the earliest due time among their
-    open clocks (None when none runs).
+    open clocks (None when none runs); inside a ``batch()``, when it ends.
 
     A set-based UPDATE: it neither bumps the case's optimistic-lock version (the step
     that moved the clock already did) nor touches ``updated_at``; a case loaded in the
@@ -74,6 +96,10 @@ def sync_next_due(case_ids) -> None:
     # Imported here: complaints build on deadlines, not the other way round.
     from portal.complaints.models import Complaint
 
+    running = db.session.info.get("clock_batch")
+    if running is not None:
+        running["cases"].update(case_ids)
+        return
     ids = sorted(set(case_ids))
     earliest = (
         select(func.min(Clock.due_at))
@@ -127,7 +153,12 @@ def _calendar(calendar: WorkingCalendar | None) -> WorkingCalendar:
     # Imported here: the store recomputes clocks through this module.
     from portal.workdays.store import current_calendar
 
-    return current_calendar()
+    running = db.session.info.get("clock_batch")
+    if running is None:
+        return current_calendar()
+    if running["calendar"] is None:
+        running["calendar"] = current_calendar()
+    return running["calendar"]
 
 
 def start_clock(
@@ -185,6 +216,84 @@ def start_clock(
     db.session.flush()
     sync_next_due([case_id])
     return clock
+
+
+def start_clocks(
+    *,
+    case_id: int,
+    kinds,
+    owner_unit,
+    started_at: datetime,
+    now: datetime,
+    calendar: WorkingCalendar | None = None,
+    actor=None,
+) -> list[Clock]:
+    """Start several working-day clocks of a case at once, as ``start_clock`` would one
+    after the other (forwarding starts accept, verify and report; a report sent back
+    restarts verify and report): one look-up of the open ones, one write of the new."""
+    kinds = [ClockKind(kind) for kind in kinds]
+    _aware(started_at, "started_at")
+    accept_limit = current_app.config.get("ACCEPT_LIMIT_DAYS", DEFAULT_ACCEPT_LIMIT_DAYS)
+    limits = {kind: limit_days(kind, accept_limit) for kind in kinds}
+    if None in limits.values():
+        raise ClockError("a promise clock needs the promised date: use start_clock")
+    running = _find_open_kinds(case_id, kinds)
+    for previous in running:
+        _cancel(previous, at=now, reason="restarted", actor=actor)
+    if running:
+        db.session.flush()  # the open-clock unique index must see them closed first
+    calendar = _calendar(calendar)
+    start_day = local_day(started_at)
+    clocks = []
+    for kind in kinds:
+        due_on = calendar.add_working_days(start_day, limits[kind])
+        clocks.append(
+            Clock(
+                case_id=case_id,
+                kind=kind.value,
+                owner_unit_id=owner_unit.id,
+                owner_path=owner_unit.path,
+                started_at=started_at,
+                limit_days=limits[kind],
+                due_on=due_on,
+                due_at=_due_at(due_on),
+                is_provisional=calendar.is_provisional(start_day, due_on),
+            )
+        )
+    db.session.add_all(clocks)
+    db.session.flush()
+    for clock in clocks:
+        _event(clock, "started", started_at, actor, owner_unit_id=owner_unit.id, **_snapshot(clock))
+    db.session.flush()
+    sync_next_due([case_id])
+    return clocks
+
+
+def cancel_clocks(*, case_id: int, kinds, at: datetime, reason: str, actor=None) -> list[Clock]:
+    """Withdraw the open clocks of these kinds at once (a recalled forward withdraws
+    accept, verify and report); the ones not open are left alone."""
+    running = _find_open_kinds(case_id, [ClockKind(kind) for kind in kinds])
+    for clock in running:
+        _cancel(clock, at=at, reason=reason, actor=actor)
+    if running:
+        db.session.flush()
+        sync_next_due([case_id])
+    return running
+
+
+def _find_open_kinds(case_id: int, kinds: list[ClockKind]) -> list[Clock]:
+    return list(
+        db.session.scalars(
+            select(Clock)
+            .where(
+                Clock.case_id == case_id,
+                Clock.kind.in_([kind.value for kind in kinds]),
+                Clock.met_at.is_(None),
+                Clock.cancelled_at.is_(None),
+            )
+            .order_by(Clock.id)
+        )
+    )
 
 
 def stop_clock(

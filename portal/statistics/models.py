@@ -23,7 +23,10 @@ class StatisticsSnapshot(db.Model):
     period: Mapped[str] = mapped_column(String(7), nullable=False)
     member_id: Mapped[int | None] = mapped_column(Integer)
     category_id: Mapped[int | None] = mapped_column(Integer)
-    data: Mapped[dict] = mapped_column(JSON, nullable=False)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False, deferred=True)
+    # {language: HTML of the period section} rendered from ``data``; emptied when
+    # ``data`` is recomputed.
+    rendered: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     computed_at = mapped_column(UTCDateTime, nullable=False)
     # Last shown: the refresh command keeps recently read views fresh.
     read_at = mapped_column(UTCDateTime, nullable=False)

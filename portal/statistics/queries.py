@@ -460,12 +460,10 @@ OPEN_NOW = (
 def open_now(user: User, *, now, tz, member=None, category_id=None) -> dict:
     """Open cases now, by step and by clock state: each number is the count of the very
     inbox list it links to (``portal.complaints.inbox.inbox_query``), so they agree."""
-    from portal.complaints.inbox import InboxFilters, count_inbox
+    from portal.complaints.inbox import InboxFilters, count_inboxes
 
-    counts = {}
-    for key, args in OPEN_NOW:
-        filters = InboxFilters(
-            unit_id=member.id if member else None, category_id=category_id, **args
-        )
-        counts[key] = count_inbox(user, filters, now=now, tz=tz, unit=member)
-    return counts
+    lists = {
+        key: InboxFilters(unit_id=member.id if member else None, category_id=category_id, **args)
+        for key, args in OPEN_NOW
+    }
+    return count_inboxes(user, lists, within="open", now=now, tz=tz, unit=member)

@@ -47,8 +47,9 @@ def key_of(scope_unit_id: int, period: Period, member_id=None, category_id=None)
     return f"{scope_unit_id}:{period.code}:{member_id or '-'}:{category_id or '-'}"
 
 
-def dashboard_figures(user: User, period: Period, *, now: datetime, **filters):
-    """(figures, computed_at) of the view: stored ones while fresh, else computed now."""
+def dashboard_snapshot(user: User, period: Period, *, now: datetime, **filters):
+    """The view's stored figures (a ``StatisticsSnapshot``): the stored row while fresh,
+    else computed now and stored."""
     root = scope_root(user)
     key = key_of(root.id, period, filters.get("member_id"), filters.get("category_id"))
     max_age = timedelta(seconds=current_app.config["STATISTICS_MAX_AGE"])
@@ -56,10 +57,26 @@ def dashboard_figures(user: User, period: Period, *, now: datetime, **filters):
     if stored is not None and stored.computed_at > now - max_age:
         if stored.read_at < now - READ_MARK:
             stored.read_at = now
-        return stored.data, stored.computed_at
-    data = figures(user, period, **filters)
-    _store(key, root.id, period, filters, data, now)
-    return data, now
+        return stored
+    _store(key, root.id, period, filters, figures(user, period, **filters), now)
+    db.session.flush()
+    stored = db.session.scalar(
+        select(StatisticsSnapshot)
+        .where(StatisticsSnapshot.key == key)
+        .execution_options(populate_existing=True)
+    )
+    return stored
+
+
+def rendered(snapshot: StatisticsSnapshot, language: str, render) -> str:
+    """The HTML of the snapshot's figures in ``language``: rendered by ``render(data)``
+    once and kept with the snapshot (the figures, and so the HTML, only change when the
+    snapshot is recomputed, which empties it)."""
+    html = (snapshot.rendered or {}).get(language)
+    if html is None:
+        html = render(snapshot.data)
+        snapshot.rendered = {**(snapshot.rendered or {}), language: html}
+    return html
 
 
 def _store(key: str, scope_unit_id: int, period: Period, filters: dict, data: dict, now):
@@ -72,6 +89,7 @@ def _store(key: str, scope_unit_id: int, period: Period, filters: dict, data: di
         "member_id": filters.get("member_id"),
         "category_id": filters.get("category_id"),
         "data": data,
+        "rendered": {},
         "computed_at": now,
         "read_at": now,
     }
@@ -79,7 +97,11 @@ def _store(key: str, scope_unit_id: int, period: Period, filters: dict, data: di
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["key"],
-            set_={"data": statement.excluded.data, "computed_at": statement.excluded.computed_at},
+            set_={
+                "data": statement.excluded.data,
+                "rendered": statement.excluded.rendered,
+                "computed_at": statement.excluded.computed_at,
+            },
         )
     )
 

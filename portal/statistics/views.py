@@ -4,8 +4,11 @@ Association and members share one page: the figures are scoped by the user, so a
 sees its own subtree. Every number links to the filtered case list that produces it.
 """
 
-from flask import Blueprint, request, send_file, url_for
+from flask import Blueprint, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
 
 from portal.auth.access import require
 from portal.auth.roles import Permission
@@ -16,11 +19,11 @@ from portal.db import db
 from portal.deadlines.rules import RULES, ClockKind
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
-from portal.orgs.scoping import load_unit_or_404, units_query
+from portal.orgs.scoping import load_unit_or_404, scope_filter
 from portal.statistics import export, queries, snapshots
 from portal.statistics.rules import Period, parse_period, percent, period_of
 from portal.web import clock
-from portal.web.htmx import render_page_or_piece
+from portal.web.htmx import render_page_or_piece, wants_piece
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 
@@ -41,8 +44,13 @@ def _filters(args) -> tuple[Period | None, dict, str | None]:
 
 
 def _members():
-    return db.session.scalars(
-        units_query(current_user).where(Unit.kind == UnitKind.MEMBER).order_by(Unit.path)
+    """(id, name) of the members in scope, for the filter form (a page, not the piece)."""
+    if wants_piece():
+        return []
+    return db.session.execute(
+        select(Unit.id, Unit.name)
+        .where(scope_filter(current_user, Unit.path), Unit.kind == UnitKind.MEMBER)
+        .order_by(Unit.path)
     ).all()
 
 
@@ -54,7 +62,7 @@ def dashboard():
     context = {
         "error": error,
         "members": _members(),
-        "categories": categories(),
+        "categories": [] if wants_piece() else categories(),
         "args": request.args,
         "period": period,
         "filters": filters,
@@ -63,21 +71,15 @@ def dashboard():
         return render_page_or_piece(
             "statistics/dashboard.html", "statistics/_tables.html", status=422, **context
         )
-    stored, computed_at = snapshots.dashboard_figures(
-        current_user, period, now=clock.now(), **filters
-    )
+    snapshot = snapshots.dashboard_snapshot(current_user, period, now=clock.now(), **filters)
     context |= {
-        "head": stored["head"],
-        "rows": stored["rows"],
-        "cats": stored["cats"],
-        "channels": stored["channels"],
-        "outlets": stored["outlets"],
-        "computed_at": computed_at,
-        "kinds": [(k.value, RULES[k].label) for k in ClockKind],
-        "channel_labels": CHANNELS,
-        "percent": percent,
-        "month_svg": charts.month_chart(stored["months"]),
-        "link": _inbox_link(period, filters),
+        "period_html": Markup(
+            snapshots.rendered(
+                snapshot,
+                str(get_locale()),
+                lambda data: _render_period(data, period, filters, snapshot.computed_at),
+            )
+        ),
         "open_now": _open_now(filters),
         "open_link": lambda **extra: url_for(
             "cases.inbox",
@@ -91,7 +93,6 @@ def dashboard():
             },
             **extra,
         ),
-        "category_svg": charts.category_chart(stored["cats"]),
     }
     return render_page_or_piece("statistics/dashboard.html", "statistics/_tables.html", **context)
 
@@ -105,6 +106,27 @@ def _open_now(filters: dict) -> dict:
         tz=clock.tz(),
         member=member,
         category_id=filters.get("category_id"),
+    )
+
+
+def _render_period(data: dict, period: Period, filters: dict, computed_at) -> str:
+    """The period section of the dashboard from stored figures (same for every reader of
+    the view in one language)."""
+    return render_template(
+        "statistics/_period.html",
+        period=period,
+        computed_at=computed_at,
+        head=data["head"],
+        rows=data["rows"],
+        cats=data["cats"],
+        channels=data["channels"],
+        outlets=data["outlets"],
+        kinds=[(k.value, RULES[k].label) for k in ClockKind],
+        channel_labels=CHANNELS,
+        percent=percent,
+        link=_inbox_link(period, filters),
+        month_svg=charts.month_chart(data["months"]),
+        category_svg=charts.category_chart(data["cats"]),
     )
 
 

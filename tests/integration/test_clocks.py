@@ -347,3 +347,49 @@ def test_clock_lists_are_scoped_like_the_unit_tree(app, province):
             return queries.overdue_clocks_query(user, NOW).with_only_columns(Clock.id)
 
         assert seen("bank2-a", overdue_ids) == {"bank2"}
+
+
+def test_several_clocks_start_and_cancel_at_once_as_one_by_one(app, province):
+    with app.app_context():
+        bank = _unit(province, "bank1")
+        received = beijing(2025, 9, 30, 16, 0)  # as in the national-day test above
+        together = operations.start_clocks(
+            case_id=7,
+            kinds=(ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT),
+            owner_unit=bank,
+            started_at=received,
+            now=received,
+        )
+        assert [c.due_on for c in together] == [
+            date(2025, 10, 9),
+            date(2025, 10, 10),
+            date(2025, 10, 14),
+        ]
+        assert all(_events(c.id) == ["started"] for c in together)
+        # Starting them again restarts them, like start_clock: the open ones are cancelled.
+        again = operations.start_clocks(
+            case_id=7,
+            kinds=("verify", "report"),
+            owner_unit=bank,
+            started_at=received + timedelta(days=1),
+            now=received + timedelta(days=1),
+        )
+        assert [_events(c.id) for c in together] == [
+            ["started"],
+            ["started", "cancelled"],
+            ["started", "cancelled"],
+        ]
+        with pytest.raises(operations.ClockError):
+            operations.start_clocks(
+                case_id=7, kinds=("promise",), owner_unit=bank, started_at=received, now=received
+            )
+        gone = operations.cancel_clocks(
+            case_id=7,
+            kinds=("accept", "verify", "report", "promise"),
+            at=received,
+            reason="recalled",
+        )
+        assert [c.kind for c in gone] == ["accept", "verify", "report"]
+        assert {c.id for c in gone} == {together[0].id, *(c.id for c in again)}
+        assert operations.open_clocks(7) == []
+        db.session.commit()

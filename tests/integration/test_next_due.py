@@ -188,3 +188,43 @@ def _tz():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(TZ)
+
+
+def test_a_batch_of_clock_steps_sets_next_due_once_at_its_end(app, province):
+    with app.app_context():
+        staff = db.session.get(User, province.user("assoc-staff").id)
+        t = beijing(2026, 11, 23, 10)
+        case = _new_case(province, t)
+        db.session.flush()
+        forward_due = _stored(case.id)
+        with clocks.batch():
+            ops.forward_to_member(case, actor=staff, now=t + timedelta(hours=1))
+            assert _stored(case.id) == forward_due  # not yet: the batch is running
+        assert _stored(case.id) == _earliest(case.id) != forward_due
+        try:
+            with clocks.batch():
+                ops.recall_from_member(case, actor=staff, now=t, reason="错转")
+                raise RuntimeError("the step fails")
+        except RuntimeError:
+            db.session.rollback()
+        assert "clock_batch" not in db.session.info  # nothing left behind for the next step
+
+
+def test_forwarding_on_the_web_keeps_next_due(app, province):
+    from support import make_case, sign_in, with_duty_roster
+
+    with_duty_roster(app, province)
+    case_id = make_case(app, province)
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    with app.app_context():
+        version = db.session.get(Complaint, case_id).version
+    response = client.post(
+        f"/cases/{case_id}/do/forward",
+        data={"forward-version": str(version), "forward-seen_event": "0"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.get(Complaint, case_id).state == "forwarded"
+        assert _stored(case_id) == _earliest(case_id) is not None
