@@ -159,6 +159,7 @@ def test_dashboard_page_piece_links_and_excel(app, province):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<html" in html and "<svg" in html
     assert 'data-testid="received">5<' in html
+    assert html.count('data-testid="decisions">0<') == 2  # one cell per member row
     assert "/cases?state=all&amp;from=2026-01-01&amp;to=2026-06-30" in html
     piece = client.get("/statistics?period=2026H1", headers={"HX-Request": "true"})
     assert 'id="statistics-tables"' in piece.get_data(as_text=True)
