@@ -37,6 +37,10 @@ def configure(app: Flask, overrides: dict | None) -> None:
     for key, value in cookies.items():
         if key not in (overrides or {}):
             app.config[key] = value
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config.setdefault(
+            "SQLALCHEMY_ENGINE_OPTIONS", config_module.postgresql_engine_options()
+        )
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day at the desk
     app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

@@ -7,7 +7,7 @@ indexes serve the free-text search (ILIKE '%…%'); elsewhere they are skipped a
 search scans, as before.
 
 Revision ID: 8a30da30b1f5
-Revises: 0efdf6a2f4b9
+Revises: cd598cf3b392
 Create Date: 2026-11-24 00:51:57.225702
 
 """
@@ -19,7 +19,7 @@ import portal.db
 
 # revision identifiers, used by Alembic.
 revision = '8a30da30b1f5'
-down_revision = '0efdf6a2f4b9'
+down_revision = 'cd598cf3b392'
 branch_labels = None
 depends_on = None
 

@@ -40,6 +40,12 @@ def authenticate(username: str, password: str, now) -> User:
     if is_locked(user.locked_until, now):
         raise SignInError("locked")
     if not verify_password(user.password_hash, password):
+        # Count under a row lock, from the count as stored now: wrong passwords tried at
+        # once on several app servers must each count, and one that comes in after
+        # another server locked the account must not unlock it.
+        db.session.refresh(user, ["failed_logins", "locked_until", "version"], with_for_update=True)
+        if is_locked(user.locked_until, now):
+            raise SignInError("locked")
         user.failed_logins, user.locked_until = after_failure(user.failed_logins, _policy(), now)
         db.session.flush()
         raise SignInError("locked" if user.locked_until else "invalid")

@@ -61,9 +61,11 @@ def category_chart(categories: list[dict]) -> str:
     )
 
 
-def on_time_chart(members: list[dict], kind: str, kind_label: str) -> str:
+def on_time_chart(
+    members: list[dict], kind: str, kind_label: str, whose: str = "各会员单位"
+) -> str:
     return bar_chart(
-        f"各会员单位{kind_label}及时率",
+        f"{whose}{kind_label}及时率",
         [m["member_name"] for m in members],
         [m["on_time"].get(kind) for m in members],
         as_percent=True,

@@ -12,7 +12,7 @@ from portal.auth.roles import MEMBER_ROLES
 from portal.bulletins.models import DRAFT, NARRATIVE_FIELDS, PUBLISHED, Bulletin, BulletinDownload
 from portal.bulletins.rules import bulletin_title
 from portal.db import db
-from portal.notify.operations import notify_user
+from portal.notify.operations import Note, notify_many
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 from portal.statistics.rules import Period
@@ -98,15 +98,19 @@ def publish(bulletin: Bulletin, pdf: bytes, *, actor: User, now, change_note: st
     bulletin.published_by_id = actor.id
     bulletin.preview_pdf = None
     db.session.flush()
-    for user in member_users():
-        notify_user(
-            user,
-            title=f"{bulletin.title}已发布（第{bulletin.version}版）",
-            body=bulletin.change_note or "",
-            link=f"/bulletins/{bulletin.id}",
-            dedupe_key=f"bulletin-published:{bulletin.id}",
-            now=now,
-        )
+    notify_many(
+        [
+            Note(
+                user_id=user.id,
+                title=f"{bulletin.title}已发布（第{bulletin.version}版）",
+                body=bulletin.change_note or "",
+                link=f"/bulletins/{bulletin.id}",
+                dedupe_key=f"bulletin-published:{bulletin.id}",
+            )
+            for user in member_users()
+        ],
+        now=now,
+    )
 
 
 def member_users() -> list[User]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.bulletins import charts
 from portal.bulletins.models import Bulletin
-from portal.bulletins.rules import anonymise
+from portal.bulletins.rules import anonymise, decision_counts, members_to_show
 from portal.complaints.models import Complaint
 from portal.complaints.rules import CHANNELS, FINDINGS
 from portal.db import db
@@ -56,9 +56,8 @@ def build_context(bulletin: Bulletin, user) -> dict:
     """Everything the PDF shows, as plain data; ``user`` scopes the figures (the
     association sees the whole province)."""
     period = parse_period(bulletin.period)
-    now_figures = queries.headline(user, period)
+    now_figures, members = queries.overview(user, period)
     before = queries.headline(user, period.previous())
-    members = queries.member_table(user, period)
     categories = queries.by_category(user, period)
     headline = [
         ("受理投诉", now_figures["received"], before["received"], False),
@@ -79,7 +78,11 @@ def build_context(bulletin: Bulletin, user) -> dict:
         )
         for k in queries.CLOCK_KINDS
     ]
+    decisions = queries.accountability_decisions(user, period)
+    sections = member_sections(members)
     return {
+        **sections,
+        **decision_sections(decisions),
         "title": bulletin.title,
         "issuer": ISSUER,
         "period": period.code,
@@ -106,32 +109,65 @@ def build_context(bulletin: Bulletin, user) -> dict:
             for label, cur, prev in days
         ],
         "kinds": [(k, KIND_LABELS[k]) for k in queries.CLOCK_KINDS],
-        "members": [
-            {
-                **m,
-                "on_time_text": {k: percent(v) for k, v in m["on_time"].items()},
-                "satisfaction_text": percent(m["satisfaction_rate"]),
-                "days_text": {k: _days(v) for k, v in m["working_days"].items()},
-            }
-            for m in members
-        ],
         "categories": categories,
         "channels": [
             {"label": CHANNELS.get(c["channel"], c["channel"]), "count": c["count"]}
             for c in queries.by_channel(user, period)
         ],
         "outlets": queries.top_outlets(user, period),
-        "accountability": queries.accountability_decisions(user, period),
         "charts": {
             "month": charts.month_chart(queries.by_month(user, period)),
             "category": charts.category_chart(categories),
-            "accept": charts.on_time_chart(members, "accept", KIND_LABELS["accept"]),
+            "accept": charts.on_time_chart(
+                sections["members"],
+                "accept",
+                KIND_LABELS["accept"],
+                f"投诉量最多的{len(sections['members'])}家会员单位"
+                if sections.get("members_summarised")
+                else "各会员单位",
+            ),
         },
         "overview": bulletin.overview,
         "typical_cases": typical_cases(bulletin),
         "typical_cases_note": bulletin.typical_cases_note,
         "advice": bulletin.advice,
         "next_steps": bulletin.next_steps,
+    }
+
+
+def _member_row(m: dict) -> dict:
+    return {
+        **m,
+        "on_time_text": {k: percent(v) for k, v in m["on_time"].items()},
+        "satisfaction_text": percent(m["satisfaction_rate"]),
+        "days_text": {k: _days(v) for k, v in m["working_days"].items()},
+    }
+
+
+def member_sections(members: list[dict]) -> dict:
+    """Every member, or (many members) the most complained-about and the slowest to accept
+    (``rules.members_to_show``); the full table is in the association's annex."""
+    listed, slowest = members_to_show(members)
+    sections = {"members": [_member_row(m) for m in listed], "members_total": len(members)}
+    if slowest is not None:
+        sections |= {
+            "members_slowest": [_member_row(m) for m in slowest],
+            "members_summarised": True,
+        }
+    return sections
+
+
+def decision_sections(decisions: list[dict]) -> dict:
+    """Every decision, or (many) their counts (``rules.decision_counts``)."""
+    counts = decision_counts(decisions)
+    if counts is None:
+        return {"accountability": decisions, "accountability_total": len(decisions)}
+    return {
+        "accountability": [],
+        "accountability_total": len(decisions),
+        "accountability_by_decision": counts["by_decision"],
+        "accountability_by_reason": counts["by_reason"],
+        "accountability_by_member": counts["by_member"],
     }
 
 

@@ -207,3 +207,22 @@ def annex(bulletin_id, member_id):
         download_name=f"bulletin-{bulletin.period}-annex-{member.code}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+@bp.get("/<int:bulletin_id>/annex.xlsx")
+@login_required
+def association_annex(bulletin_id):
+    """The association's annex: every member's figures and every accountability decision
+    of the period (Excel, from the same queries), which the bulletin of a large province
+    only summarises (``pdf.member_sections``)."""
+    bulletin = load_bulletin_or_404(bulletin_id)
+    if not current_user.is_association:
+        abort(404)  # members download their own annex
+    require(Permission.BULLETIN_VIEW)
+    operations.record_download(bulletin, user=current_user, now=clock.now(), kind="annex")
+    return send_file(
+        export.workbook(current_user, parse_period(bulletin.period)),
+        as_attachment=True,
+        download_name=f"bulletin-{bulletin.period}-annex.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -242,10 +242,12 @@ ACTIONS = {
 DETECTING_ACTIONS = frozenset({"verify", "rectify_done", "send_back"})
 
 
-def detect_now() -> None:
+def detect_now(case: Complaint) -> None:
+    """Art. 12(1) at once, over the case's member: what this step can newly make true
+    (the sweep covers the whole province)."""
     from portal.accountability.detect import detect
 
-    detect(_now())
+    detect(_now(), member_id=case.member_id)
 
 
 def gate(action: str) -> str:
@@ -299,34 +301,46 @@ def _last_event_id(case: Complaint) -> int:
     )
 
 
+def _conflict(case: Complaint, seen_raw: str | None) -> Outcome:
+    """409 with the history entries the user has not seen (public ones only)."""
+    seen = int(seen_raw) if (seen_raw or "").isdigit() else 0
+    changes = db.session.scalars(
+        select(ComplaintEvent)
+        .where(
+            ComplaintEvent.complaint_id == case.id,
+            ComplaintEvent.id > seen,
+            ComplaintEvent.internal_org_id.is_(None),
+        )
+        .order_by(ComplaintEvent.id)
+    ).all()
+    return Outcome(
+        409,
+        conflict=list(changes),
+        message=_("在您填写期间，该投诉已被他人更新。您的内容未保存，请查看下列变化后重新操作。"),
+    )
+
+
+def stale_outcome(action: str, case: Complaint) -> Outcome | None:
+    """The 409 for a form filled in on an older version of the case (someone saved it
+    meanwhile, perhaps through another app server); None when it names no older version."""
+    posted = request.form.get(f"{action}-version")
+    if posted is None or posted == str(case.version):
+        return None
+    return _conflict(case, request.form.get(f"{action}-seen_event"))
+
+
 def perform(action: str, case: Complaint, user) -> Outcome:
     form = _form(action, case, formdata=request.form)
     if not form.validate():
         return Outcome(422, form=form)
     if form.version.data != str(case.version):
-        seen = int(form.seen_event.data or 0) if (form.seen_event.data or "").isdigit() else 0
-        changes = db.session.scalars(
-            select(ComplaintEvent)
-            .where(
-                ComplaintEvent.complaint_id == case.id,
-                ComplaintEvent.id > seen,
-                ComplaintEvent.internal_org_id.is_(None),
-            )
-            .order_by(ComplaintEvent.id)
-        ).all()
-        return Outcome(
-            409,
-            conflict=list(changes),
-            message=_(
-                "在您填写期间，该投诉已被他人更新。您的内容未保存，请查看下列变化后重新操作。"
-            ),
-        )
+        return _conflict(case, form.seen_event.data)
     try:
         with clocks.batch():  # one next_due_at update for the step's clocks
             redirect_to = ACTIONS[action][1](case, form, user)
         db.session.flush()
         if action in DETECTING_ACTIONS:
-            detect_now()
+            detect_now(case)
     except operations.CaseError as error:
         field = getattr(form, error.field, None) if error.field else None
         if field is not None:

@@ -54,6 +54,21 @@ class TrackingCounter(db.Model):
     last: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
+# What ``portal.statistics.queries`` reads of a complaint besides its date of receipt.
+STATISTICS_COLUMNS = [
+    "id",
+    "member_id",
+    "handling_path",
+    "state",
+    "finding",
+    "satisfaction",
+    "repeat_of_id",
+    "outlet_id",
+    "category_id",
+    "channel",
+]
+
+
 class Complaint(db.Model):
     __tablename__ = "complaint"
 
@@ -61,7 +76,7 @@ class Complaint(db.Model):
     tracking_no: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
     state: Mapped[str] = mapped_column(String(20), nullable=False, default=State.REGISTERED)
     received_at = mapped_column(UTCDateTime, nullable=False)
-    received_on = mapped_column(Date, nullable=False, index=True)  # Beijing date, for periods
+    received_on = mapped_column(Date, nullable=False)  # Beijing date, for periods
     channel: Mapped[str] = mapped_column(String(20), nullable=False)
     received_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
 
@@ -133,6 +148,13 @@ class Complaint(db.Model):
         Index("ix_complaint_handling_path_state", "handling_path", "state"),
         Index("ix_complaint_member_received", "member_id", "received_on"),
         Index("ix_complaint_outlet_category", "outlet_id", "category_id", "received_on"),
+        # The statistics of a period (Art. 8(4)) read only these columns: on PostgreSQL the
+        # index covers them, so a half year of a million cases is an index-only range scan.
+        Index(
+            "ix_complaint_received_on",
+            "received_on",
+            postgresql_include=STATISTICS_COLUMNS,
+        ),
         # Free-text search (``queries.search_condition``): trigram indexes serve
         # ILIKE '%…%' of three characters or more. PostgreSQL with pg_trgm only; the
         # migration skips them where the extension is not available.

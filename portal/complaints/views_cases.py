@@ -169,8 +169,13 @@ def act(case_id, action):
     if action not in actions.ACTIONS:
         abort(404)
     if actions.gate(action) not in queries.actions_for(current_user, case):
-        abort(403)
-    outcome = actions.perform(action, case, current_user)
+        # A step no longer open because someone else took it first (the other handler
+        # accepted, maybe on another app server) is a conflict to explain, not a 403.
+        outcome = actions.stale_outcome(action, case)
+        if outcome is None:
+            abort(403)
+    else:
+        outcome = actions.perform(action, case, current_user)
     if outcome.status >= 400:
         db.session.rollback()
         case = load_case_or_404(case_id)

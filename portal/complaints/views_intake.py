@@ -103,7 +103,7 @@ def create():
                 # Art. 12(1)2, 4: a repeat or a media escalation may open accountability now.
                 from portal.complaints.actions import detect_now
 
-                detect_now()
+                detect_now(case)
             flash(_("已登记投诉 %(no)s。", no=case.tracking_no), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     outlet = db.session.get(Unit, form.outlet_id.data) if form.outlet_id.data else None

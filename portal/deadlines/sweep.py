@@ -7,7 +7,9 @@ Idempotent and safe on several hosts at once:
   clock is marked once whatever runs concurrently; the notices are written in the same
   transaction as the mark;
 - reminders are marked the same way through ``reminded_on``, and every notification and
-  e-mail carries a dedupe key (``clock{id}:due:{day}``, ``clock{id}:breach:{due day}``).
+  e-mail carries a dedupe key (``clock{id}:due:{day}``, ``clock{id}:breach:{due day}``),
+  written set-based (``notify_many``: INSERT … ON CONFLICT DO NOTHING, a thousand rows
+  a statement).
 The caller commits (the lock is released with the transaction), then drains the outbox.
 """
 
@@ -30,7 +32,7 @@ from portal.deadlines.rules import (
     ClockState,
     is_reminder_time,
 )
-from portal.notify.operations import notify_user
+from portal.notify.operations import Note, notify_many
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 
@@ -44,28 +46,34 @@ _HANDLER_ROLES = {
 _BRANCH_HANDLER_ROLES = (Role.BRANCH_OFFICER, Role.MEMBER_HANDLER)
 
 
-# Within one sweep the people of a unit do not change: remember them per unit and roles,
-# so a night with thousands of breaches does not ask the database thousands of times.
+# Within one sweep the people of a unit do not change: remember them per unit and roles
+# (and a clock's recipients per owner unit), so a night with thousands of breaches does
+# not ask the database thousands of times.
 _people_memo: ContextVar[dict | None] = ContextVar("sweep_people_memo", default=None)
 
 
-def _users(unit_id: int, roles) -> list[User]:
+def _memoized(key, load):
     memo = _people_memo.get()
-    key = (unit_id, tuple(roles))
-    if memo is not None and key in memo:
-        return memo[key]
-    users = db.session.scalars(
-        select(User)
-        .where(
-            User.unit_id == unit_id,
-            User.is_active.is_(True),
-            User.role.in_([role.value for role in roles]),
-        )
-        .order_by(User.id)
-    ).all()
-    if memo is not None:
-        memo[key] = users
-    return users
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
+def _users(unit_id: int, roles) -> list[User]:
+    return _memoized(
+        (unit_id, tuple(roles)),
+        lambda: db.session.scalars(
+            select(User)
+            .where(
+                User.unit_id == unit_id,
+                User.is_active.is_(True),
+                User.role.in_([role.value for role in roles]),
+            )
+            .order_by(User.id)
+        ).all(),
+    )
 
 
 def unit_handlers(unit: Unit) -> list[User]:
@@ -90,7 +98,10 @@ def clock_recipients(clock: Clock) -> list[User]:
     forbids a complaint that nobody handles, so a unit without handlers falls back to
     the nearest unit above it that has some.
     """
-    owner = clock.owner_unit
+    return _memoized(("clock", clock.owner_unit_id), lambda: _owner_handlers(clock.owner_unit))
+
+
+def _owner_handlers(owner: Unit) -> list[User]:
     if owner.member_id is not None:
         # Art. 7: a member's complaints go to its A and B handlers (both see the inbox).
         from portal.duty.queries import duty_handlers
@@ -120,10 +131,13 @@ def superior_recipients(clock: Clock) -> list[User]:
 
 
 def breach_recipients(clock: Clock) -> list[User]:
-    seen: dict[int, User] = {}
-    for user in clock_recipients(clock) + superior_recipients(clock):
-        seen.setdefault(user.id, user)
-    return list(seen.values())
+    def load() -> list[User]:
+        seen: dict[int, User] = {}
+        for user in clock_recipients(clock) + superior_recipients(clock):
+            seen.setdefault(user.id, user)
+        return list(seen.values())
+
+    return _memoized(("breach", clock.owner_unit_id), load)
 
 
 def _take_lock() -> bool:
@@ -200,11 +214,24 @@ def _record_unaccepted(clocks: list[Clock], now: datetime) -> None:
         )
 
 
-def _describe(clock: Clock) -> str:
+def _tracking_numbers(clocks: list[Clock]) -> dict[int, str]:
+    """case id -> tracking number for these clocks' cases, a thousand per query."""
     from portal.complaints.models import Complaint
 
+    ids = sorted({c.case_id for c in clocks})
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 1000):
+        rows = db.session.execute(
+            select(Complaint.id, Complaint.tracking_no).where(
+                Complaint.id.in_(ids[start : start + 1000])
+            )
+        )
+        found.update(rows.tuples().all())
+    return found
+
+
+def _describe(clock: Clock, tracking: str | None) -> str:
     due = clock.due_at.astimezone(DEADLINE_TZ)
-    tracking = db.session.scalar(select(Complaint.tracking_no).where(Complaint.id == clock.case_id))
     text_ = (
         f"投诉编号 {tracking or clock.case_id}：{clock.label}（{clock.article}）的期限为"
         f"{due.year}年{due.month}月{due.day}日 {due:%H:%M}（北京时间）"
@@ -226,8 +253,9 @@ def run_sweep(now: datetime) -> dict:
 def _record(clocks: list[Clock], event: str, now: datetime, **detail) -> None:
     """One ``event`` per clock, written in one multi-row INSERT (a night may mark many)."""
     if clocks:
+        # A Core executemany (compiled once, pipelined by psycopg), not the ORM bulk path.
         db.session.execute(
-            insert(ClockEvent),
+            insert(ClockEvent.__table__),
             [
                 {
                     "clock_id": clock.id,
@@ -252,32 +280,39 @@ def _sweep(now: datetime) -> dict:
     breached = _clocks(mark_breaches(now))
     _record(breached, "breached", now)
     _record_unaccepted([c for c in breached if c.kind == ClockKind.ACCEPT], now)
-    for clock in breached:
-        for user in breach_recipients(clock):
-            notify_user(
-                user,
-                title=f"【超期】{clock.label}已超过期限",
-                body=_describe(clock) + "。已通报上级单位，请立即处理（第十二条）。",
-                dedupe_key=f"clock{clock.id}:breach:{clock.due_on.isoformat()}",
-                now=now,
-            )
-            counts["notifications"] += 1
+    tracking = _tracking_numbers(breached)
+    notes = [
+        Note(
+            user_id=user.id,
+            title=f"【超期】{clock.label}已超过期限",
+            body=_describe(clock, tracking.get(clock.case_id))
+            + "。已通报上级单位，请立即处理（第十二条）。",
+            dedupe_key=f"clock{clock.id}:breach:{clock.due_on.isoformat()}",
+        )
+        for clock in breached
+        for user in breach_recipients(clock)
+    ]
+    notify_many(notes, now=now)
+    counts["notifications"] += len(notes)
     counts["breaches"] = len(breached)
 
     # Reminders on the morning of the due day (Beijing time), once per clock and day.
     if is_reminder_time(now, hour):
         reminded = _clocks(mark_reminders(now))
         _record(reminded, "reminded", now)
-        for clock in reminded:
-            for user in clock_recipients(clock):
-                notify_user(
-                    user,
-                    title=f"【{STATE_LABELS[ClockState.DUE_TODAY]}】{clock.label}",
-                    body=_describe(clock) + "，今日到期，请按时办结。",
-                    dedupe_key=f"clock{clock.id}:due:{clock.reminded_on.isoformat()}",
-                    now=now,
-                )
-                counts["notifications"] += 1
+        tracking = _tracking_numbers(reminded)
+        notes = [
+            Note(
+                user_id=user.id,
+                title=f"【{STATE_LABELS[ClockState.DUE_TODAY]}】{clock.label}",
+                body=_describe(clock, tracking.get(clock.case_id)) + "，今日到期，请按时办结。",
+                dedupe_key=f"clock{clock.id}:due:{clock.reminded_on.isoformat()}",
+            )
+            for clock in reminded
+            for user in clock_recipients(clock)
+        ]
+        notify_many(notes, now=now)
+        counts["notifications"] += len(notes)
         counts["reminders"] = len(reminded)
     db.session.flush()
     counts["accountability"] = detect_accountability(now)["changed"]  # Art. 12(1)

@@ -19,7 +19,7 @@ from datetime import date
 
 from portal.accountability.rules import CaseRow, Thresholds, Trigger, detect
 from portal.demo.bulk import DAY, dumps
-from portal.demo.gen_cases import local_ordinal
+from portal.demo.gen_schedule import local_ordinal
 
 CASE_COLUMNS = ("id", "member_id", "trigger", "state", "opened_at", "decided_at", "version")
 EVIDENCE_COLUMNS = ("id", "case_id", "trigger", "complaint_id", "outlet_id", "added_at")

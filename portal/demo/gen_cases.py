@@ -22,102 +22,27 @@ from bisect import bisect_right
 from datetime import date
 from itertools import accumulate
 
-from portal.demo.bulk import DAY, EPOCH_ORDINAL, dumps
+from portal.demo.bulk import DAY, dumps
+from portal.demo.gen_rows import CaseRows
+from portal.demo.gen_schedule import TZ8, day_start, local_ordinal
+from portal.demo.gen_texts import (
+    CLOSE_NOTES,
+    CONTACT_NOTES,
+    GENERIC_DEMAND,
+    INVALID_REASONS,
+    LONG_NOTES,
+    PROGRESS_NOTES,
+    REACTIONS,
+    RECTIFY_DONE,
+    RECTIFY_OPINIONS,
+    REPORT_NOTES,
+    RESULTS,
+    SEND_BACK_REASONS,
+    VERIFY_FACTS,
+    VISIT_COMMENTS,
+)
 
-TZ8 = 8 * 3600  # Beijing is UTC+8 all year: local dates by arithmetic
 HOUR = 3600
-
-COMPLAINT_COLUMNS = (
-    "id",
-    "tracking_no",
-    "state",
-    "received_at",
-    "received_on",
-    "channel",
-    "received_by_id",
-    "complainant_name",
-    "mobile_enc",
-    "mobile_hash",
-    "mobile_masked",
-    "id_number_enc",
-    "id_number_hash",
-    "id_number_masked",
-    "address",
-    "reply_channel",
-    "outlet_id",
-    "member_id",
-    "staff",
-    "category_id",
-    "facts",
-    "demand",
-    "is_major",
-    "is_media",
-    "repeat_of_id",
-    "repeat_reason",
-    "handling_unit_id",
-    "handling_path",
-    "accepted_by_id",
-    "accepted_at",
-    "invalid_reason",
-    "finding",
-    "replied_at",
-    "promised_on",
-    "reported_at",
-    "closed_at",
-    "satisfaction",
-    "version",
-    "created_at",
-    "updated_at",
-)
-EVENT_COLUMNS = (
-    "id",
-    "complaint_id",
-    "at",
-    "actor_id",
-    "actor_role",
-    "actor_unit_id",
-    "action",
-    "note",
-    "detail",
-    "internal_org_id",
-)
-CLOCK_COLUMNS = (
-    "id",
-    "case_id",
-    "kind",
-    "owner_unit_id",
-    "owner_path",
-    "started_at",
-    "limit_days",
-    "due_on",
-    "due_at",
-    "is_provisional",
-    "met_at",
-    "breached_at",
-    "reminded_on",
-    "cancelled_at",
-    "version",
-)
-CLOCK_EVENT_COLUMNS = ("id", "clock_id", "case_id", "at", "event", "actor_id", "detail")
-RECTIFICATION_COLUMNS = (
-    "id",
-    "complaint_id",
-    "kind",
-    "opinion",
-    "owner",
-    "due_on",
-    "created_by_id",
-    "created_at",
-    "completed_at",
-    "completion_note",
-)
-TABLES = {
-    "complaint": COMPLAINT_COLUMNS,
-    "complaint_event": EVENT_COLUMNS,
-    "clock": CLOCK_COLUMNS,
-    "clock_event": CLOCK_EVENT_COLUMNS,
-    "rectification": RECTIFICATION_COLUMNS,
-}
 
 # How often each step misses its clock (Art. 11): most are on time, some late.
 LATE = {
@@ -139,8 +64,6 @@ INTAKE_REPEAT = 0.02  # the customer complains again about the same matter
 MAJOR, MEDIA = 0.03, 0.002
 LONG_HISTORY_EVERY = 1000  # complaints whose id is a multiple get ~30 history entries
 
-SEASON = (1.0, 0.75, 1.1, 1.0, 0.95, 1.05, 1.1, 1.05, 1.0, 0.8, 1.05, 1.15)  # by month
-GROWTH = 1.06  # per year
 HOURS = (1, 0.5, 0.3, 0.3, 0.3, 0.5, 1, 2, 6, 10, 10, 9, 7, 8, 9, 9, 8, 7, 5, 4, 3, 2, 2, 1)
 CHANNELS = (("phone", 60), ("letter", 6), ("written", 8), ("email", 10), ("walk_in", 10))
 CHANNELS += (("regulator", 6),)
@@ -157,133 +80,13 @@ INTAKE_REPEAT_REASONS = (
     ("other", 30),
 )
 
-INVALID_REASONS = (
-    "不属于银行服务质量问题，已告知客户向相关部门反映。",
-    "客户反映的是司法裁判事项，不属于本协会受理范围，已告知客户。",
-    "客户未能提供可核实的信息，经两次联系仍无法补充，已告知客户。",
-)
-CONTACT_NOTES = (
-    "已电话联系客户，了解具体情况并致歉。",
-    "约客户到网点面谈，客户情绪平稳。",
-    "已向客户说明处理流程和预计时间。",
-)
-VERIFY_FACTS = (
-    "调阅监控及业务凭证，核实了客户反映的情况。",
-    "询问当班员工并调阅业务流水，情况基本属实。",
-    "核对系统记录与客户陈述，部分内容与事实不符。",
-)
-PROGRESS_NOTES = (
-    "问题涉及总行系统，正在协调处理，已向客户说明。",
-    "需调取第三方机构材料，已与客户约定再次答复日期。",
-)
-RESULTS = (
-    "经核实，网点已向客户致歉，并对相关员工进行批评教育，客户表示接受。",
-    "已为客户办理退费，并在网点醒目位置公示收费标准。",
-    "已协调相关部门更正记录，客户对处理结果表示认可。",
-)
-REACTIONS = ("客户表示满意", "客户表示理解", "客户基本接受")
-REPORT_NOTES = ("已按规定处理完毕，客户已答复。", "已处理完毕，整改措施已落实。")
-CLOSE_NOTES = ("处理结果符合要求。", None)
-SEND_BACK_REASONS = (
-    "核实材料不完整，请补充监控调阅情况。",
-    "答复内容与核实结论不一致，请重新核实。",
-)
-VISIT_COMMENTS = (
-    "回访客户，客户意见已记录。",
-    "客户对处理结果表示认可。",
-    "客户认为处理时间过长。",
-)
-RECTIFY_OPINIONS = (
-    ("rectification", "网点开展服务规范专项培训，一个月内完成整改。"),
-    ("rectification", "规范收费公示，逐项核对收费项目，一个月内完成。"),
-    ("staff", "对当事员工进行批评教育，取消当季评优资格。"),
-)
-RECTIFY_DONE = "已完成整改，培训记录及公示照片已存档。"
-LONG_NOTES = (
-    ("unit", "再次致电客户，说明目前进展。"),
-    ("member", "内部协调：请运营管理部提供交易流水。"),
-    ("unit", "客户来网点当面沟通，已记录诉求。"),
-    ("association", "协会跟踪：请会员单位加快处理进度。"),
-    ("member", "已提交法律合规部审核处理方案。"),
-    ("unit", "已调阅当日监控录像，正在比对。"),
-)
-GENERIC_DEMAND = "要求核实情况并给予合理答复。"
-
-
-def local_ordinal(t: int) -> int:
-    return (t + TZ8) // DAY + EPOCH_ORDINAL
-
-
-def day_start(ordinal: int) -> int:
-    """Epoch seconds of 00:00 Beijing time on the day ``ordinal``."""
-    return (ordinal - EPOCH_ORDINAL) * DAY - TZ8
-
 
 def _cum(pairs) -> tuple[list, list]:
     values, weights = zip(*pairs, strict=True)
     return list(values), list(accumulate(weights))
 
 
-def schedule(
-    total: int,
-    first: int,
-    today: int,
-    now: int,
-    target: tuple[int, int],
-    share: float,
-    calendar,
-    rng: random.Random,
-) -> list[int]:
-    """How many complaints are received on each day from ``first`` to ``today``
-    (ordinals), summing to ``total``; the days from ``target[0]`` to ``target[1]`` hold
-    ``share`` of them. Months vary (``SEASON``), volume grows a little each year,
-    weekends and holidays are quieter."""
-    weights = []
-    for ordinal in range(first, today + 1):
-        day = date.fromordinal(ordinal)
-        w = SEASON[day.month - 1] * GROWTH ** ((ordinal - first) / 365.25)
-        if not calendar.is_working_day(day):
-            w *= 0.45
-        w *= rng.uniform(0.85, 1.15)
-        if ordinal == today:
-            w *= max(0.0, min(1.0, (now - day_start(today)) / DAY))
-        weights.append(w)
-    inside = [i for i in range(len(weights)) if target[0] <= first + i <= target[1]]
-    outside = [i for i in range(len(weights)) if not target[0] <= first + i <= target[1]]
-    wanted = round(total * share) if inside and outside else (total if inside else 0)
-    counts = [0] * len(weights)
-    for indexes, n in ((inside, wanted), (outside, total - wanted)):
-        _allocate(counts, indexes, [weights[i] for i in indexes], n)
-    return counts
-
-
-def _allocate(counts: list[int], indexes: list[int], weights: list[float], n: int) -> None:
-    """Largest remainders: ``n`` spread over ``indexes`` in proportion to ``weights``."""
-    if not indexes or n <= 0:
-        return
-    total = sum(weights) or 1.0
-    exact = [n * w / total for w in weights]
-    floors = [int(x) for x in exact]
-    rest = n - sum(floors)
-    order = sorted(range(len(indexes)), key=lambda k: exact[k] - floors[k], reverse=True)
-    for k in order[:rest]:
-        floors[k] += 1
-    for i, c in zip(indexes, floors, strict=True):
-        counts[i] = c
-
-
-class Clock:
-    __slots__ = ("id", "kind", "owner", "path", "start", "limit", "due_on", "due_at", "prov")
-    __slots__ += ("met", "cancelled", "reason")
-
-    def __init__(self, id_, kind, owner, path, start, limit, due_on, prov):
-        self.id, self.kind, self.owner, self.path = id_, kind, owner, path
-        self.start, self.limit, self.due_on, self.prov = start, limit, due_on, prov
-        self.due_at = day_start(due_on) + DAY - 1  # Art. 11: 23:59:59 Beijing time
-        self.met = self.cancelled = self.reason = None
-
-
-class CaseGenerator:
+class CaseGenerator(CaseRows):
     """Writes complaints one after another into ``writer`` (a ``BulkWriter``)."""
 
     def __init__(self, world, *, writer, fmt, calendar, now, first, accept_limit, seed, since):
@@ -461,120 +264,6 @@ class CaseGenerator:
         heapq.heappush(self.repeats, (t, self.repeat_seq, kind, original))
         return True
 
-    # -- rows -------------------------------------------------------------------------
-
-    def _next(self, name: str) -> int:
-        self.ids[name] += 1
-        return self.ids[name]
-
-    def _bind(self) -> None:
-        """Fresh appenders after each flush (the writer hands its lists over)."""
-        rows = self.out.rows
-        self._add_event = rows["complaint_event"].append
-        self._add_clock = rows["clock"].append
-        self._add_clock_event = rows["clock_event"].append
-
-    def _event(self, cid, at, actor, action, note=None, detail="{}", internal=None) -> None:
-        self.ids["event"] += 1
-        if actor is None:
-            actor = (None, None, None)
-        self._add_event(
-            (self.ids["event"], cid, self._ts(at), *actor, action, note, detail, internal)
-        )
-
-    def _start(self, case, kind, owner, path, t, due_on=None) -> Clock:
-        """``deadlines.operations.start_clock``: a running clock of the same kind is
-        cancelled first (``restarted``)."""
-        running = case["open"].get(kind)
-        if running is not None:
-            running.cancelled, running.reason = t, "restarted"
-        limit = self.limits.get(kind)
-        if limit is None:
-            prov = False
-        else:
-            i = local_ordinal(t) - self.base
-            due_on, prov = self.due[limit][i], self.prov[limit][i]
-        clock = Clock(self._next("clock"), kind, owner, path, t, limit, due_on, prov)
-        case["open"][kind] = clock
-        case["clocks"].append(clock)
-        return clock
-
-    def _stop(self, case, kind, t) -> None:
-        clock = case["open"].pop(kind, None)
-        if clock is not None:
-            clock.met = t
-
-    def _cancel(self, case, kind, t, reason) -> None:
-        clock = case["open"].pop(kind, None)
-        if clock is not None:
-            clock.cancelled, clock.reason = t, reason
-
-    def _write_clocks(self, case) -> None:
-        """Each clock and its events: started, the morning reminder on the due day and
-        the breach a few minutes after the due time (both by the sweep, if the clock was
-        still open then), met or cancelled. Details are the JSON the operations write."""
-        fmt, ts, now, cid, ids = self.fmt, self._ts, self.now, case["id"], self.ids
-        add_event, add_clock = self._add_clock_event, self._add_clock
-        for c in case["clocks"]:
-            kind, end = c.kind, (c.met if c.met is not None else c.cancelled)
-            due_iso = fmt.day(c.due_on)
-            start = ts(c.start)
-            n = ids["clock_event"] + 1
-            started = (
-                f'{{"kind": "{kind}", "owner_unit_id": {c.owner}, "due_on": "{due_iso}", '
-                f'"due_at": "{fmt.iso(c.due_at)}", "is_provisional": '
-                f'{"true" if c.prov else "false"}, "limit_days": '
-                f"{'null' if c.limit is None else c.limit}}}"
-            )
-            add_event((n, c.id, cid, start, "started", None, started))
-            remind = c.due_at - 16 * HOUR + 30 + c.id % 240  # 08:00 on the due day
-            reminded = breached = met = cancelled = None
-            if c.start < remind <= now and (end is None or end > remind):
-                reminded = due_iso
-                n += 1
-                due_detail = f'{{"kind": "{kind}", "due_on": "{due_iso}"}}'
-                add_event((n, c.id, cid, ts(remind), "reminded", None, due_detail))
-            breach = c.due_at + 1 + c.id % 299  # the sweep runs every five minutes
-            if breach <= now and (end is None or end > breach):
-                breached = ts(breach)
-                n += 1
-                due_detail = f'{{"kind": "{kind}", "due_on": "{due_iso}"}}'
-                add_event((n, c.id, cid, breached, "breached", None, due_detail))
-                if kind == "accept":  # Art. 12(1)1: the sweep records it on the case
-                    detail = f'{{"member_id": {c.owner}, "due_on": "{due_iso}"}}'
-                    self._event(cid, breach, None, "unaccepted", None, detail)
-                    case["unaccepted"] = breach
-            if c.met is not None:
-                met = ts(c.met)
-                n += 1
-                detail = self.met_detail[kind][c.met <= c.due_at]
-                add_event((n, c.id, cid, met, "met", None, detail))
-            elif c.cancelled is not None:
-                cancelled = ts(c.cancelled)
-                n += 1
-                detail = f'{{"kind": "{kind}", "reason": "{c.reason}"}}'
-                add_event((n, c.id, cid, cancelled, "cancelled", None, detail))
-            ids["clock_event"] = n
-            add_clock(
-                (
-                    c.id,
-                    cid,
-                    kind,
-                    c.owner,
-                    c.path,
-                    start,
-                    c.limit,
-                    due_iso,
-                    ts(c.due_at),
-                    c.prov,
-                    met,
-                    breached,
-                    reminded,
-                    cancelled,
-                    1 + (end is not None),
-                )
-            )
-
     # -- when the next step happens ------------------------------------------------------
 
     def _after(self, t: int, due: int, late: float) -> int | None:
@@ -584,7 +273,7 @@ class CaseGenerator:
         if r < STALL:
             return None
         if r < late + STALL:
-            t2 = due + 600 + int(self.random() * 3 * DAY)
+            t2 = max(due, t) + 600 + int(self.random() * 3 * DAY)
         else:
             span = due - t - 600
             t2 = t + 300 + (int(span * self.random() ** 2) if span > 0 else 0)
@@ -986,47 +675,3 @@ class CaseGenerator:
             if n in (5, 11):
                 self._progress(case, row, t, replier)
         return t
-
-    def _write_complaint(self, case, row, base, r, day, outlet, member, intake) -> None:
-        fmt = self.fmt
-        person = self.world.people[base["person"]]
-        handling_id, handling_path = row["handling"]
-        self.out.add(
-            "complaint",
-            (
-                case["id"],
-                case["tracking"],
-                row["state"],
-                fmt.ts(r),
-                fmt.day(day),
-                base["channel"],
-                intake[0],
-                *person,
-                None,
-                base["reply"],
-                outlet["id"],
-                member["id"],
-                None,
-                self.categories[base["category"]][0],
-                base["facts"],
-                base["demand"],
-                base["major"],
-                base["media"],
-                base["repeat_of"],
-                base["repeat_reason"],
-                handling_id,
-                handling_path,
-                row["accepted_by"],
-                fmt.ts(row["accepted_at"]),
-                row["invalid_reason"],
-                row["finding"],
-                fmt.ts(row["replied_at"]),
-                fmt.day(row["promised_on"]),
-                fmt.ts(row["reported_at"]),
-                fmt.ts(row["closed_at"]),
-                row["satisfaction"],
-                row["version"],
-                fmt.ts(r),
-                fmt.ts(row["updated"]),
-            ),
-        )

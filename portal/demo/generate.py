@@ -34,9 +34,10 @@ from sqlalchemy import func, select, text
 from portal.auth.models import User
 from portal.db import db
 from portal.deadlines.operations import resync_next_due
-from portal.demo import gen_accountability, gen_cases
+from portal.demo import gen_accountability, gen_tables
 from portal.demo.bulk import BulkWriter, IndexesAfterLoad, TimeFormat
-from portal.demo.gen_cases import CaseGenerator, day_start, local_ordinal, schedule
+from portal.demo.gen_cases import CaseGenerator
+from portal.demo.gen_schedule import day_start, local_ordinal, schedule
 from portal.demo.gen_world import build_world
 from portal.orgs.models import Unit
 from portal.statistics.rules import last_complete_period
@@ -128,7 +129,7 @@ def generate(
     limits = thresholds()
     fmt = TimeFormat(db.engine.dialect.name, first - 30, today + 400)
     since = _months_before(today_date, limits.recurring_months).toordinal()
-    writer = BulkWriter(gen_cases.TABLES)
+    writer = BulkWriter(gen_tables.TABLES)
     cases = CaseGenerator(
         world,
         writer=writer,
@@ -152,13 +153,13 @@ def generate(
     )
     loading = time.perf_counter()
     _fast_load()
-    indexes = IndexesAfterLoad([*gen_cases.TABLES, *gen_accountability.TABLES])
+    indexes = IndexesAfterLoad([*gen_tables.TABLES, *gen_accountability.TABLES])
     indexes.drop()
     cases.run(counts, _progress(complaints, writer, loading, echo), chunk)
     _tracking_counters(cases.tracking)
 
     acc_writer = BulkWriter(
-        gen_accountability.TABLES | {"complaint_event": gen_cases.EVENT_COLUMNS}
+        gen_accountability.TABLES | {"complaint_event": gen_tables.EVENT_COLUMNS}
     )
     accountability = gen_accountability.AccountabilityGenerator(
         world, writer=acc_writer, fmt=fmt, now=now, ids=cases.ids, seed=seed

@@ -46,11 +46,12 @@ NO_PAIR = DutyAnswer(None, None, True, "未设置A/B角：无人受理")
 
 
 def current_calendar() -> WorkingCalendar:
-    """The working-day calendar duty is planned on: the one place to choose it (swap in
-    ``portal.workdays.store.current_calendar()`` when the DB-backed calendar lands)."""
-    from portal.workdays.official import official_calendar
+    """The working-day calendar duty is planned on: the one in the database, as the
+    association administrator edits it (and as every app server sees it after an edit:
+    the store checks its revision token on each call)."""
+    from portal.workdays.store import current_calendar as stored_calendar
 
-    return official_calendar()
+    return stored_calendar()
 
 
 def local_tz() -> ZoneInfo:

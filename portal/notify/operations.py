@@ -1,28 +1,132 @@
-"""Queueing notifications. Idempotent by ``dedupe_key``: calling twice adds nothing."""
+"""Queueing notifications. Idempotent by ``dedupe_key``: calling twice adds nothing.
+
+Every write is an ``INSERT … ON CONFLICT DO NOTHING`` on the unique dedupe key, so two
+app servers (or a sweep and a request) queueing the same notice at the same moment add
+it once and neither fails: the second insert waits for the first transaction and then
+does nothing.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from portal.db import db
+from portal.auth.models import User
+from portal.db import db, dialect_insert
 from portal.notify.models import Notification, OutboxMessage
+
+# Rows per query when reading users by id.
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Note:
+    """One in-app notification for one user (and the same by e-mail, see ``notify_many``)."""
+
+    user_id: int
+    title: str
+    dedupe_key: str
+    body: str = ""
+    link: str | None = None
+
+
+def _chunks(items: Sequence, size: int = BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _mail_row(recipient: str, subject: str, body: str, dedupe_key: str, now) -> dict:
+    return {
+        "recipient": recipient,
+        "subject": subject,
+        "body": body,
+        "dedupe_key": dedupe_key,
+        "status": "queued",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+
+
+def _insert_mail(rows: list[dict]) -> None:
+    if rows:
+        outbox = OutboxMessage.__table__
+        db.session.execute(
+            dialect_insert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key]),
+            rows,
+        )
 
 
 def queue_mail(*, recipient: str, subject: str, body: str, dedupe_key: str, now) -> OutboxMessage:
-    existing = db.session.scalar(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+    _insert_mail([_mail_row(recipient, subject, body, dedupe_key, now)])
+    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+
+
+def _mail_addresses(user_ids: Iterable[int]) -> dict[int, str]:
+    """The e-mail address of each active user among ``user_ids`` that has one: one query
+    per thousand users (a sweep's recipients are a few dozen people)."""
+    ids = sorted(set(user_ids))
+    found: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        rows = db.session.execute(
+            select(User.id, User.email).where(
+                User.id.in_(chunk), User.is_active.is_(True), User.email.is_not(None)
+            )
+        )
+        found.update({user_id: email for user_id, email in rows if email})
+    return found
+
+
+def notify_many(notes: Sequence[Note], *, now, mail: bool = True) -> int:
+    """In-app notifications, and the same by e-mail to each user who has an address and
+    is active, set-based: the notes in multi-row INSERTs of a thousand rows, the e-mails in
+    one executemany, the recipients' addresses in one query per thousand users. A note
+    whose (user, dedupe key) exists already adds nothing, not even its e-mail. Returns how
+    many were new."""
+    unique: dict[tuple[int, str], Note] = {}
+    for note in notes:
+        unique.setdefault((note.user_id, note.dedupe_key), note)
+    if not unique:
+        return 0
+    # Core executemany: SQLAlchemy sends it as multi-row INSERTs of up to a thousand rows
+    # ("insertmanyvalues"), compiled once, and gathers what each one RETURNs.
+    notifications = Notification.__table__
+    statement = (
+        dialect_insert(notifications)
+        .on_conflict_do_nothing(
+            index_elements=[notifications.c.user_id, notifications.c.dedupe_key]
+        )
+        .returning(notifications.c.user_id, notifications.c.dedupe_key)
     )
-    if existing is not None:
-        return existing
-    message = OutboxMessage(
-        recipient=recipient,
-        subject=subject,
-        body=body,
-        dedupe_key=dedupe_key,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    db.session.add(message)
-    db.session.flush()
-    return message
+    rows = [
+        {
+            "user_id": n.user_id,
+            "title": n.title,
+            "body": n.body,
+            "link": n.link,
+            "dedupe_key": n.dedupe_key,
+            "created_at": now,
+        }
+        for n in unique.values()
+    ]
+    inserted = set(db.session.execute(statement, rows).tuples())
+    added = [n for key, n in unique.items() if key in inserted]
+    if mail and added:
+        addresses = _mail_addresses(n.user_id for n in added)
+        _insert_mail(
+            [
+                _mail_row(
+                    addresses[n.user_id],
+                    n.title,
+                    f"{n.body}\n\n{n.link or ''}".strip(),
+                    f"{n.dedupe_key}:user{n.user_id}",
+                    now,
+                )
+                for n in added
+                if n.user_id in addresses
+            ]
+        )
+    return len(added)
 
 
 def notify_user(
@@ -34,29 +138,11 @@ def notify_user(
     dedupe_key: str,
     now,
     mail: bool = True,
-) -> Notification:
-    """An in-app notification, and the same by e-mail when the user has an address."""
-    existing = db.session.scalar(
-        select(Notification).where(
-            Notification.user_id == user.id, Notification.dedupe_key == dedupe_key
-        )
-    )
-    if existing is not None:
-        return existing
-    note = Notification(
-        user_id=user.id, title=title, body=body, link=link, dedupe_key=dedupe_key, created_at=now
-    )
-    db.session.add(note)
-    if mail and user.email and user.is_active:
-        queue_mail(
-            recipient=user.email,
-            subject=title,
-            body=f"{body}\n\n{link or ''}".strip(),
-            dedupe_key=f"{dedupe_key}:user{user.id}",
-            now=now,
-        )
-    db.session.flush()
-    return note
+) -> bool:
+    """An in-app notification, and the same by e-mail when the user has an address.
+    Returns whether it was new."""
+    note = Note(user_id=user.id, title=title, body=body, link=link, dedupe_key=dedupe_key)
+    return notify_many([note], now=now, mail=mail) == 1
 
 
 def mark_read(user, note_ids: list[int] | None, now) -> int:

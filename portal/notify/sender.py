@@ -7,12 +7,12 @@ window for a duplicate is a crash between the SMTP answer and the commit, and th
 stable Message-ID (from the dedupe key) lets mail servers drop such a duplicate.
 """
 
+import hashlib
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from sqlalchemy import or_, select
 
@@ -62,13 +62,20 @@ def smtp_transport(settings: SmtpSettings) -> Callable[[EmailMessage], None]:
     return send
 
 
+def message_id(message: OutboxMessage, domain: str) -> str:
+    """The same on every attempt to send this row, whichever host sends it (a retry after
+    a crash is recognisable as the same mail), and unlike any other row's."""
+    digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:16]
+    return f"<outbox{message.id}.{digest}@{domain}>"
+
+
 def _build(message: OutboxMessage, sender: str) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = message.recipient
     mail["Subject"] = message.subject
     domain = sender.rpartition("@")[2] or "localhost"
-    mail["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=domain)
+    mail["Message-ID"] = message_id(message, domain)
     mail.set_content(message.body)
     return mail
 

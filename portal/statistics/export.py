@@ -7,17 +7,38 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from portal.complaints.rules import CHANNELS
+from portal.deadlines.rules import DEADLINE_TZ as TZ
 from portal.deadlines.rules import RULES, ClockKind
 from portal.statistics import queries
 from portal.statistics.rules import Period, percent
 
 
-def tables(user, period: Period, **filters) -> list[tuple[str, list[str], list[list]]]:
-    """(title, headers, rows) for each statistics table of ``period``."""
+def tables(
+    user, period: Period, open_now: dict | None = None, **filters
+) -> list[tuple[str, list[str], list[list]]]:
+    """(title, headers, rows) for each statistics table of ``period``; ``open_now`` (the
+    counts of ``queries.open_now``, the dashboard's first panel) adds a sheet of the
+    cases open at the time of export."""
     kinds = [(k.value, RULES[k].label) for k in ClockKind]
-    head = queries.headline(user, period, **filters)
-    members = queries.member_table(user, period, **filters)
-    return [
+    head, members = queries.overview(user, period, **filters)
+    panel = []
+    if open_now is not None:
+        panel = [
+            (
+                _("当前未办结"),
+                [_("环节"), _("件数")],
+                [
+                    [_("当前未办结"), open_now["open"]],
+                    [_("待转办"), open_now["registered"]],
+                    [_("待会员单位受理"), open_now["forwarded"]],
+                    [_("处理中"), open_now["handling"]],
+                    [_("待协会审核"), open_now["reported"]],
+                    [_("今日到期"), open_now["due_today"]],
+                    [_("已超时"), open_now["breached"]],
+                ],
+            )
+        ]
+    return panel + [
         (
             _("总体情况"),
             [_("指标"), _("数值")],
@@ -48,6 +69,7 @@ def tables(user, period: Period, **filters) -> list[tuple[str, list[str], list[l
                 *[label for _k, label in kinds],
                 _("满意率"),
                 _("重复投诉"),
+                _("问责决定"),
             ],
             [
                 [
@@ -57,7 +79,16 @@ def tables(user, period: Period, **filters) -> list[tuple[str, list[str], list[l
                     *[percent(m["on_time"][k]) for k, _l in kinds],
                     percent(m["satisfaction_rate"]),
                     m["repeats"],
+                    m["decisions"],
                 ]
+                for m in members
+            ],
+        ),
+        (
+            _("会员单位平均工作日"),
+            [_("会员单位"), *[_("%(step)s平均工作日", step=label) for _k, label in kinds]],
+            [
+                [m["member_name"], *[_round(m["working_days"][k]) for k, _l in kinds]]
                 for m in members
             ],
         ),
@@ -90,6 +121,16 @@ def tables(user, period: Period, **filters) -> list[tuple[str, list[str], list[l
             [_("网点"), _("属实投诉")],
             [[o["name"], o["count"]] for o in queries.top_outlets(user, period, **filters)],
         ),
+        (
+            _("责任追究"),
+            [_("会员单位"), _("事由"), _("处理"), _("日期")],
+            [
+                # The trigger and the rung are marked labels (N_): translated here.
+                [a["member"], *map(_, (a["reason"], a["decision"])), a["at"].astimezone(TZ).date()]
+                for a in queries.accountability_decisions(user, period)
+                if filters.get("member_id") in (None, a["member_id"])
+            ],
+        ),
     ]
 
 
@@ -97,9 +138,9 @@ def _round(value):
     return None if value is None else round(value, 2)
 
 
-def workbook(user, period: Period, **filters) -> BytesIO:
+def workbook(user, period: Period, open_now: dict | None = None, **filters) -> BytesIO:
     book = Workbook(write_only=True)
-    for title, headers, rows in tables(user, period, **filters):
+    for title, headers, rows in tables(user, period, open_now, **filters):
         sheet = book.create_sheet(title[:31])
         sheet.append(headers)
         for row in rows:

@@ -32,9 +32,10 @@ KEEP_WARM = timedelta(days=1)  # views read within this are refreshed by the com
 
 def figures(user: User, period: Period, **filters) -> dict:
     """Every period table of the dashboard, computed now (plain JSON-ready data)."""
+    head, rows = queries.overview(user, period, **filters)
     return {
-        "head": queries.headline(user, period, **filters),
-        "rows": queries.member_table(user, period, **filters),
+        "head": head,
+        "rows": rows,
         "cats": queries.by_category(user, period, **filters),
         "channels": queries.by_channel(user, period, **filters),
         "outlets": queries.top_outlets(user, period, **filters),

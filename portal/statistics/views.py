@@ -80,13 +80,7 @@ def dashboard():
                 lambda data: _render_period(data, period, filters, snapshot.computed_at),
             )
         ),
-        "open_now": queries.open_now(
-            current_user,
-            now=clock.now(),
-            tz=clock.tz(),
-            member=db.session.get(Unit, filters["member_id"]) if "member_id" in filters else None,
-            category_id=filters.get("category_id"),
-        ),
+        "open_now": _open_now(filters),
         "open_link": lambda **extra: url_for(
             "cases.inbox",
             **{
@@ -101,6 +95,18 @@ def dashboard():
         ),
     }
     return render_page_or_piece("statistics/dashboard.html", "statistics/_tables.html", **context)
+
+
+def _open_now(filters: dict) -> dict:
+    """The dashboard's first panel: cases open now, for the member/category filters."""
+    member = db.session.get(Unit, filters["member_id"]) if "member_id" in filters else None
+    return queries.open_now(
+        current_user,
+        now=clock.now(),
+        tz=clock.tz(),
+        member=member,
+        category_id=filters.get("category_id"),
+    )
 
 
 def _render_period(data: dict, period: Period, filters: dict, computed_at) -> str:
@@ -142,7 +148,7 @@ def export_tables():
     if error:
         period, filters = period_of(clock.local_today()), {}
     return send_file(
-        export.workbook(current_user, period, **filters),
+        export.workbook(current_user, period, _open_now(filters), **filters),
         as_attachment=True,
         download_name=f"statistics-{period.code}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

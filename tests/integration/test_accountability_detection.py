@@ -3,6 +3,7 @@ honours changed thresholds, and never opens a second case on the same evidence."
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func, select
 from support import make_case, with_duty_roster
 
@@ -118,3 +119,46 @@ def test_recurring_window_is_counted_back_from_the_sweep_day(app, province):
         assert detect(NOW)["changed"] == 1
         db.session.commit()
     assert _cases(app) == [("recurring", province.unit("bank1").id, ids)]
+
+
+def test_two_detections_at_once_add_to_one_case(app, province, backend):
+    """Two handlers of one bank save substantiated findings at one outlet at the same
+    moment (or a finding meets the sweep): each request's detection sees the same two
+    earlier complaints unproven. The second waits for the first and joins its case,
+    instead of opening a second case or failing on the evidence's unique key."""
+    import threading
+    import time
+
+    if backend != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time; the race needs two")
+    earlier = [make_case(app, province, state="handling") for _ in range(2)]
+    first, second = (make_case(app, province, state="handling") for _ in range(2))
+    for case_id in earlier:
+        _set(app, case_id, finding="substantiated")
+    member = province.unit("bank1").id
+    detected, errors = threading.Event(), []
+
+    def save_finding(case_id, before=None, hold=0.0):
+        try:
+            with app.app_context():
+                if before is not None:
+                    before.wait(10)
+                db.session.get(Complaint, case_id).finding = "substantiated"
+                db.session.flush()
+                detect(NOW, member_id=member)
+                detected.set()
+                time.sleep(hold)  # the rest of the first request, still uncommitted
+                db.session.commit()
+        except Exception as error:  # reported below, in the test's own thread
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=save_finding, args=(first,), kwargs={"hold": 1.0}),
+        threading.Thread(target=save_finding, args=(second,), kwargs={"before": detected}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert _cases(app) == [("recurring", member, sorted([*earlier, first, second]))]

@@ -53,6 +53,7 @@ def test_pdf_text_and_embedded_cjk_font(app, province, tmp_path):
         "第2银行辽宁省分行",
         "服务态度",
         "平均工作日",
+        "问责决定",
         "加强服务培训",
         "案例1",
     ):
@@ -126,3 +127,25 @@ def test_demo_publishes_the_last_half_year_and_drafts_the_current_one(app, provi
         ).all()
         assert rows == [("2026H1", "published"), ("2026H2", "draft")]
         assert seed_bulletins(NOW) == "demo bulletins already there"
+
+
+def test_a_large_province_gets_summaries_and_the_lists_go_to_the_annex(app, province, tmp_path):
+    with app.app_context():
+        build_statistics_data(province)
+        draft = _draft(province)
+        context = pdf.build_context(draft, draft.created_by)
+        row = context["members"][0]
+        members = [
+            row | {"member_id": n, "member_name": f"测试第{n}银行", "received": 100 - n}
+            for n in range(1, 41)
+        ]
+        decisions = [
+            {"member": f"测试第{n % 3}银行", "reason": "转办投诉无人受理", "decision": "已驳回"}
+            for n in range(35)
+        ]
+        context |= pdf.member_sections(members) | pdf.decision_sections(decisions)
+        data = pdf.render_pdf(context)
+    text = _text(tmp_path, data)
+    assert "本期共有 40 家会员单位受理投诉" in text
+    assert "测试第10银行" in text and "测试第11银行" not in text.split("受理及时率最低")[0]
+    assert "本期共作出责任追究决定 35 项" in text

@@ -363,6 +363,20 @@ def test_alert_gaps_rests_on_days_off(ctx):
     assert count(Notification) == 0
 
 
+def test_a_weekday_the_administrator_takes_off_is_a_day_off_for_duty_too(ctx):
+    from portal.workdays.store import set_day
+
+    away(ctx.user("bank1-a").id, bj(24), bj(25), entered_at=bj(22))
+    away(ctx.user("bank1-b").id, bj(24), bj(25), entered_at=bj(22))
+    tuesday = bj(24).date()
+    assert [d.day for d in queries.gaps_between(unit(ctx, "bank1"), tuesday, tuesday)] == [tuesday]
+    # The calendar in the database (the one every app server reads), not the package's.
+    set_day(tuesday, False, "临时休假", "省政府临时通知", None, NOW)
+    assert queries.gaps_between(unit(ctx, "bank1"), tuesday, tuesday) == []
+    assert operations.alert_gaps(bj(24, 10)) == 0
+    assert count(Notification) == 0
+
+
 def test_gaps_between_names_the_working_days(ctx):
     away(ctx.user("bank1-a").id, bj(26), bj(30), entered_at=bj(22))
     away(ctx.user("bank1-b").id, bj(27, 13), bj(30), entered_at=bj(22))

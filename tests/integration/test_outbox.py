@@ -10,7 +10,7 @@ from support import NOW, free_port
 
 from portal.db import db
 from portal.notify.models import Notification, OutboxMessage
-from portal.notify.operations import notify_user, queue_mail
+from portal.notify.operations import Note, notify_many, notify_user, queue_mail
 from portal.notify.sender import SmtpSettings, drain, smtp_transport
 
 
@@ -133,3 +133,35 @@ def test_bell_shows_unread_count_and_marks_read(app, client, province):
     other = client.application.test_client()
     sign_in(other, "bank2-a")
     assert "新投诉待受理" not in other.get("/notifications").get_data(as_text=True)
+
+
+def test_notify_many_writes_each_note_once_and_mails_active_users_with_an_address(app, province):
+    from portal.auth.models import User
+
+    with app.app_context():
+        users = {k: db.session.get(User, province.user(k).id) for k in ("bank1-a", "bank2-a")}
+        users["bank1-a"].email = "bank1-a@bank1.example.cn"
+        users["bank2-a"].email = None
+        leader = db.session.get(User, province.user("bank1-leader").id)
+        leader.email, leader.is_active = "leader@bank1.example.cn", False
+        notes = [
+            Note(
+                user_id=u.id, title="【超期】核实情况已超过期限", body="投诉编号 1", dedupe_key=key
+            )
+            for key in ("clock1:breach:2026-11-18", "clock2:breach:2026-11-18")
+            for u in (*users.values(), leader)
+        ]
+        assert notify_many(notes + notes[:2], now=NOW) == 6  # repeats in one call: once
+        assert notify_many(notes, now=NOW) == 0  # a second sweep adds nothing
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(Notification)) == 6
+        mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        # Only the active user with an address is mailed; the body carries the link line.
+        assert [(m.recipient, m.dedupe_key, m.body) for m in mails] == [
+            (
+                "bank1-a@bank1.example.cn",
+                f"clock{n}:breach:2026-11-18:user{users['bank1-a'].id}",
+                "投诉编号 1",
+            )
+            for n in (1, 2)
+        ]

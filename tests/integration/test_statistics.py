@@ -1,6 +1,8 @@
 """The statistics against the hand-built data set of ``statistics_support`` — the
 expected numbers are worked out by hand from its table."""
 
+from zoneinfo import ZoneInfo
+
 from statistics_support import build_statistics_data
 
 from portal.auth.models import User
@@ -9,6 +11,7 @@ from portal.statistics import queries
 from portal.statistics.rules import parse_period
 
 H1 = parse_period("2026H1")
+TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _user(province, key):
@@ -86,3 +89,99 @@ def test_average_working_days_per_step(app, province):
         rows = {r["member_name"]: r["working_days"] for r in queries.member_table(staff, H1)}
         assert rows["第1银行辽宁省分行"]["accept"] == 0.5
         assert rows["第2银行辽宁省分行"]["accept"] == 3.0
+
+
+def test_member_table_counts_the_periods_accountability_decisions(app, province):
+    """Art. 12: each decision on the ladder counts for its member in the period in which
+    it was taken (opening a case is not a decision)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from portal.accountability import operations
+    from portal.accountability.models import AccountabilityCase
+    from portal.complaints.models import Complaint
+
+    with app.app_context():
+        ids = build_statistics_data(province)
+        staff = _user(province, "assoc-leader")
+        bank1 = province.unit("bank1").id
+        in_h1 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+        in_h2 = datetime(2026, 7, 2, 2, 0, tzinfo=UTC)
+        first = db.session.get(Complaint, ids[0])
+        second = db.session.get(Complaint, ids[1])
+        operations.open_or_add_evidence(
+            trigger="unaccepted", member_id=bank1, complaints=[first], now=in_h1
+        )
+        operations.open_or_add_evidence(
+            trigger="repeat", member_id=bank1, complaints=[second], now=in_h1
+        )
+        cases = db.session.scalars(select(AccountabilityCase).order_by(AccountabilityCase.id)).all()
+        operations.decide(cases[0], "interview", actor=staff, now=in_h1, reason="约谈")
+        operations.decide(cases[1], "dismiss", actor=staff, now=in_h2, reason="已说明")
+        db.session.commit()
+        rows = {r["member_name"]: r for r in queries.member_table(staff, H1)}
+        assert rows["第1银行辽宁省分行"]["decisions"] == 1  # the interview; dismissal is H2
+        assert rows["第2银行辽宁省分行"]["decisions"] == 0
+        decisions = queries.accountability_decisions(staff, H1)
+        assert [(d["member_id"], d["decision"]) for d in decisions] == [(bank1, "约见谈话")]
+        bank2_view = queries.member_table(_user(province, "bank2-a"), H1)
+        assert [r["decisions"] for r in bank2_view] == [0]
+
+
+def test_working_days_of_odd_steps_are_counted_exactly(app, province):
+    """A step recorded as done before it started counts 0 days, and one finished long
+    after the period (beyond the table of working-day numbers) is still counted with the
+    calendar: both agree with a clock-by-clock count."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from portal.complaints.models import Complaint
+    from portal.deadlines.models import Clock
+    from portal.workdays.store import current_calendar
+
+    with app.app_context():
+        ids = build_statistics_data(province)
+        first = db.session.get(Complaint, ids[0])
+        owner = first.member_id
+        late = datetime(2026, 1, 12, 2, 0, tzinfo=UTC)
+        for kind, started, met in (
+            ("verify", late, late - timedelta(days=3)),  # "done" three days before it began
+            ("report", late, late + timedelta(days=600)),  # beyond the table of numbers
+        ):
+            db.session.add(
+                Clock(
+                    case_id=first.id,
+                    kind=kind,
+                    owner_unit_id=owner,
+                    owner_path=first.member.path,
+                    started_at=started,
+                    limit_days=5,
+                    due_on=started.date(),
+                    due_at=started,
+                    met_at=met,
+                )
+            )
+        db.session.flush()
+        calendar = current_calendar()
+        in_h1 = select(Complaint.id).where(
+            Complaint.received_on >= H1.first_day, Complaint.received_on <= H1.last_day
+        )
+        clocks = db.session.scalars(
+            select(Clock).where(
+                Clock.case_id.in_(in_h1), Clock.met_at.is_not(None), Clock.cancelled_at.is_(None)
+            )
+        ).all()
+        expected = {}
+        for clock in clocks:
+            days = calendar.working_days_between(
+                clock.started_at.astimezone(TZ).date(), clock.met_at.astimezone(TZ).date()
+            )
+            total, n = expected.get(clock.kind, (0, 0))
+            expected[clock.kind] = (total + days, n + 1)
+        figures = queries.headline(_user(province, "assoc-staff"), H1)["working_days"]
+        assert {k: v for k, v in figures.items() if v is not None} == {
+            k: total / n for k, (total, n) in expected.items()
+        }
+        assert expected["report"][1] == 1 and expected["verify"][1] == 2

@@ -31,3 +31,14 @@ def test_production_cookies_are_secure():
 )
 def test_database_url_forms(given, used):
     assert normalise_database_url(given) == used
+
+
+def test_postgresql_connections_turn_jit_off(monkeypatch):
+    """JIT compiling cost more than it saved on the portal's short queries (load test)."""
+    url = "postgresql+psycopg://u:p@db/portal"
+    options = create_app({"SQLALCHEMY_DATABASE_URI": url}).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"]["options"] == "-c jit=off"
+    monkeypatch.setenv("PORTAL_PG_JIT", "on")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": url}).config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    sqlite = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert "connect_args" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]

@@ -20,6 +20,10 @@ from portal.notify.models import Notification
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
+def _testid(html, name):
+    return html.split(f'data-testid="{name}">', 1)[1].split("<", 1)[0]
+
+
 def _work(app):
     with app.app_context():
         return jobs.work(lambda: NOW)
@@ -155,6 +159,7 @@ def test_dashboard_page_piece_links_and_excel(app, province):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<html" in html and "<svg" in html
     assert 'data-testid="received">5<' in html
+    assert html.count('data-testid="decisions">0<') == 2  # one cell per member row
     assert "/cases?state=all&amp;from=2026-01-01&amp;to=2026-06-30" in html
     piece = client.get("/statistics?period=2026H1", headers={"HX-Request": "true"})
     assert 'id="statistics-tables"' in piece.get_data(as_text=True)
@@ -163,7 +168,12 @@ def test_dashboard_page_piece_links_and_excel(app, province):
     filtered = client.get(f"/statistics?period=2026H1&member={bank2}").get_data(as_text=True)
     assert 'data-testid="received">2<' in filtered  # cases 4 and 5 are about bank2
     book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?period=2026H1").data))
-    assert book.sheetnames[:2] == ["总体情况", "会员单位"]
+    assert book.sheetnames[:3] == ["当前未办结", "总体情况", "会员单位"]
+    # The open-cases panel of the dashboard, as its own sheet, with the same numbers.
+    panel = dict(list(book["当前未办结"].values)[1:])
+    assert panel["当前未办结"] == int(_testid(html, "open-now"))
+    assert panel["已超时"] == int(_testid(html, "breached"))
+    assert list(book["会员单位"].values)[0][-1] == "问责决定"
     assert list(book["总体情况"].values)[1] == ("受理投诉", 5)
     rows = list(book["总体情况"].values)
     assert ("受理平均工作日", 1.33) in rows, [r for r in rows if "工作日" in r[0]]
@@ -217,6 +227,37 @@ def test_dashboard_numbers_equal_the_case_lists_they_link_to(app, province):
     for href, number in links:
         listed = client.get(htmllib.unescape(href)).get_data(as_text=True).count('id="case-row-')
         assert listed == int(number), (href, number, listed)
+
+
+def test_the_association_annex_holds_every_member_and_decision(app, province):
+    with app.app_context():
+        build_statistics_data(province)
+        bulletin = Bulletin(
+            period="2026H1",
+            version=1,
+            state="published",
+            title="通报",
+            created_by_id=province.user("assoc-staff").id,
+            pdf=b"%PDF-x",
+            sha256="0" * 64,
+            published_at=NOW,
+        )
+        db.session.add(bulletin)
+        db.session.commit()
+        bulletin_id = bulletin.id
+    staff = app.test_client()
+    sign_in(staff, "assoc-staff")
+    response = staff.get(f"/bulletins/{bulletin_id}/annex.xlsx")
+    assert response.status_code == 200
+    sheets = load_workbook(BytesIO(response.data))
+    assert [r[0] for r in list(sheets["会员单位"].values)[1:]] == [
+        "第1银行辽宁省分行",
+        "第2银行辽宁省分行",
+    ]
+    assert {"会员单位平均工作日", "责任追究"} <= set(sheets.sheetnames)
+    member = app.test_client()
+    sign_in(member, "bank1-a")
+    assert member.get(f"/bulletins/{bulletin_id}/annex.xlsx").status_code == 404
 
 
 def test_dashboard_figures_are_stored_per_view_and_refreshed(make_app, province):

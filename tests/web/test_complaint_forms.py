@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
-from support import category_id, make_case, sign_in
+from support import category_id, make_case, sign_in, with_duty_roster
 
 from portal.complaints.models import Attachment, Complaint, ComplaintEvent, PiiReveal
 from portal.db import db
@@ -225,6 +225,38 @@ def test_inbox_is_a_page_and_a_piece(app, province):
     assert "<html" not in piece.get_data(as_text=True) and 'id="inbox-table"' in piece.get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize(
+    "state, action, winner, loser, done",
+    [
+        ("registered", "forward", "assoc-staff", "assoc-admin", "转办会员单位"),
+        ("forwarded", "accept", "bank1-a", "bank1-b", "会员单位受理"),
+    ],
+)
+def test_losing_a_race_for_an_action_answers_409_not_403(
+    app, province, state, action, winner, loser, done
+):
+    """Two people act on the same case at once (found by bench/load_test.py): once the
+    first has acted the step is no longer offered, yet the second lost a race rather
+    than lacking a permission, and is shown what changed."""
+    app.config["FROZEN_NOW"] = NOW
+    with_duty_roster(app, province)  # Art. 7: forwarding needs the bank's A/B pair
+    case_id = make_case(app, province, state=state)
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, winner)
+    sign_in(second, loser)
+    seen = {f"{action}-version": _version(app, case_id), f"{action}-seen_event": "0"}
+    assert first.post(f"/cases/{case_id}/do/{action}", data=seen).status_code == 200
+    before = counts(app)
+    late = second.post(f"/cases/{case_id}/do/{action}", data=seen)
+    text = late.get_data(as_text=True)
+    assert late.status_code == 409 and "已被他人更新" in text and done in text
+    assert counts(app) == before
+    # With the current version the step is simply not this user's any more: 403.
+    current = {f"{action}-version": _version(app, case_id)}
+    assert second.post(f"/cases/{case_id}/do/{action}", data=current).status_code == 403
+    assert counts(app) == before
 
 
 def _version(app, case_id):

@@ -1,10 +1,10 @@
 """Optimistic locking: a save that loses a race answers 409 with a clear page, never 500."""
 
 from sqlalchemy import update
+from support import sign_in
 
 from portal.db import db
 from portal.orgs.models import Unit
-from support import sign_in
 
 
 def test_losing_a_race_on_flush_answers_409(app, province):
