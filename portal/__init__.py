@@ -45,14 +45,6 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         config_module.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # psycopg prepares a statement on the server after its 5th run on a connection,
-        # and PostgreSQL may then plan it once for any parameters: a plan that cannot
-        # use the partial indexes (the open cases, the open clocks) nor see that the
-        # association's scope is the whole tree, e.g. 1.3 s instead of 2 ms for the count
-        # of open cases over a million complaints. Plan every run with its values.
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
 
 
 def register_extensions(app: Flask) -> None:

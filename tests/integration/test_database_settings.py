@@ -11,3 +11,13 @@ def test_postgresql_sessions_run_without_jit(app, backend):
         pytest.skip("a PostgreSQL setting")
     with app.app_context():
         assert db.session.scalar(text("SHOW jit")) == "off"
+
+
+def test_postgresql_plans_every_statement_with_its_values(app, backend):
+    """No server-side prepared statements: a generic plan misses the partial indexes."""
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with app.app_context():
+        for _ in range(10):
+            db.session.execute(text("SELECT count(*) FROM complaint WHERE state = :s"), {"s": "x"})
+        assert db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements")) == 0

@@ -37,8 +37,10 @@ def test_postgresql_connections_turn_jit_off(monkeypatch):
     """JIT compiling cost more than it saved on the portal's short queries (load test)."""
     url = "postgresql+psycopg://u:p@db/portal"
     options = create_app({"SQLALCHEMY_DATABASE_URI": url}).config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options["connect_args"]["options"] == "-c jit=off"
+    assert options["connect_args"] == {"options": "-c jit=off", "prepare_threshold": None}
     monkeypatch.setenv("PORTAL_PG_JIT", "on")
-    assert create_app({"SQLALCHEMY_DATABASE_URI": url}).config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    assert create_app({"SQLALCHEMY_DATABASE_URI": url}).config["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "connect_args": {"prepare_threshold": None}  # statements are still never prepared
+    }
     sqlite = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert "connect_args" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]
