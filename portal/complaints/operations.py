@@ -4,8 +4,6 @@ flushes; the request commits once, so a failed step leaves nothing half-written.
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.complaints import pii
 from portal.complaints.models import (
@@ -17,7 +15,7 @@ from portal.complaints.models import (
     TrackingCounter,
 )
 from portal.complaints.rules import State, mask_id_number, mask_mobile, tracking_number
-from portal.db import db
+from portal.db import db, dialect_insert
 from portal.deadlines import operations as clocks
 from portal.deadlines.rules import ClockKind
 from portal.orgs.models import Unit
@@ -68,9 +66,8 @@ def record(
 
 def _next_tracking_seq(year: int) -> int:
     # One atomic upsert: concurrent intakes on several app servers never share a number.
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(TrackingCounter)
+        dialect_insert(TrackingCounter)
         .values(year=year, last=1)
         .on_conflict_do_update(index_elements=["year"], set_={"last": TrackingCounter.last + 1})
         .returning(TrackingCounter.last)

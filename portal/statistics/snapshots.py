@@ -16,11 +16,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.auth.models import User
-from portal.db import db
+from portal.db import db, dialect_insert
 from portal.orgs.scoping import scope_root
 from portal.statistics import queries
 from portal.statistics.models import StatisticsSnapshot
@@ -81,7 +79,6 @@ def rendered(snapshot: StatisticsSnapshot, language: str, render) -> str:
 
 def _store(key: str, scope_unit_id: int, period: Period, filters: dict, data: dict, now):
     """Insert or replace the view's row in one statement (two first readers may race)."""
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     values = {
         "key": key,
         "scope_unit_id": scope_unit_id,
@@ -93,7 +90,7 @@ def _store(key: str, scope_unit_id: int, period: Period, filters: dict, data: di
         "computed_at": now,
         "read_at": now,
     }
-    statement = insert(StatisticsSnapshot).values(**values)
+    statement = dialect_insert(StatisticsSnapshot).values(**values)
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["key"],

@@ -24,6 +24,23 @@ def _testid(html, name):
     return html.split(f'data-testid="{name}">', 1)[1].split("<", 1)[0]
 
 
+def _published_bulletin(staff_id) -> int:
+    """A published 2026H1 bulletin with a stand-in PDF (the annexes do not read it)."""
+    bulletin = Bulletin(
+        period="2026H1",
+        version=1,
+        state="published",
+        title="通报",
+        created_by_id=staff_id,
+        pdf=b"%PDF-x",
+        sha256="0" * 64,
+        published_at=NOW,
+    )
+    db.session.add(bulletin)
+    db.session.commit()
+    return bulletin.id
+
+
 def _work(app):
     with app.app_context():
         return jobs.work(lambda: NOW)
@@ -117,19 +134,7 @@ def test_annexes_are_each_members_own(app, province):
     with app.app_context():
         build_statistics_data(province)
         staff_id = province.user("assoc-staff").id
-        bulletin = Bulletin(
-            period="2026H1",
-            version=1,
-            state="published",
-            title="通报",
-            created_by_id=staff_id,
-            pdf=b"%PDF-x",
-            sha256="0" * 64,
-            published_at=NOW,
-        )
-        db.session.add(bulletin)
-        db.session.commit()
-        bulletin_id = bulletin.id
+        bulletin_id = _published_bulletin(staff_id)
     member = app.test_client()
     sign_in(member, "bank1-a")
     own = member.get(f"/bulletins/{bulletin_id}/annex/{province.unit('bank1').id}")
@@ -232,19 +237,7 @@ def test_dashboard_numbers_equal_the_case_lists_they_link_to(app, province):
 def test_the_association_annex_holds_every_member_and_decision(app, province):
     with app.app_context():
         build_statistics_data(province)
-        bulletin = Bulletin(
-            period="2026H1",
-            version=1,
-            state="published",
-            title="通报",
-            created_by_id=province.user("assoc-staff").id,
-            pdf=b"%PDF-x",
-            sha256="0" * 64,
-            published_at=NOW,
-        )
-        db.session.add(bulletin)
-        db.session.commit()
-        bulletin_id = bulletin.id
+        bulletin_id = _published_bulletin(province.user("assoc-staff").id)
     staff = app.test_client()
     sign_in(staff, "assoc-staff")
     response = staff.get(f"/bulletins/{bulletin_id}/annex.xlsx")
