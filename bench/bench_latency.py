@@ -429,6 +429,13 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
     return cases
 
 
+def _selected(name: str, only: str | None) -> bool:
+    terms = [t for t in (only or "").split(",") if t]
+    if any(t in "forward" for t in terms):
+        terms.append("intake submit")  # forward needs the complaints intake makes
+    return not terms or any(t in name for t in terms)
+
+
 def _tz():
     from zoneinfo import ZoneInfo
 
@@ -449,13 +456,21 @@ def run_case(app, clients, bare, engine, key: str, case: Case, args):
     client = clients[case.user]
     timer: ServerTimer = app.wsgi_app
     created = getattr(cases_registry.get("forward [piece]"), "created", None)
-    total = args.warmup + args.repeat + 1
+    total = args.warmup + args.repeat + 1 + (1 if args.profile else 0)
     started = time.perf_counter()
     for i in range(total):
         if len(case.times) >= 5 and time.perf_counter() - started > args.max_seconds:
             break  # a very slow case: enough repetitions to show it
         probe = i == args.warmup  # one request, untimed, records its statements
-        if probe:
+        profiled = args.profile and i == total - 1  # the last, untimed, under cProfile
+        if profiled:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            with profiler:
+                response = call(client, case, i)
+            print_profile(profiler, args.profile)
+        elif probe:
             with StatementLog(engine) as log:
                 response = call(client, case, i)
             case.statements = list(log.entries)
@@ -466,7 +481,7 @@ def run_case(app, clients, bare, engine, key: str, case: Case, args):
         case.status = response.status_code
         if case.name == "intake submit" and created is not None:
             created.append(int(response.headers["Location"].rstrip("/").split("/")[-1]))
-        if not probe and i >= args.warmup:
+        if not probe and not profiled and i >= args.warmup:
             case.times.append(timer.last * 1000)
     index = list(cases_registry).index(key)
     bare_client = bare.test_client()
@@ -477,6 +492,18 @@ def run_case(app, clients, bare, engine, key: str, case: Case, args):
 
 
 cases_registry: dict[str, Case] = {}
+
+
+def print_statements(case: Case) -> None:
+    for statement, _parameters, took, many in case.statements:
+        first = " ".join(statement.split())[:150]
+        print(f"    {took * 1000:6.2f} ms {'many ' if many else ''}{first}")
+
+
+def print_profile(profiler, count: int) -> None:
+    import pstats
+
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(count)
 
 
 def report(cases: dict[str, Case]) -> None:
@@ -624,8 +651,25 @@ def main(argv=None) -> int:
     parser.add_argument("--member-user", help="default: handler of the largest member")
     parser.add_argument("--outlet-user", help="default: busiest outlet of that member")
     parser.add_argument("--text", help="the free-text search term (default: a name)")
-    parser.add_argument("--only", help="run only cases whose name contains this")
+    parser.add_argument(
+        "--only",
+        help="run only cases whose name contains this (several: comma-separated); "
+        '"forward" brings "intake submit" along, whose cases it forwards',
+    )
     parser.add_argument("--skip-writes", action="store_true")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="print each case's probe statements (time and the first line)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="profile one more request of each case and print its N costliest functions "
+        "(cumulative)",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="leave the throw-away cluster running and print its URL"
     )
@@ -675,11 +719,13 @@ def main(argv=None) -> int:
             "outlet": sign_in(app, picks.outlet_user, args.password),
         }
         cases_registry.update(build_cases(app, clients, picks, args))
-        selected = {k: c for k, c in cases_registry.items() if not args.only or args.only in c.name}
+        selected = {k: c for k, c in cases_registry.items() if _selected(c.name, args.only)}
         bare = bare_app(engine, cases_registry)
         for key, case in selected.items():
             run_case(app, clients, bare, engine, key, case, args)
             print(f"  {key}: median {statistics.median(case.times):.1f} ms", flush=True)
+            if args.statements:
+                print_statements(case)
         print()
         report(selected)
         if engine.dialect.name == "postgresql":

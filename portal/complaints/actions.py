@@ -281,9 +281,12 @@ def _local_now():
     return clock.now().astimezone(clock.tz()).replace(tzinfo=None, second=0, microsecond=0)
 
 
-def blank_forms(case: Complaint, available) -> dict:
+def blank_forms(case: Complaint, available, last_event_id: int | None = None) -> dict:
+    """The forms of the steps open now, each naming the case version and the last
+    history entry the user has seen (``last_event_id``, looked up when not given)."""
     names = set(available) | ({"rectify_done"} if "rectify" in available else set())
-    last_event_id = _last_event_id(case)  # once for all the forms
+    if last_event_id is None:
+        last_event_id = _last_event_id(case)  # once for all the forms
     return {
         name: _form(name, case, last_event_id=last_event_id) for name in names if name in ACTIONS
     }
@@ -361,9 +364,21 @@ def case_clocks(case: Complaint) -> list[Clock]:
 
 
 def rectifications(case: Complaint) -> list[Rectification]:
+    # Art. 9(2): only a substantiated (or partly) complaint gets rectification opinions.
+    if case.finding not in ("substantiated", "partly"):
+        return []
     return operations.open_rectifications(case)
 
 
 def repeat_chain(case: Complaint) -> dict:
-    later = list(db.session.scalars(select(Complaint).where(Complaint.repeat_of_id == case.id)))
-    return {"earlier": case.repeat_of, "later": later}
+    """The case this one repeats and the cases repeating it: (id, tracking_no) rows."""
+    condition = Complaint.repeat_of_id == case.id
+    if case.repeat_of_id:
+        condition |= Complaint.id == case.repeat_of_id
+    related = db.session.execute(
+        select(Complaint.id, Complaint.tracking_no, Complaint.repeat_of_id)
+        .where(condition)
+        .order_by(Complaint.id)
+    ).all()
+    earlier = next((r for r in related if r.id == case.repeat_of_id), None)
+    return {"earlier": earlier, "later": [r for r in related if r.repeat_of_id == case.id]}

@@ -4,14 +4,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.auth.roles import ASSOCIATION_ROLES, Role
 from portal.complaints import pii
 from portal.complaints.models import Attachment, Category, Complaint, ComplaintEvent
-from portal.complaints.rules import OPEN_STATES, TRACKING_RE, available_actions
+from portal.complaints.rules import OPEN_STATES, TRACKING_RE, State, available_actions
 from portal.db import db
 from portal.orgs.models import Unit
 from portal.orgs.scoping import scope_filter, scope_root
@@ -28,7 +28,13 @@ def cases_query(user: User) -> Select:
 
 
 def load_case_or_404(user: User, case_id: int) -> Complaint:
-    case = db.session.scalar(cases_query(user).where(Complaint.id == case_id))
+    """One case in ``user``'s scope, with its category (and the category's parent, for
+    the full name every case page and notice shows) loaded in the same statement."""
+    case = db.session.scalar(
+        cases_query(user)
+        .where(Complaint.id == case_id)
+        .options(joinedload(Complaint.category).joinedload(Category.parent))
+    )
     if case is None:
         abort(404)
     return case
@@ -53,27 +59,85 @@ def org_id(user: User) -> int:
     return user.unit.member_id
 
 
-def history(user: User, case: Complaint) -> list[ComplaintEvent]:
-    """The case's history as ``user`` may read it (internal notes of other orgs hidden)."""
+@dataclass(frozen=True)
+class Entry:
+    """One line of the case history as the case page shows it. Read as plain rows, not
+    ORM objects: a 30-entry history with its authors and units cost more to build as
+    objects than to fetch."""
+
+    id: int | None
+    at: object
+    action: str
+    detail: dict
+    note: str | None = None
+    actor_name: str | None = None
+    unit_name: str | None = None
+    internal_org_id: int | None = None
+    clock_kind: str | None = None
+    attachments: tuple = ()
+
+
+def files(case: Complaint) -> list:
+    """The case's attachments without their bytes (id, event_id, filename, content_type,
+    size), in upload order."""
     return list(
-        db.session.scalars(
-            select(ComplaintEvent)
-            .options(
-                # Each entry shows its author, unit and attachments: loaded with it.
-                joinedload(ComplaintEvent.actor),
-                joinedload(ComplaintEvent.actor_unit),
-                selectinload(ComplaintEvent.attachments),
+        db.session.execute(
+            select(
+                Attachment.id,
+                Attachment.event_id,
+                Attachment.filename,
+                Attachment.content_type,
+                Attachment.size,
             )
-            .where(
-                ComplaintEvent.complaint_id == case.id,
-                or_(
-                    ComplaintEvent.internal_org_id.is_(None),
-                    ComplaintEvent.internal_org_id == org_id(user),
-                ),
-            )
-            .order_by(ComplaintEvent.at, ComplaintEvent.id)
+            .where(Attachment.complaint_id == case.id)
+            .order_by(Attachment.id)
         )
     )
+
+
+def history(user: User, case: Complaint, case_files: list | None = None) -> list[Entry]:
+    """The case's history as ``user`` may read it (internal notes of other orgs hidden),
+    each entry with its author, unit and attachments."""
+    by_event: dict[int, list] = {}
+    for item in files(case) if case_files is None else case_files:
+        if item.event_id is not None:
+            by_event.setdefault(item.event_id, []).append(item)
+    rows = db.session.execute(
+        select(
+            ComplaintEvent.id,
+            ComplaintEvent.at,
+            ComplaintEvent.action,
+            ComplaintEvent.detail,
+            ComplaintEvent.note,
+            ComplaintEvent.internal_org_id,
+            User.full_name,
+            func.coalesce(Unit.short_name, Unit.name),
+        )
+        .outerjoin(User, User.id == ComplaintEvent.actor_id)
+        .outerjoin(Unit, Unit.id == ComplaintEvent.actor_unit_id)
+        .where(
+            ComplaintEvent.complaint_id == case.id,
+            or_(
+                ComplaintEvent.internal_org_id.is_(None),
+                ComplaintEvent.internal_org_id == org_id(user),
+            ),
+        )
+        .order_by(ComplaintEvent.at, ComplaintEvent.id)
+    )
+    return [
+        Entry(
+            id=row[0],
+            at=row[1],
+            action=row[2],
+            detail=row[3] or {},
+            note=row[4],
+            internal_org_id=row[5],
+            actor_name=row[6],
+            unit_name=row[7],
+            attachments=tuple(by_event.get(row[0], ())),
+        )
+        for row in rows
+    ]
 
 
 # Clock events worth a line in the case history (Art. 11): the others repeat what the
@@ -81,36 +145,19 @@ def history(user: User, case: Complaint) -> list[ComplaintEvent]:
 CLOCK_EVENTS_SHOWN = ("breached", "recomputed", "extended")
 
 
-@dataclass(frozen=True)
-class ClockLine:
-    """A clock event dressed as a history entry."""
-
-    at: object
-    action: str
-    clock_kind: str
-    detail: dict
-    note: str | None = None
-    actor = None
-    actor_unit = None
-    internal_org_id = None
-    attachments = ()
-
-
-def timeline(user: User, case: Complaint) -> list:
+def timeline(user: User, case: Complaint, case_files: list | None = None) -> list[Entry]:
     """The case history merged with its clocks' breaches, recomputations and extensions."""
-    from portal.deadlines.models import ClockEvent
+    from portal.deadlines.models import Clock, ClockEvent
 
     lines = [
-        ClockLine(
-            at=e.at, action=f"clock_{e.event}", clock_kind=e.clock.kind, detail=e.detail or {}
-        )
-        for e in db.session.scalars(
-            select(ClockEvent).where(
-                ClockEvent.case_id == case.id, ClockEvent.event.in_(CLOCK_EVENTS_SHOWN)
-            )
+        Entry(id=None, at=at, action=f"clock_{event}", clock_kind=kind, detail=detail or {})
+        for at, event, kind, detail in db.session.execute(
+            select(ClockEvent.at, ClockEvent.event, Clock.kind, ClockEvent.detail)
+            .join(Clock, Clock.id == ClockEvent.clock_id)
+            .where(ClockEvent.case_id == case.id, ClockEvent.event.in_(CLOCK_EVENTS_SHOWN))
         )
     ]
-    return sorted([*history(user, case), *lines], key=lambda entry: entry.at)
+    return sorted([*history(user, case, case_files), *lines], key=lambda entry: entry.at)
 
 
 def side_of(user: User) -> str:
@@ -126,8 +173,11 @@ def side_of(user: User) -> str:
 
 def actions_for(user: User, case: Complaint) -> frozenset[str]:
     at_unit = case.handling_unit_id == user.unit_id
+    side = side_of(user)
+    # Passing down matters only to the member or unit holding a case in hand (Art. 9(1)).
+    may_pass_down = side in ("member", "unit") and case.state_enum == State.HANDLING
     return available_actions(
-        side=side_of(user),
+        side=side,
         state=case.state_enum,
         handled_at_member=case.handling_unit_id == case.member_id,
         at_handling_unit=at_unit,
@@ -135,7 +185,7 @@ def actions_for(user: User, case: Complaint) -> frozenset[str]:
         replied=case.replied_at is not None,
         satisfaction_recorded=bool(case.satisfaction),
         finding_substantiated=case.finding in ("substantiated", "partly"),
-        can_pass_down=has_active_children(case.handling_unit_id),
+        can_pass_down=may_pass_down and has_active_children(case.handling_unit_id),
     )
 
 

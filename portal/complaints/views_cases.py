@@ -11,7 +11,7 @@ from portal.auth.access import require
 from portal.auth.roles import Permission
 from portal.complaints import actions, export, queries
 from portal.complaints.inbox import InboxFilters, InboxKey, due_colour, inbox_page, inbox_query
-from portal.complaints.models import Attachment, Complaint
+from portal.complaints.models import Complaint
 from portal.complaints.rules import (
     ACTION_LABELS,
     ACTION_ORDER,
@@ -115,17 +115,20 @@ def export_list():
 
 def case_context(case: Complaint, **extra) -> dict:
     available = queries.actions_for(current_user, case)
-    clocks = actions.case_clocks(case)  # first: the timeline's clock events find them loaded
+    case_files = queries.files(case)
+    history = queries.timeline(current_user, case, case_files)
     return {
         "case": case,
-        "history": queries.timeline(current_user, case),
+        "history": history,
         "actions": available,
-        "forms": actions.blank_forms(case, available),
-        "clocks": clocks,
+        "forms": actions.blank_forms(
+            case, available, last_event_id=max((e.id for e in history if e.id), default=0)
+        ),
+        "clocks": actions.case_clocks(case),
         "rectifications": actions.rectifications(case),
         "repeats": actions.repeat_chain(case),
         "may_reveal": queries.sees_full_pii(current_user, case),
-        "intake_attachments": [a for a in case_attachments(case) if a.event_id is None],
+        "intake_attachments": [a for a in case_files if a.event_id is None],
         "channels": CHANNELS,
         "reply_channels": REPLY_CHANNELS,
         "findings": FINDINGS,
@@ -137,14 +140,6 @@ def case_context(case: Complaint, **extra) -> dict:
         "clock_state_labels": CLOCK_STATE_LABELS,
         "clock_state": lambda ck: ck.state(clock.now()),
     } | extra
-
-
-def case_attachments(case: Complaint) -> list[Attachment]:
-    return list(
-        db.session.scalars(
-            select(Attachment).where(Attachment.complaint_id == case.id).order_by(Attachment.id)
-        )
-    )
 
 
 @bp.get("/<int:case_id>")
