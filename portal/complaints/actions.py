@@ -17,7 +17,7 @@ from portal.db import db
 from portal.deadlines import operations as clocks
 from portal.deadlines.models import Clock
 from portal.duty.operations import notify_on_duty
-from portal.duty.queries import can_receive_complaints
+from portal.duty.queries import receiving_pair
 from portal.notify.operations import notify_user
 from portal.web import clock
 
@@ -43,7 +43,8 @@ def _invalidate(case, form, user):
 
 def _forward(case, form, user):
     # Art. 7: a member receives forwarded complaints only once it has named handlers A and B.
-    if not can_receive_complaints(case.member):
+    pair = receiving_pair(case.member)
+    if pair is None:
         raise operations.CaseError(
             _("该会员单位尚未设置A/B角承办人，暂不能转办；请先联系其管理员。")
         )
@@ -56,6 +57,7 @@ def _forward(case, form, user):
         link=f"/cases/{case.id}",
         dedupe_key=f"case{case.id}:forwarded:{case.version}",
         now=_now(),
+        pair=pair,
     )
 
 

@@ -70,14 +70,23 @@ def alert_gap(
 
 
 def notify_on_duty(
-    unit: Unit, *, title: str, body: str, link: str | None, dedupe_key: str, now: datetime
+    unit: Unit,
+    *,
+    title: str,
+    body: str,
+    link: str | None,
+    dedupe_key: str,
+    now: datetime,
+    pair: DutyPair | None = None,
 ) -> list[User]:
     """Tell whoever is on duty for ``unit`` now (in-app and by e-mail through the outbox).
     On a gap, tell the member's leader and the association's handlers instead, saying
-    so. Idempotent by ``dedupe_key``. Returns the users notified."""
-    answer = queries.on_duty(unit, now)
+    so. Idempotent by ``dedupe_key``. Returns the users notified. ``pair``: the unit's
+    pair when the caller has looked it up already."""
+    pair = pair or queries.pair_for(unit)
+    answer = queries.pair_on_duty(pair, now)
     if not answer.is_gap:
-        handler = db.session.get(User, answer.user_id)
+        handler = pair.handler_a if answer.user_id == pair.handler_a_id else pair.handler_b
         text = body if answer.role == "A" else f"{body}\n（{answer.reason}）"
         notify_user(handler, title=title, body=text, link=link, dedupe_key=dedupe_key, now=now)
         return [handler]

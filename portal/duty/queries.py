@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.auth.roles import Role
@@ -152,7 +153,12 @@ def pair_for(unit: Unit) -> DutyPair | None:
     ancestor_ids = [int(part) for part in unit.path.strip("/").split("/") if part]
     pairs = {
         p.unit_id: p
-        for p in db.session.scalars(select(DutyPair).where(DutyPair.unit_id.in_(ancestor_ids)))
+        for p in db.session.scalars(
+            select(DutyPair)
+            # A and B come with the pair: whoever asks for a pair asks who is on it.
+            .options(joinedload(DutyPair.handler_a), joinedload(DutyPair.handler_b))
+            .where(DutyPair.unit_id.in_(ancestor_ids))
+        )
     }
     for unit_id in reversed(ancestor_ids):
         if unit_id in pairs:
@@ -160,9 +166,15 @@ def pair_for(unit: Unit) -> DutyPair | None:
     return None
 
 
+def receiving_pair(unit: Unit) -> DutyPair | None:
+    """Art. 7: the pair that receives complaints forwarded to ``unit``; None while the
+    unit cannot receive any (inactive, or A and B not both named)."""
+    return pair_for(unit) if unit.is_active else None
+
+
 def can_receive_complaints(unit: Unit) -> bool:
     """Art. 7: a unit receives forwarded complaints only once A and B are both named."""
-    return unit.is_active and pair_for(unit) is not None
+    return receiving_pair(unit) is not None
 
 
 def duty_handlers(unit: Unit) -> list[User]:
@@ -218,7 +230,11 @@ def intervals(absences: Iterable[Absence]) -> list[Interval]:
 def on_duty(unit: Unit, at: datetime) -> DutyAnswer:
     """Who accepts a complaint forwarded to ``unit`` at ``at`` (Art. 7): A unless A is away
     or inactive, then B; else a gap. Absences count as they were known at ``at``."""
-    pair = pair_for(unit)
+    return pair_on_duty(pair_for(unit), at)
+
+
+def pair_on_duty(pair: DutyPair | None, at: datetime) -> DutyAnswer:
+    """``on_duty`` for a pair already looked up (None: no pair, a gap)."""
     if pair is None:
         return NO_PAIR
     a, b = as_handler(pair.handler_a), as_handler(pair.handler_b)

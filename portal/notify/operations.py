@@ -77,12 +77,15 @@ def _mail_addresses(user_ids: Iterable[int]) -> dict[int, str]:
     return found
 
 
-def notify_many(notes: Sequence[Note], *, now, mail: bool = True) -> int:
+def notify_many(
+    notes: Sequence[Note], *, now, mail: bool = True, addresses: dict[int, str] | None = None
+) -> int:
     """In-app notifications, and the same by e-mail to each user who has an address and
     is active, set-based: the notes in multi-row INSERTs of a thousand rows, the e-mails in
     one executemany, the recipients' addresses in one query per thousand users. A note
     whose (user, dedupe key) exists already adds nothing, not even its e-mail. Returns how
-    many were new."""
+    many were new. ``addresses``: the recipients' e-mail addresses when the caller has
+    them (active users with an address), else looked up."""
     unique: dict[tuple[int, str], Note] = {}
     for note in notes:
         unique.setdefault((note.user_id, note.dedupe_key), note)
@@ -112,7 +115,8 @@ def notify_many(notes: Sequence[Note], *, now, mail: bool = True) -> int:
     inserted = set(db.session.execute(statement, rows).tuples())
     added = [n for key, n in unique.items() if key in inserted]
     if mail and added:
-        addresses = _mail_addresses(n.user_id for n in added)
+        if addresses is None:
+            addresses = _mail_addresses(n.user_id for n in added)
         _insert_mail(
             [
                 _mail_row(
@@ -142,7 +146,8 @@ def notify_user(
     """An in-app notification, and the same by e-mail when the user has an address.
     Returns whether it was new."""
     note = Note(user_id=user.id, title=title, body=body, link=link, dedupe_key=dedupe_key)
-    return notify_many([note], now=now, mail=mail) == 1
+    addresses = {user.id: user.email} if user.is_active and user.email else {}
+    return notify_many([note], now=now, mail=mail, addresses=addresses) == 1
 
 
 def mark_read(user, note_ids: list[int] | None, now) -> int:
