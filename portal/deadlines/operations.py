@@ -51,28 +51,43 @@ def _snapshot(clock: Clock) -> dict:
     }
 
 
-def _event(clock: Clock, event: str, at: datetime, actor=None, **detail) -> ClockEvent:
-    entry = ClockEvent(
-        clock_id=clock.id,
-        case_id=clock.case_id,
-        at=at,
-        event=event,
-        actor_id=actor.id if actor else None,
-        detail={"kind": clock.kind, **detail},
-    )
-    db.session.add(entry)
-    return entry
+def _event(clock: Clock, event: str, at: datetime, actor=None, **detail) -> None:
+    row = {
+        "case_id": clock.case_id,
+        "at": at,
+        "event": event,
+        "actor_id": actor.id if actor else None,
+        "detail": {"kind": clock.kind, **detail},
+    }
+    running = _running()
+    if running is not None:
+        # Written when the batch ends, all in one INSERT (a new clock has its id by then).
+        running["events"].append((clock, row))
+        return
+    db.session.add(ClockEvent(clock_id=clock.id, **row))
+
+
+def _running() -> dict | None:
+    return db.session.info.get("clock_batch")
+
+
+def _flush_alone() -> None:
+    """Flush a step's changes now, unless a batch runs: it flushes once when it ends."""
+    if _running() is None:
+        db.session.flush()
 
 
 @contextmanager
 def batch():
-    """Several clock steps of one action (forwarding starts three clocks): the calendar is
-    read once, and ``next_due_at`` is set once per case when the outermost batch ends
-    (not at all if it ends with an error: the transaction is then rolled back)."""
+    """Several clock steps of one action (forwarding stops one clock and starts three):
+    the calendar is read once, each case's open clocks are read once, the clock events
+    are written in one INSERT and ``next_due_at`` is set once per case when the outermost
+    batch ends (nothing of it if the batch ends with an error: the transaction is then
+    rolled back)."""
     info = db.session.info
     outermost = "clock_batch" not in info
     if outermost:
-        info["clock_batch"] = {"cases": set(), "calendar": None}
+        info["clock_batch"] = {"cases": set(), "calendar": None, "open": {}, "events": []}
     try:
         yield
     except BaseException:
@@ -80,9 +95,15 @@ def batch():
             info.pop("clock_batch", None)
         raise
     if outermost:
-        pending = info.pop("clock_batch")["cases"]
-        if pending:
-            sync_next_due(pending)
+        running = info.pop("clock_batch")
+        if running["events"]:
+            db.session.flush()  # the new clocks get their ids
+            db.session.execute(
+                ClockEvent.__table__.insert(),
+                [{"clock_id": clock.id, **row} for clock, row in running["events"]],
+            )
+        if running["cases"]:
+            sync_next_due(running["cases"])
 
 
 def sync_next_due(case_ids) -> None:
@@ -137,14 +158,16 @@ def resync_next_due() -> int:
 
 
 def _find_open(case_id: int, kind: ClockKind) -> Clock | None:
-    return db.session.scalar(
-        select(Clock).where(
-            Clock.case_id == case_id,
-            Clock.kind == kind.value,
-            Clock.met_at.is_(None),
-            Clock.cancelled_at.is_(None),
-        )
-    )
+    return next(iter(_find_open_kinds(case_id, [kind])), None)
+
+
+def _open_in_batch(running: dict, case_id: int) -> list[Clock]:
+    """The case's open clocks, read once per batch and kept up to date by the batch's own
+    steps (every opening and closing of a clock goes through this module)."""
+    known = running["open"].get(case_id)
+    if known is None:
+        known = running["open"][case_id] = _query_open(case_id, None)
+    return known
 
 
 def _calendar(calendar: WorkingCalendar | None) -> WorkingCalendar:
@@ -211,9 +234,11 @@ def start_clock(
         is_provisional=provisional,
     )
     db.session.add(clock)
-    db.session.flush()
+    _opened([clock])
+    if _running() is None:
+        db.session.flush()  # the event names the new clock's id
     _event(clock, "started", started_at, actor, owner_unit_id=owner_unit.id, **_snapshot(clock))
-    db.session.flush()
+    _flush_alone()
     sync_next_due([case_id])
     return clock
 
@@ -261,10 +286,12 @@ def start_clocks(
             )
         )
     db.session.add_all(clocks)
-    db.session.flush()
+    _opened(clocks)
+    if _running() is None:
+        db.session.flush()  # the events name the new clocks' ids
     for clock in clocks:
         _event(clock, "started", started_at, actor, owner_unit_id=owner_unit.id, **_snapshot(clock))
-    db.session.flush()
+    _flush_alone()
     sync_next_due([case_id])
     return clocks
 
@@ -276,24 +303,39 @@ def cancel_clocks(*, case_id: int, kinds, at: datetime, reason: str, actor=None)
     for clock in running:
         _cancel(clock, at=at, reason=reason, actor=actor)
     if running:
-        db.session.flush()
+        _flush_alone()
         sync_next_due([case_id])
     return running
 
 
 def _find_open_kinds(case_id: int, kinds: list[ClockKind]) -> list[Clock]:
-    return list(
-        db.session.scalars(
-            select(Clock)
-            .where(
-                Clock.case_id == case_id,
-                Clock.kind.in_([kind.value for kind in kinds]),
-                Clock.met_at.is_(None),
-                Clock.cancelled_at.is_(None),
-            )
-            .order_by(Clock.id)
-        )
+    running = _running()
+    if running is None:
+        return _query_open(case_id, kinds)
+    wanted = {kind.value for kind in kinds}
+    return [clock for clock in _open_in_batch(running, case_id) if clock.kind in wanted]
+
+
+def _query_open(case_id: int, kinds: list[ClockKind] | None) -> list[Clock]:
+    query = select(Clock).where(
+        Clock.case_id == case_id, Clock.met_at.is_(None), Clock.cancelled_at.is_(None)
     )
+    if kinds is not None:
+        query = query.where(Clock.kind.in_([kind.value for kind in kinds]))
+    return list(db.session.scalars(query.order_by(Clock.id)))
+
+
+def _opened(clocks: list[Clock]) -> None:
+    running = _running()
+    for clock in clocks:
+        if running is not None and clock.case_id in running["open"]:
+            running["open"][clock.case_id].append(clock)
+
+
+def _closed(clock: Clock) -> None:
+    running = _running()
+    if running is not None and clock in running["open"].get(clock.case_id, ()):
+        running["open"][clock.case_id].remove(clock)
 
 
 def stop_clock(
@@ -304,8 +346,9 @@ def stop_clock(
     if clock is None:
         return None
     clock.met_at = _aware(met_at, "met_at")
+    _closed(clock)
     _event(clock, "met", met_at, actor, state=clock.state(met_at).value)
-    db.session.flush()
+    _flush_alone()
     sync_next_due([case_id])
     return clock
 
@@ -333,7 +376,7 @@ def extend_clock(
     if clock.breached_at is not None and clock.due_at > at:
         clock.breached_at = None
     _event(clock, "extended", at, actor, before=before, after=_snapshot(clock))
-    db.session.flush()
+    _flush_alone()
     sync_next_due([case_id])
     return clock
 
@@ -344,6 +387,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _cancel(clock: Clock, *, at: datetime, reason: str, actor=None) -> None:
     clock.cancelled_at = _aware(at, "at")
+    _closed(clock)
     _event(clock, "cancelled", at, actor, reason=reason)
 
 
@@ -355,7 +399,7 @@ def cancel_clock(
     if clock is None:
         return None
     _cancel(clock, at=at, reason=reason, actor=actor)
-    db.session.flush()
+    _flush_alone()
     sync_next_due([case_id])
     return clock
 

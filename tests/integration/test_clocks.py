@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from deadline_support import NOTICE_2027, beijing
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from support import NOW
 
 from portal.auth.models import User
@@ -393,3 +393,74 @@ def test_several_clocks_start_and_cancel_at_once_as_one_by_one(app, province):
         assert {c.id for c in gone} == {together[0].id, *(c.id for c in again)}
         assert operations.open_clocks(7) == []
         db.session.commit()
+
+
+def _batch_steps(bank, received):
+    """Forwarding's clock steps and more, as one action runs them: start three, meet one,
+    restart one, cancel one, extend nothing."""
+    case_id = 9
+    operations.start_clock(
+        case_id=case_id, kind="forward", owner_unit=bank, started_at=received, now=received
+    )
+    operations.stop_clock(case_id=case_id, kind="forward", met_at=received)
+    operations.start_clocks(
+        case_id=case_id,
+        kinds=("accept", "verify", "report"),
+        owner_unit=bank,
+        started_at=received,
+        now=received,
+    )
+    operations.stop_clock(case_id=case_id, kind="accept", met_at=received + timedelta(hours=1))
+    operations.start_clock(
+        case_id=case_id,
+        kind="verify",
+        owner_unit=bank,
+        started_at=received + timedelta(hours=2),
+        now=received + timedelta(hours=2),
+    )
+    operations.cancel_clock(case_id=case_id, kind="report", at=received, reason="test")
+    return case_id
+
+
+def _story(case_id) -> list[tuple[str, list[str]]]:
+    clocks = operations.case_clocks(case_id)
+    return [(c.kind, _events(c.id)) for c in clocks]
+
+
+def test_a_batch_writes_what_the_steps_one_by_one_write(app, province):
+    """Inside ``batch()`` a case's open clocks are read once and the events written in one
+    INSERT at the end: the clocks and their histories come out as without a batch."""
+    received = beijing(2025, 9, 30, 16, 0)
+    with app.app_context():
+        bank = _unit(province, "bank1")
+        one_by_one = _batch_steps(bank, received)
+        expected = _story(one_by_one)
+        open_expected = [c.kind for c in operations.open_clocks(one_by_one)]
+        db.session.rollback()
+        with operations.batch():
+            case_id = _batch_steps(bank, received)
+            # Nothing of the events is written before the batch ends.
+            assert db.session.scalar(select(func.count()).select_from(ClockEvent)) == 0
+        assert _story(case_id) == expected
+        assert [c.kind for c in operations.open_clocks(case_id)] == open_expected == ["verify"]
+        assert expected == [
+            ("forward", ["started", "met"]),
+            ("accept", ["started", "met"]),
+            ("verify", ["started", "cancelled"]),
+            ("report", ["started", "cancelled"]),
+            ("verify", ["started"]),
+        ]
+        db.session.commit()
+
+
+def test_a_batch_ending_in_an_error_writes_no_events(app, province):
+    received = beijing(2025, 9, 30, 16, 0)
+    with app.app_context():
+        bank = _unit(province, "bank1")
+        with pytest.raises(RuntimeError), operations.batch():
+            _batch_steps(bank, received)
+            raise RuntimeError("the step failed")
+        assert db.session.info.get("clock_batch") is None
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(ClockEvent)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Clock)) == 0
