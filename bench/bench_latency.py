@@ -58,8 +58,16 @@ Query plans
     is run again under ``EXPLAIN (ANALYZE, BUFFERS)`` inside a transaction that is
     rolled back, and the plan of the one that takes longest to execute is printed.
 
+Diagnostics
+    ``--statements`` prints each case's probe statements with their times and the first
+    line of their SQL; ``--profile N`` runs one more request of each case under cProfile
+    and prints its N costliest functions (cumulative). ``--only forward,case`` picks cases
+    by name ("forward" brings "intake submit" along: it forwards the cases intake makes).
+
 Numbers are wall-clock on whatever else the machine is doing: run it on a quiet
-machine, or compare medians rather than the tails.
+machine, or compare medians rather than the tails. To compare two versions of the code,
+run both on the same database one after the other (the run before, then the run after),
+since the same machine can be a third slower or faster from one hour to the next.
 """
 
 import argparse
