@@ -238,5 +238,5 @@ def explain_clock(case_id, clock_id):
     if ck is None:
         abort(404)
     return render_page_or_piece(
-        "complaints/clock_explain.html", "deadlines/_explain.html", case=case, clock=ck
+        "complaints/clock_explain.html", "complaints/_clock_explain.html", case=case, clock=ck
     )

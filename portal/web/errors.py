@@ -10,8 +10,10 @@ from portal.web.htmx import wants_piece
 
 
 def _render(status: int, title: str, message: str):
-    template = "errors/_error.html" if wants_piece() else "errors/error.html"
-    return render_template(template, status=status, title=title, message=message), status
+    piece = wants_piece()
+    template = "errors/_error.html" if piece else "errors/error.html"
+    html = render_template(template, as_piece=piece, status=status, title=title, message=message)
+    return html, status
 
 
 def conflict_response():

@@ -1,0 +1,222 @@
+"""A full page renders each of its htmx pieces once; the piece answer renders it once.
+
+A page takes a piece's macro with ``{% from "x/_piece.html" import m with context %}``,
+and Jinja runs the imported file's top level on import: a piece file that rendered its
+macro at top level unguarded (so that it can be the htmx answer) rendered it a second
+time on every full page, for nothing. Piece files guard that call with ``as_piece``
+(portal.web.htmx.render_page_or_piece).
+
+A static check over every template (an imported file has no top-level output outside an
+``as_piece`` guard, so a new piece cannot bring the waste back, and every guarded piece
+is in PAGES), and a live one that counts macro runs while each page and its piece answer
+are served. The count goes through Jinja's Macro._invoke: should Jinja stop calling it,
+every count reads 0 and the live check fails rather than passing blind.
+"""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from jinja2 import nodes
+from jinja2.runtime import Macro
+from support import NOW, make_case, sign_in
+
+from portal.db import db
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "portal" / "templates"
+
+
+def _parse_all(app) -> dict[str, nodes.Template]:
+    env = app.jinja_env
+    return {
+        str(path.relative_to(TEMPLATES)): env.parse(path.read_text(encoding="utf-8"))
+        for path in sorted(TEMPLATES.rglob("*.html"))
+    }
+
+
+def _is_as_piece_guard(node: nodes.Node) -> bool:
+    """``{% if as_piece %}`` or ``{% if as_piece and … %}`` with no else branch."""
+    if not isinstance(node, nodes.If) or node.elif_ or node.else_:
+        return False
+    test = node.test
+    while isinstance(test, nodes.And):
+        test = test.left
+    return isinstance(test, nodes.Name) and test.name == "as_piece"
+
+
+def _top_level_output(template: nodes.Template) -> list[int]:
+    """Line numbers of top-level nodes that write something (blank text aside)."""
+    lines = []
+    for node in template.body:
+        if isinstance(node, (nodes.Macro, nodes.Import, nodes.FromImport, nodes.Assign)):
+            continue
+        if isinstance(node, nodes.Output) and all(
+            isinstance(part, nodes.TemplateData) and not part.data.strip() for part in node.nodes
+        ):
+            continue
+        if _is_as_piece_guard(node):
+            continue
+        lines.append(node.lineno)
+    return lines
+
+
+def test_imported_templates_render_nothing_unless_they_are_the_answer(app):
+    parsed = _parse_all(app)
+    imported = {
+        node.template.value
+        for tree in parsed.values()
+        for node in tree.find_all((nodes.Import, nodes.FromImport))
+        if isinstance(node.template, nodes.Const)
+    }
+    assert {"complaints/_case.html", "duty/_absence_list.html"} <= imported  # guards the guard
+    unguarded = {name: _top_level_output(parsed[name]) for name in sorted(imported)}
+    unguarded = {name: lines for name, lines in unguarded.items() if lines}
+    assert not unguarded, (
+        f"imported templates with top-level output (wrap it in {{% if as_piece %}}): {unguarded}"
+    )
+
+
+def test_every_imported_piece_is_served_by_the_live_check(app):
+    # A new piece file joins PAGES below, so its page and answer are counted too.
+    parsed = _parse_all(app)
+    guarded = {
+        node.template.value
+        for tree in parsed.values()
+        for node in tree.find_all((nodes.Import, nodes.FromImport))
+        if isinstance(node.template, nodes.Const)
+        and any(_is_as_piece_guard(top) for top in parsed[node.template.value].body)
+    }
+    assert guarded - {template for _, _, template, _, _ in PAGES} == set()
+
+
+@pytest.fixture
+def macro_runs(monkeypatch):
+    """Counts each macro body run as (template, macro)."""
+    runs = Counter()
+    invoke = Macro._invoke
+
+    def counting(self, arguments, autoescape):
+        runs[(self._func.__globals__.get("name"), self.name)] += 1
+        return invoke(self, arguments, autoescape)
+
+    monkeypatch.setattr(Macro, "_invoke", counting)
+    return runs
+
+
+@pytest.fixture
+def objects(app, province):
+    """One of everything the pages show: a case with its clock, an accountability case,
+    a draft bulletin and its job."""
+    from sqlalchemy import select
+
+    from portal.accountability.models import AccountabilityCase
+    from portal.auth.models import User
+    from portal.bulletins import jobs, operations
+    from portal.deadlines.models import Clock
+    from portal.statistics.rules import parse_period
+
+    case = make_case(app, province, state="handling")
+    with app.app_context():
+        clock = db.session.scalar(select(Clock.id).where(Clock.case_id == case))
+        acc = AccountabilityCase(
+            member_id=province.unit("bank1").id, trigger="media", opened_at=NOW
+        )
+        db.session.add(acc)
+        staff = db.session.get(User, province.user("assoc-staff").id)
+        draft = operations.create_draft(parse_period("2026H2"), actor=staff, now=NOW)
+        job = jobs.enqueue(jobs.PREVIEW, {"bulletin_id": draft.id}, actor=staff, now=NOW)
+        db.session.commit()
+        return {
+            "case": case,
+            "clock": clock,
+            "acc": acc.id,
+            "bulletin": draft.id,
+            "job": job.id,
+            "bank1": province.unit("bank1").id,
+        }
+
+
+B1 = "bank1-admin"
+ADMIN = "assoc-admin"
+STAFF = "assoc-staff"
+
+# (who, path, the piece's macro as (template, name), on the page, in the piece answer).
+# Most pieces are one macro that runs once either way; where a page holds two pieces the
+# counts say which runs where.
+ONCE = {"page": 1, "piece": 1}
+PAGES = [
+    (STAFF, "/cases", "complaints/_inbox_table.html", "inbox_table", ONCE),
+    (STAFF, "/cases/{case}", "complaints/_case.html", "case_body", ONCE),
+    (STAFF, "/cases/{case}/clocks/{clock}", "deadlines/_explain.html", "explain_clock", ONCE),
+    (STAFF, "/cases/outlets?q=和平", "complaints/_outlet_options.html", "outlet_options", ONCE),
+    (STAFF, "/cases/repeats?mobile=13700001111", "complaints/_repeats.html", "repeat_list", ONCE),
+    (ADMIN, "/categories", "complaints/_categories.html", "category_admin", ONCE),
+    (STAFF, "/statistics", "statistics/_tables.html", "stat_tables", ONCE),
+    (ADMIN, "/units", "orgs/_table.html", "unit_table", ONCE),
+    (ADMIN, "/units/{bank1}", "orgs/_detail.html", "unit_detail", ONCE),
+    (ADMIN, "/users", "users/_table.html", "user_table", ONCE),
+    (ADMIN, "/audit", "audit/_table.html", "audit_table", ONCE),
+    (STAFF, "/notifications", "notify/_list.html", "notification_list", ONCE),
+    (STAFF, "/duty/directory", "duty/_directory.html", "directory_table", ONCE),
+    (STAFF, "/duty/changes", "duty/_changes.html", "change_feed", ONCE),
+    (STAFF, "/duty/gaps", "duty/_gaps.html", "gap_overview", ONCE),
+    (B1, "/duty/members/{bank1}", "duty/_profile.html", "member_profile", ONCE),
+    (B1, "/duty/members/{bank1}/calendar", "duty/_calendar.html", "duty_calendar", ONCE),
+    (B1, "/duty/members/{bank1}/absences", "duty/_absence_list.html", "absence_list", ONCE),
+    # The absence page shows the entry form beside the list; the list's piece does not.
+    (
+        B1,
+        "/duty/members/{bank1}/absences",
+        "duty/_parts.html",
+        "absence_form",
+        {"page": 1, "piece": 0},
+    ),
+    (ADMIN, "/calendar/2026", "workdays/_year_grid.html", "year_view", ONCE),
+    # Twelve months on the year page and in its piece: each once.
+    (ADMIN, "/calendar/2026", "workdays/_month.html", "month_grid", {"page": 12, "piece": 12}),
+    (ADMIN, "/calendar/2026/11", "workdays/_month.html", "month_grid", ONCE),
+    (ADMIN, "/calendar/notice", "workdays/_notice_form.html", "notice_form", ONCE),
+    (ADMIN, "/calendar/explain", "workdays/_explain_form.html", "calculator", ONCE),
+    (STAFF, "/accountability", "accountability/_list.html", "case_list", ONCE),
+    (STAFF, "/accountability/{acc}", "accountability/_case.html", "accountability_case", ONCE),
+    (
+        STAFF,
+        "/accountability/eligibility",
+        "accountability/_eligibility.html",
+        "eligibility_register",
+        ONCE,
+    ),
+    (
+        ADMIN,
+        "/accountability/thresholds",
+        "accountability/_thresholds.html",
+        "thresholds_form",
+        ONCE,
+    ),
+    (STAFF, "/bulletins", "bulletins/_list.html", "bulletin_list", ONCE),
+    (STAFF, "/bulletins/{bulletin}", "bulletins/_editor.html", "bulletin_editor", ONCE),
+    (STAFF, "/bulletins/jobs/{job}", "bulletins/_job.html", "job_status", ONCE),
+    (STAFF, "/cases/999999", "errors/_error.html", "error_box", ONCE),
+]
+
+
+def test_each_page_renders_its_piece_once_and_the_piece_answer_too(app, objects, macro_runs):
+    clients = {}
+    failures = []
+    for user, path, template, macro, expected in PAGES:
+        if user not in clients:
+            clients[user] = app.test_client()
+            sign_in(clients[user], user)
+        client = clients[user]
+        url = path.format(**objects)
+        for kind, headers in (("page", {}), ("piece", {"HX-Request": "true"})):
+            macro_runs.clear()
+            response = client.get(url, headers=headers)
+            html = response.get_data(as_text=True)
+            assert response.status_code in (200, 202, 404), (url, kind, response.status_code)
+            if not html.strip() or ("<html" in html) != (kind == "page"):
+                failures.append(f"{url} ({kind}): not a {kind}: {html[:80]!r}")
+            runs = macro_runs[(template, macro)]
+            if runs != expected[kind]:
+                failures.append(f"{url} ({kind}): {template} {macro} ran {runs}×")
+    assert not failures, "\n".join(failures)
