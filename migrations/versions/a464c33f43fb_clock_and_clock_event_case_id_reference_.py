@@ -12,22 +12,22 @@ Revises: d7940bad8a87
 Create Date: 2026-11-24 04:13:48.296433
 
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-import portal.db
-
+import portal.db  # noqa: F401  (kept: autogenerate writes portal.db types)
 
 # revision identifiers, used by Alembic.
-revision = 'a464c33f43fb'
-down_revision = 'd7940bad8a87'
+revision = "a464c33f43fb"
+down_revision = "d7940bad8a87"
 branch_labels = None
 depends_on = None
 
 # (table, constraint), in the order they are added.
 KEYS = (
-    ('clock', 'fk_clock_case_id_complaint'),
-    ('clock_event', 'fk_clock_event_case_id_complaint'),
+    ("clock", "fk_clock_case_id_complaint"),
+    ("clock_event", "fk_clock_event_case_id_complaint"),
 )
 
 
@@ -35,39 +35,45 @@ def _refuse_orphans(bind) -> None:
     """Before changing anything: rows naming a case that does not exist would make the
     new keys fail half-way (PostgreSQL's VALIDATE runs after a commit)."""
     for table, _name in KEYS:
-        orphans = bind.execute(sa.text(
-            f'SELECT DISTINCT case_id FROM {table} WHERE NOT EXISTS '
-            f'(SELECT 1 FROM complaint WHERE complaint.id = {table}.case_id) ORDER BY case_id'
-        )).scalars().all()
+        orphans = (
+            bind.execute(
+                sa.text(
+                    f"SELECT DISTINCT case_id FROM {table} WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM complaint WHERE complaint.id = {table}.case_id) ORDER BY case_id"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if orphans:
             raise RuntimeError(
-                f'{table} rows name {len(orphans)} cases that do not exist '
-                f'(case_id {", ".join(map(str, orphans[:10]))}): repair or delete them, '
-                'then upgrade again; nothing was changed'
+                f"{table} rows name {len(orphans)} cases that do not exist "
+                f"(case_id {', '.join(map(str, orphans[:10]))}): repair or delete them, "
+                "then upgrade again; nothing was changed"
             )
 
 
 def upgrade():
     bind = op.get_bind()
     _refuse_orphans(bind)
-    if bind.dialect.name == 'postgresql':
+    if bind.dialect.name == "postgresql":
         for table, name in KEYS:
             op.execute(
-                f'ALTER TABLE {table} ADD CONSTRAINT {name} '
-                'FOREIGN KEY (case_id) REFERENCES complaint (id) NOT VALID'
+                f"ALTER TABLE {table} ADD CONSTRAINT {name} "
+                "FOREIGN KEY (case_id) REFERENCES complaint (id) NOT VALID"
             )
         # Commit first: VALIDATE then holds only SHARE UPDATE EXCLUSIVE on the table
         # while it scans (ADD CONSTRAINT's stronger lock would last until the commit).
         with op.get_context().autocommit_block():
             for table, name in KEYS:
-                op.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT {name}')
+                op.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
         return
     for table, name in KEYS:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.create_foreign_key(name, 'complaint', ['case_id'], ['id'])
+            batch_op.create_foreign_key(name, "complaint", ["case_id"], ["id"])
 
 
 def downgrade():
     for table, name in reversed(KEYS):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(name, type_='foreignkey')
+            batch_op.drop_constraint(name, type_="foreignkey")
