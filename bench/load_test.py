@@ -159,6 +159,7 @@ def app_environment(stack: Stack, url: str) -> dict:
     env.update(
         DATABASE_URL=url,
         PORTAL_ENV="production",
+        PORTAL_BASE_URL="http://127.0.0.1",  # production requires it (links in e-mails)
         SECRET_KEY=secrets.token_hex(32),
         PORTAL_DATA_KEY=secrets.token_urlsafe(32),
         PORTAL_INSTANCE_DIR=str(stack.workdir / "instance"),

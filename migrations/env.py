@@ -45,9 +45,42 @@ def run_migrations_online():
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
     options.setdefault("include_object", include_object(db.engine.dialect.name))
     with db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **options)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+            options.setdefault("on_version_apply", [_refuse_broken_references])
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on: bool) -> None:
+    """SQLite alters a table by re-creating it (batch mode: copy, drop, rename), and with
+    foreign keys enforced the drop of a table others reference fails ("FOREIGN KEY
+    constraint failed" on DROP TABLE clock, referenced by clock_event). SQLite's own
+    procedure for it: foreign keys off for the change (the pragma only works outside a
+    transaction, hence here), ``PRAGMA foreign_key_check`` before committing, then on
+    again (``portal.db`` turns them on for every connection; this one goes back to the pool)."""
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()
+
+
+def _refuse_broken_references(ctx, step, heads, run_args) -> None:
+    """SQLite, after each migration and before its commit (SQLite migrations commit one by
+    one): fail when rows now reference missing rows, which enforced keys would refuse."""
+    broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        shown = ", ".join(
+            f"{table} row {rowid} → {parent}" for table, rowid, parent, _ in broken[:10]
+        )
+        raise RuntimeError(
+            f"after the migration to {', '.join(sorted(heads)) or 'base'}, {len(broken)} rows "
+            f"reference missing rows: {shown}"
+        )
 
 
 if context.is_offline_mode():

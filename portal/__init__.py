@@ -27,6 +27,14 @@ def configure(app: Flask, overrides: dict | None) -> None:
         if production:
             raise RuntimeError("SECRET_KEY must be set when PORTAL_ENV=production")
         app.config["SECRET_KEY"] = "dev-only-not-secret"
+    if not app.config.get("BASE_URL"):
+        if production:
+            raise RuntimeError(
+                "PORTAL_BASE_URL must be set when PORTAL_ENV=production: the address users "
+                "reach the portal at (e.g. https://complaints.example.org), which e-mails link to"
+            )
+        app.config["BASE_URL"] = config_module.DEVELOPMENT_BASE_URL
+    app.config["BASE_URL"] = config_module.normalise_base_url(app.config["BASE_URL"])
     # Flask's own defaults already hold these keys, so set them unless overridden.
     cookies = {
         "SESSION_COOKIE_HTTPONLY": True,

@@ -7,6 +7,10 @@ only two ways in.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
+
+# What ``make run`` serves: e-mails link here outside production when PORTAL_BASE_URL is unset.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 INSTANCE_DIR = Path(
     os.environ.get("PORTAL_INSTANCE_DIR", Path(__file__).parent.parent / "instance")
@@ -32,6 +36,10 @@ def from_environment() -> dict:
         ),
         # Key for personal data at rest (complainant mobile and ID number, PIPL).
         "DATA_KEY": os.environ.get("PORTAL_DATA_KEY"),
+        # The portal's address as its users reach it (scheme, host and any path prefix, e.g.
+        # "https://complaints.example.org"): e-mails carry absolute links built on it, as a
+        # recipient cannot follow "/cases/123". Required in production (see ``configure``).
+        "BASE_URL": os.environ.get("PORTAL_BASE_URL"),
         # Mail: reminders and duty notices leave through the outbox (see deadlines).
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
@@ -90,6 +98,18 @@ def postgresql_engine_options() -> dict:
     if not _bool("PORTAL_PG_JIT", False):
         connect_args["options"] = "-c jit=off"
     return {"connect_args": connect_args}
+
+
+def normalise_base_url(url: str) -> str:
+    """The base URL without a trailing slash; an absolute http(s) URL or a clear error."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise RuntimeError(
+            f"PORTAL_BASE_URL must be an absolute http(s) URL such as "
+            f"https://complaints.example.org, not {url!r}"
+        )
+    return url
 
 
 def is_production(config) -> bool:

@@ -27,3 +27,38 @@ NOTICE_2027 = {
 def beijing(*args) -> datetime:
     """An aware UTC datetime from Beijing wall-clock fields: beijing(2025, 9, 30, 16)."""
     return datetime(*args, tzinfo=DEADLINE_TZ).astimezone(UTC)
+
+
+def bare_cases(province, ids, outlet: str = "bank1-outlet1") -> None:
+    """Complaint rows with exactly these ids and nothing else, for tests about clocks
+    alone: a clock belongs to a case (clock.case_id references complaint.id). Written in
+    one statement with the ids given, so a test that also creates cases through the
+    operations must not use this (PostgreSQL's id sequence does not move)."""
+    from sqlalchemy import select
+
+    from portal.complaints.models import Category, Complaint
+    from portal.complaints.taxonomy import seed_categories
+    from portal.db import db
+
+    seed_categories()
+    category_id = db.session.scalar(select(Category.id).order_by(Category.id).limit(1))
+    unit = province.unit(outlet)
+    at = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    common = {
+        "state": "handling",
+        "received_at": at,
+        "received_on": at.date(),
+        "channel": "phone",
+        "received_by_id": province.user("assoc-staff").id,
+        "complainant_name": "张敏",
+        "outlet_id": unit.id,
+        "member_id": province.unit(outlet.split("-")[0]).id,
+        "category_id": category_id,
+        "facts": "柜员态度差。",
+        "demand": "道歉。",
+        "handling_unit_id": unit.id,
+        "handling_path": unit.path,
+    }
+    rows = [common | {"id": n, "tracking_no": f"TEST-{n:06d}"} for n in ids]
+    if rows:
+        db.session.execute(Complaint.__table__.insert(), rows)

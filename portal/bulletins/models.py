@@ -11,6 +11,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -56,7 +57,18 @@ class Bulletin(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     supersedes = relationship("Bulletin", remote_side=[id])
 
-    __table_args__ = (UniqueConstraint("period", "version", name="uq_bulletin_period_version"),)
+    __table_args__ = (
+        UniqueConstraint("period", "version", name="uq_bulletin_period_version"),
+        # One open draft per period: two "new draft" requests at the same instant cannot
+        # both save one (``operations.create_draft`` answers the loser with the winner's).
+        Index(
+            "uq_bulletin_open_draft",
+            "period",
+            unique=True,
+            postgresql_where=text(f"state = '{DRAFT}'"),
+            sqlite_where=text(f"state = '{DRAFT}'"),
+        ),
+    )
 
     @property
     def is_published(self) -> bool:

@@ -6,6 +6,7 @@ Operations flush; the caller (request or job) commits.
 import hashlib
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import User
 from portal.auth.roles import MEMBER_ROLES
@@ -20,6 +21,14 @@ from portal.statistics.rules import Period
 
 class BulletinError(ValueError):
     """A step refused for a reason the user can fix; the message is shown."""
+
+
+class DraftExists(BulletinError):
+    """The period has its open draft already (one per period); ``draft`` is it."""
+
+    def __init__(self, draft: Bulletin):
+        super().__init__(f"{draft.period} 已有草稿（第{draft.version}版），请打开该草稿继续编辑。")
+        self.draft = draft
 
 
 def draft_of(period: Period) -> Bulletin | None:
@@ -40,8 +49,9 @@ def latest_published(period_code: str) -> Bulletin | None:
 def create_draft(period: Period, *, actor: User, now) -> Bulletin:
     """Art. 8(4): the association drafts the period's bulletin. If a version is already
     published, the draft is its correction: it copies the narrative and supersedes it."""
-    if draft_of(period) is not None:
-        raise BulletinError(f"{period.code} 已有草稿。")
+    existing = draft_of(period)
+    if existing is not None:
+        raise DraftExists(existing)
     last_version = db.session.scalar(
         select(func.max(Bulletin.version)).where(Bulletin.period == period.code)
     )
@@ -59,8 +69,19 @@ def create_draft(period: Period, *, actor: User, now) -> Bulletin:
     )
     for name in NARRATIVE_FIELDS:
         setattr(bulletin, name, getattr(previous, name) if previous else "")
-    db.session.add(bulletin)
-    db.session.flush()
+    try:
+        # A savepoint: losing the race below must leave the request's transaction usable.
+        # (On SQLite, pysqlite begins no transaction before a first write, so there this
+        # savepoint is the transaction and its release commits the draft at once.)
+        with db.session.begin_nested():
+            db.session.add(bulletin)
+    except IntegrityError:
+        # Another request saved the period's draft between the check above and this
+        # insert (uq_bulletin_open_draft, or the same version number): answer with it.
+        existing = draft_of(period)
+        if existing is None:
+            raise
+        raise DraftExists(existing) from None
     return bulletin
 
 

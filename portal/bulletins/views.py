@@ -67,9 +67,12 @@ def create():
         draft = operations.create_draft(
             parse_period(request.form.get("period", "")), actor=current_user, now=clock.now()
         )
-    except ValueError as exc:  # a malformed period, or a draft already there
+    except ValueError as exc:  # a malformed period (422), or the period's draft exists (409)
+        status = 409 if isinstance(exc, operations.DraftExists) else 422
         context = _list_context(error=str(exc))
-        return render_page_or_piece("bulletins/index.html", "bulletins/_list.html", 422, **context)
+        return render_page_or_piece(
+            "bulletins/index.html", "bulletins/_list.html", status, **context
+        )
     return redirect(url_for("bulletins.detail", bulletin_id=draft.id), 303)
 
 
@@ -160,7 +163,8 @@ def correct(bulletin_id):
             parse_period(bulletin.period), actor=current_user, now=clock.now()
         )
     except operations.BulletinError as exc:
-        return _detail(bulletin, 422, error=str(exc))
+        status = 409 if isinstance(exc, operations.DraftExists) else 422
+        return _detail(bulletin, status, error=str(exc))
     return redirect(url_for("bulletins.detail", bulletin_id=draft.id), 303)
 
 

@@ -26,8 +26,8 @@ class Clock(db.Model):
     __tablename__ = "clock"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # No foreign key yet: the complaint table arrives later and adds it.
-    case_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The complaint by table name: the deadlines package does not import complaints.
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), nullable=False)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
     # A copy of the owner unit's path: lists of clocks are scoped like the unit tree.
@@ -128,7 +128,7 @@ class ClockEvent(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("clock.id"), nullable=False, index=True)
-    case_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), nullable=False, index=True)
     at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     event: Mapped[str] = mapped_column(String(20), nullable=False)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -15,14 +15,15 @@ from portal.auth.roles import Role
 from portal.db import db
 from portal.duty import queries
 from portal.duty.models import DutyPair
-from portal.notify.operations import notify_user, queue_mail
+from portal.notify.operations import mail_link, notify_user, queue_mail
 from portal.orgs.models import Unit
 
 RULE_ZH = "第七条：严禁出现客户投诉无人受理的现象。"
 
 
 def _link(endpoint: str, **values) -> str:
-    # Built from the URL map, so it works in the sweep without a request.
+    # Built from the URL map, so it works in the sweep without a request. A path: the
+    # in-app notification keeps it, the e-mail puts BASE_URL in front (``mail_link``).
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
@@ -62,7 +63,7 @@ def alert_gap(
         queue_mail(
             recipient=email,
             subject=title,
-            body=f"{body}\n\n{link}",
+            body=f"{body}\n\n{mail_link(link)}",
             dedupe_key=f"{dedupe_key}:leader-email",
             now=now,
         )

@@ -9,6 +9,7 @@ does nothing.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.auth.models import User
@@ -33,6 +34,17 @@ class Note:
 def _chunks(items: Sequence, size: int = BATCH):
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def mail_link(link: str | None) -> str:
+    """A notification's link as an e-mail carries it: absolute, on the portal's address
+    (``BASE_URL``), since a mail reader cannot follow "/cases/123". The in-app
+    notification keeps the relative path (it works on whichever host serves the page)."""
+    if not link:
+        return ""
+    if link.startswith("/"):
+        return current_app.config["BASE_URL"] + link
+    return link
 
 
 def _mail_row(recipient: str, subject: str, body: str, dedupe_key: str, now) -> dict:
@@ -122,7 +134,7 @@ def notify_many(
                 _mail_row(
                     addresses[n.user_id],
                     n.title,
-                    f"{n.body}\n\n{n.link or ''}".strip(),
+                    f"{n.body}\n\n{mail_link(n.link)}".strip(),
                     f"{n.dedupe_key}:user{n.user_id}",
                     now,
                 )

@@ -5,8 +5,9 @@ is not yet announced; and the overdue query on its index."""
 from datetime import date, timedelta
 
 import pytest
-from deadline_support import NOTICE_2027, beijing
+from deadline_support import NOTICE_2027, bare_cases, beijing
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from support import NOW
 
 from portal.auth.models import User
@@ -17,6 +18,14 @@ from portal.deadlines.rules import ClockKind, ClockState
 from portal.orgs.models import Unit
 from portal.workdays import store
 from portal.workdays.notice import parse_notice
+
+
+@pytest.fixture(autouse=True)
+def cases(app, province):
+    """The cases 0-19 the clocks below run on (a clock belongs to a case)."""
+    with app.app_context():
+        bare_cases(province, range(20))
+        db.session.commit()
 
 
 def _unit(province, key) -> Unit:
@@ -273,6 +282,7 @@ def test_the_overdue_query_uses_its_index(app, province, backend):
     with app.app_context():
         bank = _unit(province, "bank1")
         # 5,000 open clocks, 1% of them overdue, written in one statement.
+        bare_cases(province, range(20, 5000))
         rows = []
         for n in range(5000):
             due_on = date(2026, 11, 20) if n % 100 == 0 else date(2026, 12, 1) + timedelta(n % 60)
@@ -464,3 +474,25 @@ def test_a_batch_ending_in_an_error_writes_no_events(app, province):
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(ClockEvent)) == 0
         assert db.session.scalar(select(func.count()).select_from(Clock)) == 0
+
+
+def test_a_clock_for_a_case_that_does_not_exist_is_refused(app, province):
+    """clock.case_id and clock_event.case_id reference complaint.id, on both databases."""
+    with app.app_context():
+        bank = _unit(province, "bank1")
+        with pytest.raises(IntegrityError):
+            operations.start_clock(
+                case_id=999, kind="verify", owner_unit=bank, started_at=NOW, now=NOW
+            )
+        db.session.rollback()
+        clock = operations.start_clock(
+            case_id=1, kind="verify", owner_unit=bank, started_at=NOW, now=NOW
+        )
+        db.session.commit()
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                ClockEvent.__table__.insert().values(
+                    clock_id=clock.id, case_id=999, at=NOW, event="met", detail={}
+                )
+            )
+        db.session.rollback()

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from duty_support import NOW, away, bj, count, prepare
+from flask import current_app
 from sqlalchemy import select
 
 from portal.auth.models import User
@@ -338,8 +339,12 @@ def test_a_leader_without_an_account_is_e_mailed(ctx):
     away(ctx.user("bank1-a").id, bj(23), bj(24), entered_at=bj(22))
     away(ctx.user("bank1-b").id, bj(23), bj(24), entered_at=bj(22))
     _forward(bank1)
-    recipients = set(db.session.scalars(select(OutboxMessage.recipient)))
-    assert "wanglx@bank1.example.cn" in recipients and "assoc-staff@lnba.example.cn" in recipients
+    mails = dict(db.session.execute(select(OutboxMessage.recipient, OutboxMessage.body)).all())
+    assert "wanglx@bank1.example.cn" in mails and "assoc-staff@lnba.example.cn" in mails
+    # Both e-mails link to the case absolutely; the in-app notices keep the path.
+    link = current_app.config["BASE_URL"] + "/complaints/1"
+    assert link.startswith("http") and all(body.endswith(f"\n{link}") for body in mails.values())
+    assert set(db.session.scalars(select(Notification.link))) == {"/complaints/1"}
 
 
 def test_alert_gaps_is_idempotent_within_its_hour(ctx):

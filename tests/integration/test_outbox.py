@@ -108,6 +108,29 @@ def test_notify_user_is_idempotent_and_mails_the_user(app, province):
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
+def test_the_e_mail_carries_an_absolute_link_and_the_app_keeps_the_path(make_app, province):
+    """A mail reader cannot follow "/cases/1": the e-mail puts PORTAL_BASE_URL in front."""
+    app = make_app(BASE_URL="https://complaints.example.org/")
+    with app.app_context():
+        from portal.auth.models import User
+
+        user = db.session.get(User, province.user("bank1-a").id)
+        user.email = "bank1-a@bank1.example.cn"
+        notify_user(
+            user,
+            title="新投诉待受理",
+            body="LN2026-000001",
+            link="/cases/1",
+            dedupe_key="case1:forwarded",
+            now=NOW,
+        )
+        db.session.commit()
+        assert db.session.scalars(select(Notification.link)).one() == "/cases/1"
+        assert db.session.scalars(select(OutboxMessage.body)).one() == (
+            "LN2026-000001\n\nhttps://complaints.example.org/cases/1"
+        )
+
+
 def test_bell_shows_unread_count_and_marks_read(app, client, province):
     from support import sign_in
 

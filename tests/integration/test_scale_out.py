@@ -75,6 +75,7 @@ def _environment(url: str, instance: Path, **extra) -> dict:
         SECRET_KEY=SECRET,
         PORTAL_DATA_KEY=SECRET + "-data",
         PORTAL_ENV="development",  # plain HTTP on loopback: cookies without Secure
+        PORTAL_BASE_URL="http://127.0.0.1",  # the address e-mails link to, the same everywhere
         PORTAL_INSTANCE_DIR=str(instance),
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT="1",  # nothing listens there unless a test says otherwise

@@ -5,7 +5,7 @@ or doubles an e-mail when SMTP is down."""
 from datetime import date, timedelta
 
 import pytest
-from deadline_support import beijing
+from deadline_support import bare_cases, beijing
 from sqlalchemy import func, select, text
 from support import NOW, app_config
 
@@ -17,6 +17,14 @@ from portal.deadlines.models import Clock, ClockEvent
 from portal.deadlines.sweep import SWEEP_LOCK_KEY, clock_recipients, run_sweep
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
+
+
+@pytest.fixture(autouse=True)
+def cases(app, province):
+    """The cases 0-19 the clocks below run on (a clock belongs to a case)."""
+    with app.app_context():
+        bare_cases(province, range(20))
+        db.session.commit()
 
 
 def _unit(province, key) -> Unit:
@@ -82,7 +90,10 @@ def test_breaches_are_marked_once_and_told_to_owner_and_superior(app, province):
             )
         ).first()
         assert note.title == "【超期】核实情况已超过期限"
-        assert "投诉编号 1：核实情况（第十一条第（二）项）的期限为2026年11月18日 23:59" in note.body
+        assert (
+            "投诉编号 TEST-000001：核实情况（第十一条第（二）项）的期限为2026年11月18日 23:59"
+            in note.body
+        )
 
         notes, mails = _count(Notification), _count(OutboxMessage)
         again = run_sweep(NOW + timedelta(minutes=5))

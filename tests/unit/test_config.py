@@ -1,22 +1,48 @@
-"""Configuration: production refuses to start without a secret, and then sets secure cookies."""
+"""Configuration: production refuses to start without a secret or its own address, and
+then sets secure cookies."""
 
 import pytest
 
 from portal import create_app
-from portal.config import normalise_database_url
+from portal.config import DEVELOPMENT_BASE_URL, normalise_database_url
+
+PRODUCTION = {
+    "ENV_NAME": "production",
+    "SECRET_KEY": "x" * 32,
+    "BASE_URL": "https://complaints.example.org",
+    "SQLALCHEMY_DATABASE_URI": "sqlite://",
+}
 
 
 def test_production_without_a_secret_key_refuses_to_start():
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app(
-            {"ENV_NAME": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
-        )
+        create_app(PRODUCTION | {"SECRET_KEY": None})
+
+
+def test_production_without_a_base_url_refuses_to_start():
+    """E-mails must carry links a reader can follow: production names its own address."""
+    with pytest.raises(
+        RuntimeError, match="PORTAL_BASE_URL must be set when PORTAL_ENV=production"
+    ):
+        create_app(PRODUCTION | {"BASE_URL": None})
+
+
+def test_the_base_url_is_checked_and_defaults_to_make_run_outside_production():
+    assert (
+        create_app(PRODUCTION | {"BASE_URL": "https://complaints.example.org/portal/"}).config[
+            "BASE_URL"
+        ]
+        == "https://complaints.example.org/portal"
+    )
+    development = PRODUCTION | {"ENV_NAME": "development", "BASE_URL": None}
+    assert create_app(development).config["BASE_URL"] == DEVELOPMENT_BASE_URL
+    for wrong in ("complaints.example.org", "/portal", "ftp://complaints.example.org"):
+        with pytest.raises(RuntimeError, match="absolute http"):
+            create_app(PRODUCTION | {"BASE_URL": wrong})
 
 
 def test_production_cookies_are_secure():
-    app = create_app(
-        {"ENV_NAME": "production", "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
-    )
+    app = create_app(PRODUCTION)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["REMEMBER_COOKIE_SECURE"]
 

@@ -6,8 +6,10 @@ import subprocess
 from datetime import UTC, date, datetime
 from io import BytesIO
 
+import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
 from statistics_support import build_statistics_data
 from support import make_case, sign_in
 
@@ -153,6 +155,92 @@ def test_bad_period_is_refused_with_422(app, province):
     response = client.post("/bulletins", data={"period": "2026H3"})
     assert response.status_code == 422 and "2026H1" in response.get_data(as_text=True)
     assert client.get("/statistics?period=bad").status_code == 422
+
+
+def _drafts(period="2026H1") -> list[int]:
+    return db.session.scalars(
+        select(Bulletin.version).where(Bulletin.period == period, Bulletin.state == "draft")
+    ).all()
+
+
+def test_a_second_draft_of_a_period_is_refused_with_409(app, province):
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    _draft(app, client)
+    response = client.post("/bulletins", data={"period": "2026H1"}, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "2026H1 已有草稿（第1版）" in html
+    assert 'id="bulletin-list"' in html and "<html" not in html  # the list piece, swapped in
+    with app.app_context():
+        assert _drafts() == [1]
+
+
+def test_the_loser_of_a_race_for_the_period_draft_gets_409_not_500(app, province):
+    """Another request saves the period's draft between this one's check and its insert
+    (played here by a second connection just before the INSERT): the unique index
+    refuses the second draft, and the request answers with the first one."""
+    staff_id = province.user("assoc-staff").id
+    with app.app_context():
+        engine = db.engine
+
+        def competitor(conn, cursor, statement, parameters, context, executemany):
+            if statement.lstrip().upper().startswith("INSERT INTO BULLETIN ") and not raced:
+                raced.append(True)
+                with engine.connect() as other:
+                    other.execute(
+                        Bulletin.__table__.insert().values(
+                            period="2026H1",
+                            version=1,
+                            state="draft",
+                            title="通报",
+                            created_by_id=staff_id,
+                            created_at=NOW,
+                            updated_at=NOW,
+                        )
+                    )
+                    other.commit()
+
+    raced: list[bool] = []
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    event.listen(engine, "before_cursor_execute", competitor)
+    try:
+        response = client.post("/bulletins", data={"period": "2026H1"})
+    finally:
+        event.remove(engine, "before_cursor_execute", competitor)
+    assert raced, "the competing draft was not inserted"
+    assert response.status_code == 409, response.status_code
+    assert "2026H1 已有草稿（第1版）" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _drafts() == [1]
+        # The page still works after the refused insert.
+    assert client.get("/bulletins").status_code == 200
+
+
+def test_the_database_holds_one_draft_per_period(app, province):
+    staff_id = province.user("assoc-staff").id
+    with app.app_context():
+        _published_bulletin(staff_id)  # 2026H1 v1, published
+
+        def add(version, state, period="2026H1"):
+            db.session.add(
+                Bulletin(
+                    period=period,
+                    version=version,
+                    state=state,
+                    title="通报",
+                    created_by_id=staff_id,
+                )
+            )
+            db.session.flush()
+
+        add(2, "draft")  # the correction's draft beside the published version
+        add(1, "draft", period="2026H2")  # another period's draft
+        db.session.commit()
+        with pytest.raises(IntegrityError):
+            add(3, "draft")  # a second draft of 2026H1, even with its own version number
+        db.session.rollback()
+        assert _drafts() == [2]
 
 
 def test_dashboard_page_piece_links_and_excel(app, province):

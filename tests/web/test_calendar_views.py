@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from deadline_support import NOTICE_2027, beijing
+from deadline_support import NOTICE_2027, bare_cases, beijing
 from flask import render_template_string
 from sqlalchemy import select
 from support import NOW, sign_in
@@ -124,6 +124,7 @@ def test_changing_a_day_needs_a_reason_and_a_name(frozen):
 def test_changing_a_day_rerenders_the_month_and_records_the_change(frozen, province):
     with frozen.app_context():
         bank = db.session.get(Unit, province.unit("bank1").id)
+        bare_cases(province, [1])
         operations.start_clock(
             case_id=1,
             kind="verify",
@@ -213,6 +214,7 @@ def test_a_year_open_clocks_reach_into_is_warned_about(make_app, province):
     client = _client(app, "assoc-admin")
     assert 'data-testid="calendar-banner"' not in _html(client.get("/home"))
     with app.app_context():
+        bare_cases(province, [2])
         operations.start_clock(
             case_id=2,
             kind="promise",
@@ -251,6 +253,7 @@ def test_the_calculator_explains_a_due_date(frozen):
 def test_the_clock_piece_explains_itself(frozen, province):
     with frozen.app_context():
         bank = db.session.get(Unit, province.unit("bank1").id)
+        bare_cases(province, [3, 4])
         clock = operations.start_clock(
             case_id=3, kind="report", owner_unit=bank, started_at=beijing(2026, 11, 16, 9), now=NOW
         )
