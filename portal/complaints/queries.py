@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
@@ -95,23 +95,29 @@ def files(case: Complaint) -> list:
     )
 
 
-def history(user: User, case: Complaint, case_files: list | None = None) -> list[Entry]:
-    """The case's history as ``user`` may read it (internal notes of other orgs hidden),
-    each entry with its author, unit and attachments."""
-    by_event: dict[int, list] = {}
-    for item in files(case) if case_files is None else case_files:
-        if item.event_id is not None:
-            by_event.setdefault(item.event_id, []).append(item)
-    rows = db.session.execute(
+# Clock events worth a line in the case history (Art. 11): the others repeat what the
+# case's own entries already say (started on forwarding, met on the reply …).
+CLOCK_EVENTS_SHOWN = ("breached", "recomputed", "extended")
+
+
+def timeline(user: User, case: Complaint, case_files: list | None = None) -> list[Entry]:
+    """The case history as ``user`` may read it (internal notes of other orgs hidden),
+    each entry with its author, unit and attachments, merged with its clocks' breaches,
+    recomputations and extensions (Art. 11) — in one statement."""
+    from portal.deadlines.models import Clock, ClockEvent
+
+    entries = (
         select(
-            ComplaintEvent.id,
-            ComplaintEvent.at,
+            ComplaintEvent.at.label("at"),
+            literal(0).label("source"),  # at the same instant, the case's own entry first
+            ComplaintEvent.id.label("id"),
             ComplaintEvent.action,
             ComplaintEvent.detail,
             ComplaintEvent.note,
             ComplaintEvent.internal_org_id,
             User.full_name,
             func.coalesce(Unit.short_name, Unit.name),
+            null(),
         )
         .outerjoin(User, User.id == ComplaintEvent.actor_id)
         .outerjoin(Unit, Unit.id == ComplaintEvent.actor_unit_id)
@@ -122,42 +128,66 @@ def history(user: User, case: Complaint, case_files: list | None = None) -> list
                 ComplaintEvent.internal_org_id == org_id(user),
             ),
         )
-        .order_by(ComplaintEvent.at, ComplaintEvent.id)
+    )
+    clock_lines = (
+        select(
+            ClockEvent.at,
+            literal(1),
+            ClockEvent.id,
+            literal("clock_") + ClockEvent.event,
+            ClockEvent.detail,
+            null(),
+            null(),
+            null(),
+            null(),
+            Clock.kind,
+        )
+        .join(Clock, Clock.id == ClockEvent.clock_id)
+        .where(ClockEvent.case_id == case.id, ClockEvent.event.in_(CLOCK_EVENTS_SHOWN))
+    )
+    by_event: dict[int, list] = {}
+    for item in files(case) if case_files is None else case_files:
+        if item.event_id is not None:
+            by_event.setdefault(item.event_id, []).append(item)
+    rows = db.session.execute(
+        union_all(entries, clock_lines).order_by(
+            literal_column("at"), literal_column("source"), literal_column("id")
+        )
     )
     return [
         Entry(
-            id=row[0],
-            at=row[1],
-            action=row[2],
-            detail=row[3] or {},
-            note=row[4],
-            internal_org_id=row[5],
-            actor_name=row[6],
-            unit_name=row[7],
-            attachments=tuple(by_event.get(row[0], ())),
+            id=row_id if source == 0 else None,
+            at=at,
+            action=action,
+            detail=detail or {},
+            note=note,
+            internal_org_id=internal_org_id,
+            actor_name=actor_name,
+            unit_name=unit_name,
+            clock_kind=clock_kind,
+            attachments=tuple(by_event.get(row_id, ())) if source == 0 else (),
         )
-        for row in rows
+        for (
+            at,
+            source,
+            row_id,
+            action,
+            detail,
+            note,
+            internal_org_id,
+            actor_name,
+            unit_name,
+            clock_kind,
+        ) in rows
     ]
 
 
-# Clock events worth a line in the case history (Art. 11): the others repeat what the
-# case's own entries already say (started on forwarding, met on the reply …).
-CLOCK_EVENTS_SHOWN = ("breached", "recomputed", "extended")
-
-
-def timeline(user: User, case: Complaint, case_files: list | None = None) -> list[Entry]:
-    """The case history merged with its clocks' breaches, recomputations and extensions."""
-    from portal.deadlines.models import Clock, ClockEvent
-
-    lines = [
-        Entry(id=None, at=at, action=f"clock_{event}", clock_kind=kind, detail=detail or {})
-        for at, event, kind, detail in db.session.execute(
-            select(ClockEvent.at, ClockEvent.event, Clock.kind, ClockEvent.detail)
-            .join(Clock, Clock.id == ClockEvent.clock_id)
-            .where(ClockEvent.case_id == case.id, ClockEvent.event.in_(CLOCK_EVENTS_SHOWN))
-        )
-    ]
-    return sorted([*history(user, case, case_files), *lines], key=lambda entry: entry.at)
+def user_name(user_id: int | None) -> str | None:
+    """A user's full name (the case page names who accepted the case), without loading
+    the account and its unit."""
+    if user_id is None:
+        return None
+    return db.session.scalar(select(User.full_name).where(User.id == user_id))
 
 
 def side_of(user: User) -> str:
