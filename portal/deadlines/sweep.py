@@ -287,6 +287,7 @@ def _sweep(now: datetime) -> dict:
             title=f"【超期】{clock.label}已超过期限",
             body=_describe(clock, tracking.get(clock.case_id))
             + "。已通报上级单位，请立即处理（第十二条）。",
+            link=f"/cases/{clock.case_id}",
             dedupe_key=f"clock{clock.id}:breach:{clock.due_on.isoformat()}",
         )
         for clock in breached
@@ -306,6 +307,7 @@ def _sweep(now: datetime) -> dict:
                 user_id=user.id,
                 title=f"【{STATE_LABELS[ClockState.DUE_TODAY]}】{clock.label}",
                 body=_describe(clock, tracking.get(clock.case_id)) + "，今日到期，请按时办结。",
+                link=f"/cases/{clock.case_id}",
                 dedupe_key=f"clock{clock.id}:due:{clock.reminded_on.isoformat()}",
             )
             for clock in reminded

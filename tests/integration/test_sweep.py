@@ -94,6 +94,12 @@ def test_breaches_are_marked_once_and_told_to_owner_and_superior(app, province):
             "投诉编号 TEST-000001：核实情况（第十一条第（二）项）的期限为2026年11月18日 23:59"
             in note.body
         )
+        # The notice opens the case; its e-mail carries the same link, absolute.
+        assert note.link == "/cases/1"
+        mail = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.subject == note.title)
+        ).first()
+        assert mail.body.endswith(app.config["BASE_URL"] + "/cases/1")
 
         notes, mails = _count(Notification), _count(OutboxMessage)
         again = run_sweep(NOW + timedelta(minutes=5))
@@ -114,6 +120,10 @@ def test_reminders_go_out_on_the_due_morning_once_per_clock_and_day(app, provinc
         db.session.commit()
         assert morning["reminders"] == 1
         assert _notified(f"clock{clock.id}:due:2026-11-23") == {"bank1-a"}
+        reminder = db.session.scalars(
+            select(Notification).where(Notification.dedupe_key == f"clock{clock.id}:due:2026-11-23")
+        ).one()
+        assert reminder.link == "/cases/4"
         again = run_sweep(beijing(2026, 11, 23, 8, 10))
         db.session.commit()
         assert again["reminders"] == 0
