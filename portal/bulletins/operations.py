@@ -5,6 +5,7 @@ Operations flush; the caller (request or job) commits.
 
 import hashlib
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,15 +20,26 @@ from portal.orgs.rules import UnitKind
 from portal.statistics.rules import Period
 
 
+def N_(text: str) -> str:  # marks a message for extraction; translated where shown
+    return text
+
+
 class BulletinError(ValueError):
-    """A step refused for a reason the user can fix; the message is shown."""
+    """A step refused for a reason the user can fix; the message is shown (translated by
+    the template)."""
 
 
 class DraftExists(BulletinError):
     """The period has its open draft already (one per period); ``draft`` is it."""
 
     def __init__(self, draft: Bulletin):
-        super().__init__(f"{draft.period} 已有草稿（第{draft.version}版），请打开该草稿继续编辑。")
+        super().__init__(
+            gettext(
+                "%(period)s 已有草稿（第%(version)s版），请打开该草稿继续编辑。",
+                period=draft.period,
+                version=draft.version,
+            )
+        )
         self.draft = draft
 
 
@@ -87,7 +99,7 @@ def create_draft(period: Period, *, actor: User, now) -> Bulletin:
 
 def update_draft(bulletin: Bulletin, *, now, typical_case_ids=None, **narrative) -> None:
     if bulletin.state != DRAFT:
-        raise BulletinError("已发布的通报不能修改，请新建更正版本。")
+        raise BulletinError(N_("已发布的通报不能修改，请新建更正版本。"))
     for name, value in narrative.items():
         if name not in NARRATIVE_FIELDS:
             raise TypeError(name)
@@ -108,9 +120,9 @@ def publish(bulletin: Bulletin, pdf: bytes, *, actor: User, now, change_note: st
     """Freeze the version: its PDF and SHA-256 are stored and never regenerated in place
     (Art. 8(4)). A correction must say what changed. Members are notified."""
     if bulletin.state != DRAFT:
-        raise BulletinError("该版本已发布。")
+        raise BulletinError(N_("该版本已发布。"))
     if bulletin.supersedes_id and not (change_note or "").strip():
-        raise BulletinError("更正版本须说明修改内容。")
+        raise BulletinError(N_("更正版本须说明修改内容。"))
     bulletin.pdf = pdf
     bulletin.sha256 = hashlib.sha256(pdf).hexdigest()
     bulletin.change_note = (change_note or "").strip() or None

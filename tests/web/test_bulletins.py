@@ -173,6 +173,9 @@ def test_a_second_draft_of_a_period_is_refused_with_409(app, province):
     assert 'id="bulletin-list"' in html and "<html" not in html  # the list piece, swapped in
     with app.app_context():
         assert _drafts() == [1]
+    client.set_cookie("lang", "en")
+    english = client.post("/bulletins", data={"period": "2026H1"}).get_data(as_text=True)
+    assert "2026H1 has a draft already (version 1)" in english
 
 
 def test_the_loser_of_a_race_for_the_period_draft_gets_409_not_500(app, province):
