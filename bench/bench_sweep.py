@@ -109,6 +109,33 @@ def clock_rows(count: int, owners: list):
         )
 
 
+def bare_complaints(count: int, owners: list) -> None:
+    """Complaints 1..count for the clocks to belong to (clock.case_id references
+    complaint.id): one INSERT … SELECT over generate_series, nothing but the required
+    columns."""
+    from portal.complaints.taxonomy import seed_categories
+
+    seed_categories()
+    outlet_id, outlet_path, _kind = next(o for o in owners if o[2] == UnitKind.OUTLET)
+    db.session.execute(
+        text(
+            "INSERT INTO complaint (id, tracking_no, state, received_at, received_on, channel, "
+            "received_by_id, complainant_name, outlet_id, member_id, category_id, facts, "
+            "demand, reply_channel, is_major, is_media, handling_unit_id, handling_path, "
+            "created_at, updated_at, "
+            "version) "
+            "SELECT g, 'BENCH-' || g, 'handling', :at, :day, 'phone', "
+            "(SELECT id FROM user_account WHERE username = 'assoc-staff'), '张敏', :outlet, "
+            "(SELECT member_id FROM unit WHERE id = :outlet), "
+            "(SELECT min(id) FROM complaint_category), '柜员态度差。', '道歉。', 'phone', false, false, "
+            ":outlet, :path, :at, :at, 1 FROM generate_series(1, :count) AS g"
+        ),
+        {"at": NOW, "day": NOW.date(), "outlet": outlet_id, "path": outlet_path, "count": count},
+    )
+    db.session.execute(text("SELECT setval('complaint_id_seq', :count)"), {"count": count})
+    db.session.commit()
+
+
 def copy_clocks(count: int, owners: list) -> float:
     started = time.perf_counter()
     raw = db.engine.raw_connection()
@@ -146,6 +173,7 @@ def main() -> None:
         with app.app_context():
             upgrade()
             owners = build_province()
+            bare_complaints(count, owners)
             loaded = copy_clocks(count, owners)
             size = db.session.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('clock'))"))
             overdue = db.session.scalar(

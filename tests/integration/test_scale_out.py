@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from deadline_support import bare_cases
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 from support import (
@@ -568,6 +569,8 @@ def test_two_sweeps_at_once_mark_tell_and_mail_everything_exactly_once(postgres_
         for user in db.session.scalars(select(User)):
             user.email = user.email or f"{user.username}@example.cn"
         outlet = db.session.get(Unit, province.unit("bank2-outlet1").id)
+        # Cases of their own (a clock belongs to a case), above the ids make_case used.
+        bare_cases(province, range(1000, 1005), outlet="bank2-outlet1")
         for case_id in range(1000, 1005):  # promises due today: the morning reminders
             clocks.start_clock(
                 case_id=case_id,
