@@ -5,8 +5,8 @@ when a step is withdrawn); calendar changes call ``recompute_open_clocks``.
 Every call appends ``ClockEvent`` rows, which the case history merges, and sets the
 case's ``Complaint.next_due_at`` to the earliest due time among its open clocks
 (``sync_next_due``; once at the end of a ``batch()`` of calls): these functions are the
-only writers of a clock's due time and of its being open, so that copy can never drift. Operations flush and never commit: the
-request or the command commits once.
+only writers of a clock's due time and of its being open, so that copy can never drift.
+Operations flush and never commit: the request or the command commits once.
 """
 
 from contextlib import contextmanager
@@ -117,16 +117,12 @@ def sync_next_due(case_ids) -> None:
     # Imported here: complaints build on deadlines, not the other way round.
     from portal.complaints.models import Complaint
 
-    running = db.session.info.get("clock_batch")
+    running = _running()
     if running is not None:
         running["cases"].update(case_ids)
         return
     ids = sorted(set(case_ids))
-    earliest = (
-        select(func.min(Clock.due_at))
-        .where(Clock.case_id == Complaint.id, text(OPEN))
-        .scalar_subquery()
-    )
+    earliest = _earliest_open_due(Complaint)
     for start in range(0, len(ids), 500):
         db.session.execute(
             update(Complaint)
@@ -136,6 +132,15 @@ def sync_next_due(case_ids) -> None:
         )
 
 
+def _earliest_open_due(complaint):
+    """The earliest due time among the case's open clocks, as a correlated subquery."""
+    return (
+        select(func.min(Clock.due_at))
+        .where(Clock.case_id == complaint.id, text(OPEN))
+        .scalar_subquery()
+    )
+
+
 def resync_next_due() -> int:
     """Set ``Complaint.next_due_at`` of every case from its open clocks, in one statement:
     after a bulk load that wrote clocks directly (``flask demo generate``). Returns the
@@ -143,15 +148,10 @@ def resync_next_due() -> int:
     from portal.complaints.models import Complaint
 
     open_cases = select(Clock.case_id).where(text(OPEN))
-    earliest = (
-        select(func.min(Clock.due_at))
-        .where(Clock.case_id == Complaint.id, text(OPEN))
-        .scalar_subquery()
-    )
     result = db.session.execute(
         update(Complaint)
         .where(Complaint.id.in_(open_cases) | Complaint.next_due_at.is_not(None))
-        .values(next_due_at=earliest, updated_at=Complaint.updated_at)
+        .values(next_due_at=_earliest_open_due(Complaint), updated_at=Complaint.updated_at)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
@@ -176,7 +176,7 @@ def _calendar(calendar: WorkingCalendar | None) -> WorkingCalendar:
     # Imported here: the store recomputes clocks through this module.
     from portal.workdays.store import current_calendar
 
-    running = db.session.info.get("clock_batch")
+    running = _running()
     if running is None:
         return current_calendar()
     if running["calendar"] is None:

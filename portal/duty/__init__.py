@@ -10,7 +10,8 @@ Entry points for other domains:
     portal.duty.queries.on_duty(unit, at) -> DutyAnswer
     portal.duty.queries.duty_handlers(unit) -> list[User]
     portal.duty.queries.can_receive_complaints(unit) -> bool
+    portal.duty.queries.receiving_pair(unit) -> DutyPair | None  (the same, with the pair)
     portal.duty.queries.gaps_between(unit, start, end) -> list[DayPlan]
-    portal.duty.operations.notify_on_duty(unit, *, title, body, link, dedupe_key, now)
+    portal.duty.operations.notify_on_duty(unit, *, title, body, link, dedupe_key, now, pair=None)
     portal.duty.operations.alert_gaps(now) -> int
 """

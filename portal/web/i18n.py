@@ -123,15 +123,9 @@ def _npgettext(eval_ctx, context: str, singular: str, plural: str, num: int, **v
 
 def register(app):
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    # Installed for its settings ({% trans %} compiled "new style"), then the callables
-    # replaced by the ones above.
-    app.jinja_env.install_gettext_callables(
-        gettext=_gettext,
-        ngettext=_ngettext,
-        newstyle=True,
-        pgettext=_pgettext,
-        npgettext=_npgettext,
-    )
+    # {% trans %} blocks compiled "new style" (they call these with their variables), and
+    # the callables above in place of the ones Flask-Babel installed.
+    app.jinja_env.newstyle_gettext = True
     app.jinja_env.globals.update(
         _=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext
     )
