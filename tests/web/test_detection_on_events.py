@@ -11,11 +11,9 @@ from portal.db import db
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-def test_a_media_escalation_at_intake_opens_an_accountability_case_at_once(app, province):
-    app.config["FROZEN_NOW"] = NOW
-    client = app.test_client()
-    sign_in(client, "assoc-staff")
-    response = client.post(
+def _intake(app, client, province, **fields):
+    """A card complaint about bank 2's outlet, registered by the association."""
+    return client.post(
         "/cases/new",
         data={
             "received_at": "2026-11-23T09:30",
@@ -25,10 +23,22 @@ def test_a_media_escalation_at_intake_opens_an_accountability_case_at_once(app, 
             "reply_channel": "phone",
             "outlet_id": province.unit("bank2-outlet1").id,
             "category_id": category_id(app, "CRD-02"),
-            "facts": "吞卡后处置不当，客户在微博发帖，已有大量转发。",
-            "demand": "退卡并道歉。",
-            "is_media": "y",
-        },
+        }
+        | fields,
+    )
+
+
+def test_a_media_escalation_at_intake_opens_an_accountability_case_at_once(app, province):
+    app.config["FROZEN_NOW"] = NOW
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    response = _intake(
+        app,
+        client,
+        province,
+        facts="吞卡后处置不当，客户在微博发帖，已有大量转发。",
+        demand="退卡并道歉。",
+        is_media="y",
     )
     assert response.status_code == 302
     with app.app_context():
@@ -40,20 +50,7 @@ def test_an_ordinary_intake_opens_nothing(app, province):
     app.config["FROZEN_NOW"] = NOW
     client = app.test_client()
     sign_in(client, "assoc-staff")
-    client.post(
-        "/cases/new",
-        data={
-            "received_at": "2026-11-23T09:30",
-            "channel": "phone",
-            "complainant_name": "赵刚",
-            "mobile": "13600001111",
-            "reply_channel": "phone",
-            "outlet_id": province.unit("bank2-outlet1").id,
-            "category_id": category_id(app, "CRD-02"),
-            "facts": "吞卡",
-            "demand": "退卡",
-        },
-    )
+    _intake(app, client, province, facts="吞卡", demand="退卡")
     with app.app_context():
         assert db.session.scalars(select(AccountabilityCase)).all() == []
 
