@@ -370,17 +370,3 @@ def rectifications(case: Complaint) -> list[Rectification]:
     if case.finding not in ("substantiated", "partly"):
         return []
     return operations.open_rectifications(case)
-
-
-def repeat_chain(case: Complaint) -> dict:
-    """The case this one repeats and the cases repeating it: (id, tracking_no) rows."""
-    condition = Complaint.repeat_of_id == case.id
-    if case.repeat_of_id:
-        condition |= Complaint.id == case.repeat_of_id
-    related = db.session.execute(
-        select(Complaint.id, Complaint.tracking_no, Complaint.repeat_of_id)
-        .where(condition)
-        .order_by(Complaint.id)
-    ).all()
-    earlier = next((r for r in related if r.id == case.repeat_of_id), None)
-    return {"earlier": earlier, "later": [r for r in related if r.repeat_of_id == case.id]}

@@ -182,6 +182,22 @@ def timeline(user: User, case: Complaint, case_files: list | None = None) -> lis
     ]
 
 
+def repeat_chain(user: User, case: Complaint) -> dict:
+    """The case this one repeats and the cases repeating it, as far as ``user`` may see
+    them (a repeat handled at another bank is not named to this one): (id, tracking_no)
+    rows."""
+    condition = Complaint.repeat_of_id == case.id
+    if case.repeat_of_id:
+        condition |= Complaint.id == case.repeat_of_id
+    related = db.session.execute(
+        select(Complaint.id, Complaint.tracking_no, Complaint.repeat_of_id)
+        .where(scope_filter(user, Complaint.handling_path), condition)
+        .order_by(Complaint.id)
+    ).all()
+    earlier = next((r for r in related if r.id == case.repeat_of_id), None)
+    return {"earlier": earlier, "later": [r for r in related if r.repeat_of_id == case.id]}
+
+
 def user_name(user_id: int | None) -> str | None:
     """A user's full name (the case page names who accepted the case), without loading
     the account and its unit."""

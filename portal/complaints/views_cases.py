@@ -126,7 +126,7 @@ def case_context(case: Complaint, **extra) -> dict:
         ),
         "clocks": actions.case_clocks(case),
         "rectifications": actions.rectifications(case),
-        "repeats": actions.repeat_chain(case),
+        "repeats": queries.repeat_chain(current_user, case),
         "may_reveal": queries.sees_full_pii(current_user, case),
         "accepted_by_name": queries.user_name(case.accepted_by_id),
         "intake_attachments": [a for a in case_files if a.event_id is None],

@@ -26,3 +26,25 @@ def test_calendar_change_and_breach_appear_in_the_case_history(make_app, provinc
     html = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "工作日历调整，期限已重新计算" in html
     assert "2026年11月26日 23:59" in html
+
+
+def test_the_repeat_chain_names_only_cases_the_reader_may_see(app, province):
+    """A repeat handled at another bank is not named on this bank's case page; the
+    association, which sees both, gets both links (tenancy: every case read is scoped)."""
+    from portal.complaints.models import Complaint
+
+    original = make_case(app, province, state="handling")
+    here = make_case(app, province, state="handling")
+    elsewhere = make_case(app, province, state="handling", outlet="bank2-outlet1")
+    with app.app_context():
+        for case_id in (here, elsewhere):
+            db.session.get(Complaint, case_id).repeat_of_id = original
+        db.session.commit()
+        numbers = {i: db.session.get(Complaint, i).tracking_no for i in (here, elsewhere)}
+    bank, staff = app.test_client(), app.test_client()
+    sign_in(bank, "bank1-a")
+    sign_in(staff, "assoc-staff")
+    seen_by_bank = bank.get(f"/cases/{original}").get_data(as_text=True)
+    seen_by_staff = staff.get(f"/cases/{original}").get_data(as_text=True)
+    assert numbers[here] in seen_by_bank and numbers[elsewhere] not in seen_by_bank
+    assert numbers[here] in seen_by_staff and numbers[elsewhere] in seen_by_staff
