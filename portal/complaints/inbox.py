@@ -20,8 +20,8 @@ from portal.complaints.rules import State
 from portal.db import db
 from portal.deadlines.models import Clock
 from portal.orgs.models import Unit
-from portal.orgs.rules import UnitKind, subtree_bounds
-from portal.orgs.scoping import scope_filter, scope_root
+from portal.orgs.rules import UnitKind
+from portal.orgs.scoping import in_subtree, scope_filter, scope_root
 from portal.web.pagination import KeysetPage
 
 
@@ -135,8 +135,7 @@ def _narrowing(filters: InboxFilters, unit: Unit | None) -> list:
         # member's (``Complaint.member_id`` is the outlet's member): an indexed equality.
         conditions.append(Complaint.member_id == unit.id)
     elif unit is not None:
-        low, high = subtree_bounds(unit.path)
-        outlets = select(Unit.id).where(Unit.path >= low, Unit.path < high)
+        outlets = select(Unit.id).where(in_subtree(Unit.path, unit.path))
         conditions.append(Complaint.outlet_id.in_(outlets))
     if filters.received_from:
         conditions.append(Complaint.received_on >= filters.received_from)
