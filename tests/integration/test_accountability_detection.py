@@ -121,7 +121,8 @@ def test_recurring_window_is_counted_back_from_the_sweep_day(app, province):
     assert _cases(app) == [("recurring", province.unit("bank1").id, ids)]
 
 
-def test_two_detections_at_once_add_to_one_case(app, province, backend):
+@pytest.mark.postgresql_only("SQLite lets one writer in at a time; the race needs two")
+def test_two_detections_at_once_add_to_one_case(app, province):
     """Two handlers of one bank save substantiated findings at one outlet at the same
     moment (or a finding meets the sweep): each request's detection sees the same two
     earlier complaints unproven. The second waits for the first and joins its case,
@@ -129,8 +130,6 @@ def test_two_detections_at_once_add_to_one_case(app, province, backend):
     import threading
     import time
 
-    if backend != "postgresql":
-        pytest.skip("SQLite lets one writer in at a time; the race needs two")
     earlier = [make_case(app, province, state="handling") for _ in range(2)]
     first, second = (make_case(app, province, state="handling") for _ in range(2))
     for case_id in earlier:

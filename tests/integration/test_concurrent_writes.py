@@ -21,10 +21,8 @@ from portal.notify.operations import notify_user
 
 
 @pytest.fixture
-def other_host(backend, database_url):
+def other_host(database_url):
     """A second app on the same database: its own engine, sessions and connections."""
-    if backend != "postgresql":
-        pytest.skip("row and advisory locks between connections: PostgreSQL's concern")
     other = create_app(app_config(database_url))
     yield other
     with other.app_context():
@@ -72,6 +70,7 @@ def _let_it_finish(pool, future):
         pool.shutdown()
 
 
+@pytest.mark.postgresql_only("row and advisory locks between connections")
 def test_the_same_notice_queued_on_two_hosts_at_once_is_written_once(app, other_host, province):
     with app.app_context():
         user = db.session.get(User, province.user("bank1-a").id)
@@ -90,6 +89,7 @@ def test_the_same_notice_queued_on_two_hosts_at_once_is_written_once(app, other_
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
+@pytest.mark.postgresql_only("row and advisory locks between connections")
 def test_detection_in_a_request_and_in_a_sweep_at_once_opens_one_case(app, other_host, province):
     first = make_case(app, province, state="handling")
     second = make_case(app, province, state="handling", outlet="bank1-outlet2")

@@ -6,17 +6,15 @@ from sqlalchemy import text
 from portal.db import db
 
 
-def test_postgresql_sessions_run_without_jit(app, backend):
-    if backend != "postgresql":
-        pytest.skip("a PostgreSQL setting")
+@pytest.mark.postgresql_only("a PostgreSQL setting")
+def test_postgresql_sessions_run_without_jit(app):
     with app.app_context():
         assert db.session.scalar(text("SHOW jit")) == "off"
 
 
-def test_postgresql_plans_every_statement_with_its_values(app, backend):
+@pytest.mark.postgresql_only("a PostgreSQL setting")
+def test_postgresql_plans_every_statement_with_its_values(app):
     """No server-side prepared statements: a generic plan misses the partial indexes."""
-    if backend != "postgresql":
-        pytest.skip("a PostgreSQL setting")
     with app.app_context():
         for _ in range(10):
             db.session.execute(text("SELECT count(*) FROM complaint WHERE state = :s"), {"s": "x"})

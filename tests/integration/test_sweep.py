@@ -168,9 +168,8 @@ def test_recipients_are_the_owner_units_handlers(app, province):
         assert [u.username for u in clock_recipients(outlet)] == ["bank2-a"]
 
 
-def test_a_second_host_skips_while_the_first_holds_the_lock(app, province, backend):
-    if backend != "postgresql":
-        pytest.skip("the advisory lock is PostgreSQL's; SQLite serialises writers itself")
+@pytest.mark.postgresql_only("the advisory lock is PostgreSQL's; SQLite serialises writers")
+def test_a_second_host_skips_while_the_first_holds_the_lock(app, province):
     with app.app_context():
         _start(province, 9, "verify", "bank1", beijing(2026, 11, 16, 9))
         db.session.commit()
