@@ -41,16 +41,27 @@ def upgrade_to_head(url: str) -> None:
         db.engine.dispose()
 
 
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+def _only_on(item) -> str | None:
+    """The one backend a test runs on, if it is not both."""
+    if item.get_closest_marker("postgresql_only") is not None:
+        return "postgresql"  # races between connections, locks, server settings
+    if BROWSER_TESTS in item.path.parents:
+        return "sqlite"  # the live server is a thread of this process (tests/browser)
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    """A test marked ``postgresql_only`` (races between connections, locks, server
-    settings) runs on the PostgreSQL half only: its SQLite variant is deselected, not
-    skipped at run time."""
+    """A test that concerns one backend only runs on that half of the suite: its other
+    variant is deselected at collection (before any cluster starts), not skipped."""
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         backend = callspec.params.get("database_url") if callspec else None
-        marked = item.get_closest_marker("postgresql_only") is not None
-        (dropped if marked and backend == "sqlite" else kept).append(item)
+        only = _only_on(item)
+        (dropped if only and backend and backend != only else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -3,23 +3,20 @@ Playwright (never `playwright install`: the bank intranets have no download site
 tablet pages — 768×1024 held upright or 1024×768 on its side, touch, zh-CN.
 
 The live server runs in a thread of this process and reads what the test committed,
-so browser tests run on SQLite only: the PostgreSQL half of the `database_url`
-parametrization is skipped at collection time, before any cluster is started, with
-the reason printed in the summary.
+so browser tests run on SQLite only: tests/conftest.py deselects the PostgreSQL half
+of the `database_url` parametrization at collection time, before any cluster starts.
 """
 
 import logging
 import shutil
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from support import build_province
 from werkzeug.serving import make_server
 
-HERE = Path(__file__).resolve().parent
 SQLITE_ONLY = "browser tests run on SQLite only (the live server is a thread of this process)"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,15 +30,6 @@ VIEWPORTS = {
     "landscape": {"width": 1024, "height": 768},
 }
 TIMEOUT_MS = 10_000
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if HERE not in item.path.parents:
-            continue
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("database_url") == "postgresql":
-            item.add_marker(pytest.mark.skip(reason=SQLITE_ONLY))
 
 
 @dataclass
