@@ -358,11 +358,7 @@ def perform(action: str, case: Complaint, user) -> Outcome:
 
 
 def case_clocks(case: Complaint) -> list[Clock]:
-    return list(
-        db.session.scalars(
-            select(Clock).where(Clock.case_id == case.id).order_by(Clock.started_at, Clock.id)
-        )
-    )
+    return clocks.case_clocks(case.id)
 
 
 def rectifications(case: Complaint) -> list[Rectification]:

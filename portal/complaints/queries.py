@@ -2,9 +2,21 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask import abort
-from sqlalchemy import Select, and_, func, literal, literal_column, null, or_, select, union_all
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
@@ -14,7 +26,7 @@ from portal.complaints.models import Attachment, Category, Complaint, ComplaintE
 from portal.complaints.rules import OPEN_STATES, TRACKING_RE, State, available_actions
 from portal.db import db
 from portal.orgs.models import Unit
-from portal.orgs.scoping import scope_filter, scope_root
+from portal.orgs.scoping import scope_filter, scope_params, scope_root, scoped
 
 
 def cases_query(user: User) -> Select:
@@ -27,14 +39,19 @@ def cases_query(user: User) -> Select:
     return select(Complaint).where(scope_filter(user, Complaint.handling_path))
 
 
+@cache
+def _case_statement():
+    return (
+        select(Complaint)
+        .where(scoped(Complaint.handling_path), Complaint.id == bindparam("case_id"))
+        .options(joinedload(Complaint.category).joinedload(Category.parent))
+    )
+
+
 def load_case_or_404(user: User, case_id: int) -> Complaint:
     """One case in ``user``'s scope, with its category (and the category's parent, for
     the full name every case page and notice shows) loaded in the same statement."""
-    case = db.session.scalar(
-        cases_query(user)
-        .where(Complaint.id == case_id)
-        .options(joinedload(Complaint.category).joinedload(Category.parent))
-    )
+    case = db.session.scalar(_case_statement(), {"case_id": case_id, **scope_params(user)})
     if case is None:
         abort(404)
     return case
@@ -77,22 +94,25 @@ class Entry:
     attachments: tuple = ()
 
 
+@cache
+def _files_statement():
+    return (
+        select(
+            Attachment.id,
+            Attachment.event_id,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size,
+        )
+        .where(Attachment.complaint_id == bindparam("case_id"))
+        .order_by(Attachment.id)
+    )
+
+
 def files(case: Complaint) -> list:
     """The case's attachments without their bytes (id, event_id, filename, content_type,
     size), in upload order."""
-    return list(
-        db.session.execute(
-            select(
-                Attachment.id,
-                Attachment.event_id,
-                Attachment.filename,
-                Attachment.content_type,
-                Attachment.size,
-            )
-            .where(Attachment.complaint_id == case.id)
-            .order_by(Attachment.id)
-        )
-    )
+    return list(db.session.execute(_files_statement(), {"case_id": case.id}))
 
 
 # Clock events worth a line in the case history (Art. 11): the others repeat what the
@@ -100,10 +120,10 @@ def files(case: Complaint) -> list:
 CLOCK_EVENTS_SHOWN = ("breached", "recomputed", "extended")
 
 
-def timeline(user: User, case: Complaint, case_files: list | None = None) -> list[Entry]:
-    """The case history as ``user`` may read it (internal notes of other orgs hidden),
-    each entry with its author, unit and attachments, merged with its clocks' breaches,
-    recomputations and extensions (Art. 11) — in one statement."""
+@cache
+def _timeline_statement():
+    """The history statement, built once: its values are bound per case, so SQLAlchemy
+    neither rebuilds it nor recomputes its cache key on every case page."""
     from portal.deadlines.models import Clock, ClockEvent
 
     entries = (
@@ -122,10 +142,10 @@ def timeline(user: User, case: Complaint, case_files: list | None = None) -> lis
         .outerjoin(User, User.id == ComplaintEvent.actor_id)
         .outerjoin(Unit, Unit.id == ComplaintEvent.actor_unit_id)
         .where(
-            ComplaintEvent.complaint_id == case.id,
+            ComplaintEvent.complaint_id == bindparam("case_id"),
             or_(
                 ComplaintEvent.internal_org_id.is_(None),
-                ComplaintEvent.internal_org_id == org_id(user),
+                ComplaintEvent.internal_org_id == bindparam("org_id"),
             ),
         )
     )
@@ -143,17 +163,25 @@ def timeline(user: User, case: Complaint, case_files: list | None = None) -> lis
             Clock.kind,
         )
         .join(Clock, Clock.id == ClockEvent.clock_id)
-        .where(ClockEvent.case_id == case.id, ClockEvent.event.in_(CLOCK_EVENTS_SHOWN))
+        .where(
+            ClockEvent.case_id == bindparam("case_id"),
+            ClockEvent.event.in_(CLOCK_EVENTS_SHOWN),
+        )
     )
+    return union_all(entries, clock_lines).order_by(
+        literal_column("at"), literal_column("source"), literal_column("id")
+    )
+
+
+def timeline(user: User, case: Complaint, case_files: list | None = None) -> list[Entry]:
+    """The case history as ``user`` may read it (internal notes of other orgs hidden),
+    each entry with its author, unit and attachments, merged with its clocks' breaches,
+    recomputations and extensions (Art. 11) — in one statement."""
     by_event: dict[int, list] = {}
     for item in files(case) if case_files is None else case_files:
         if item.event_id is not None:
             by_event.setdefault(item.event_id, []).append(item)
-    rows = db.session.execute(
-        union_all(entries, clock_lines).order_by(
-            literal_column("at"), literal_column("source"), literal_column("id")
-        )
-    )
+    rows = db.session.execute(_timeline_statement(), {"case_id": case.id, "org_id": org_id(user)})
     return [
         Entry(
             id=row_id if source == 0 else None,
@@ -182,20 +210,36 @@ def timeline(user: User, case: Complaint, case_files: list | None = None) -> lis
     ]
 
 
+@cache
+def _repeat_chain_statement():
+    return (
+        select(Complaint.id, Complaint.tracking_no, Complaint.repeat_of_id)
+        .where(
+            scoped(Complaint.handling_path),
+            or_(
+                Complaint.repeat_of_id == bindparam("case_id"),
+                Complaint.id == bindparam("repeat_of_id"),
+            ),
+        )
+        .order_by(Complaint.id)
+    )
+
+
 def repeat_chain(user: User, case: Complaint) -> dict:
     """The case this one repeats and the cases repeating it, as far as ``user`` may see
     them (a repeat handled at another bank is not named to this one): (id, tracking_no)
     rows."""
-    condition = Complaint.repeat_of_id == case.id
-    if case.repeat_of_id:
-        condition |= Complaint.id == case.repeat_of_id
     related = db.session.execute(
-        select(Complaint.id, Complaint.tracking_no, Complaint.repeat_of_id)
-        .where(scope_filter(user, Complaint.handling_path), condition)
-        .order_by(Complaint.id)
+        _repeat_chain_statement(),
+        {"case_id": case.id, "repeat_of_id": case.repeat_of_id, **scope_params(user)},
     ).all()
     earlier = next((r for r in related if r.id == case.repeat_of_id), None)
     return {"earlier": earlier, "later": [r for r in related if r.repeat_of_id == case.id]}
+
+
+@cache
+def _user_name_statement():
+    return select(User.full_name).where(User.id == bindparam("user_id"))
 
 
 def user_name(user_id: int | None) -> str | None:
@@ -203,7 +247,7 @@ def user_name(user_id: int | None) -> str | None:
     the account and its unit."""
     if user_id is None:
         return None
-    return db.session.scalar(select(User.full_name).where(User.id == user_id))
+    return db.session.scalar(_user_name_statement(), {"user_id": user_id})
 
 
 def side_of(user: User) -> str:

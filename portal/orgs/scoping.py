@@ -8,7 +8,7 @@ that does not exist.
 """
 
 from flask import abort
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, bindparam, select
 
 from portal.auth.models import User
 from portal.auth.roles import ASSOCIATION_ROLES, MEMBER_ROLES, Role
@@ -35,6 +35,19 @@ def in_subtree(path_column, root_path: str):
 def scope_filter(user: User, path_column):
     """A SQL condition keeping rows whose unit path lies in ``user``'s scope."""
     return in_subtree(path_column, scope_root(user).path)
+
+
+def scoped(path_column):
+    """``scope_filter`` for a statement built once and run for any user: the scope comes
+    in as the bound values ``scope_params(user)`` (a hot read then skips rebuilding its
+    statement and SQLAlchemy's cache key on every request)."""
+    return and_(path_column >= bindparam("scope_low"), path_column < bindparam("scope_high"))
+
+
+def scope_params(user: User) -> dict:
+    """The values of ``scoped``'s bounds for ``user``."""
+    low, high = subtree_bounds(scope_root(user).path)
+    return {"scope_low": low, "scope_high": high}
 
 
 def units_query(user: User) -> Select:
