@@ -4,6 +4,7 @@ change, deactivation) ends every older session."""
 from flask import redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
+from sqlalchemy import bindparam, select
 
 from portal.auth.models import User
 from portal.db import db
@@ -15,12 +16,16 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
+# Every request reads it: a statement built once (no rebuilding, no new cache key).
+_USER = select(User).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def load_user(session_id: str):
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(_USER, {"user_id": int(user_id)})
     if user is None or not user.is_active or user.session_token != token:
         return None
     return user

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
@@ -146,20 +146,31 @@ def pairs_of(member: Unit) -> list[DutyPair]:
     )
 
 
+# Built once (every forward reads them): SQLAlchemy then neither rebuilds the statement
+# nor recomputes its cache key per request. A and B come with the pair: whoever asks for
+# a pair asks who is on it.
+_PAIRS = (
+    select(DutyPair)
+    .options(joinedload(DutyPair.handler_a), joinedload(DutyPair.handler_b))
+    .where(DutyPair.unit_id.in_(bindparam("unit_ids", expanding=True)))
+)
+_ABSENCES = (
+    select(Absence)
+    .where(
+        Absence.user_id.in_(bindparam("user_ids", expanding=True)),
+        Absence.starts_at < bindparam("end"),
+        Absence.ends_at > bindparam("start"),
+    )
+    .order_by(Absence.starts_at, Absence.id)
+)
+
+
 def pair_for(unit: Unit) -> DutyPair | None:
     """The pair answering for ``unit``: its own, else the nearest superior unit's up to the
     member (a complaint forwarded to a sub-branch without its own pair goes to the pair
     of the city branch or member above it)."""
     ancestor_ids = [int(part) for part in unit.path.strip("/").split("/") if part]
-    pairs = {
-        p.unit_id: p
-        for p in db.session.scalars(
-            select(DutyPair)
-            # A and B come with the pair: whoever asks for a pair asks who is on it.
-            .options(joinedload(DutyPair.handler_a), joinedload(DutyPair.handler_b))
-            .where(DutyPair.unit_id.in_(ancestor_ids))
-        )
-    }
+    pairs = {p.unit_id: p for p in db.session.scalars(_PAIRS, {"unit_ids": ancestor_ids})}
     for unit_id in reversed(ancestor_ids):
         if unit_id in pairs:
             return pairs[unit_id]
@@ -211,13 +222,7 @@ def absences_of(user_ids: Iterable[int], start: datetime, end: datetime) -> list
     ids = sorted(set(user_ids))
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            select(Absence)
-            .where(Absence.user_id.in_(ids), Absence.starts_at < end, Absence.ends_at > start)
-            .order_by(Absence.starts_at, Absence.id)
-        )
-    )
+    return list(db.session.scalars(_ABSENCES, {"user_ids": ids, "start": start, "end": end}))
 
 
 def intervals(absences: Iterable[Absence]) -> list[Interval]:

@@ -8,6 +8,7 @@ does nothing.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import select
@@ -60,13 +61,29 @@ def _mail_row(recipient: str, subject: str, body: str, dedupe_key: str, now) -> 
     }
 
 
+@cache
+def _insert_mail_statement(dialect: str):
+    outbox = OutboxMessage.__table__
+    return dialect_insert(outbox, dialect).on_conflict_do_nothing(
+        index_elements=[outbox.c.dedupe_key]
+    )
+
+
+@cache
+def _insert_notes_statement(dialect: str):
+    notifications = Notification.__table__
+    return (
+        dialect_insert(notifications, dialect)
+        .on_conflict_do_nothing(
+            index_elements=[notifications.c.user_id, notifications.c.dedupe_key]
+        )
+        .returning(notifications.c.user_id, notifications.c.dedupe_key)
+    )
+
+
 def _insert_mail(rows: list[dict]) -> None:
     if rows:
-        outbox = OutboxMessage.__table__
-        db.session.execute(
-            dialect_insert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key]),
-            rows,
-        )
+        db.session.execute(_insert_mail_statement(db.engine.dialect.name), rows)
 
 
 def queue_mail(*, recipient: str, subject: str, body: str, dedupe_key: str, now) -> OutboxMessage:
@@ -105,14 +122,7 @@ def notify_many(
         return 0
     # Core executemany: SQLAlchemy sends it as multi-row INSERTs of up to a thousand rows
     # ("insertmanyvalues"), compiled once, and gathers what each one RETURNs.
-    notifications = Notification.__table__
-    statement = (
-        dialect_insert(notifications)
-        .on_conflict_do_nothing(
-            index_elements=[notifications.c.user_id, notifications.c.dedupe_key]
-        )
-        .returning(notifications.c.user_id, notifications.c.dedupe_key)
-    )
+    statement = _insert_notes_statement(db.engine.dialect.name)
     rows = [
         {
             "user_id": n.user_id,

@@ -10,6 +10,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from importlib.metadata import version
 
 from sqlalchemy import and_, delete, func, or_, select, text
@@ -41,10 +42,13 @@ _cache_lock = threading.Lock()
 
 
 def revision_token() -> str:
-    token = db.session.scalar(
-        select(CalendarRevision.token).where(CalendarRevision.id == REVISION_ROW)
-    )
-    return token or ""
+    # Read on every step that starts a clock: a statement built once.
+    return db.session.scalar(_token_statement()) or ""
+
+
+@cache
+def _token_statement():
+    return select(CalendarRevision.token).where(CalendarRevision.id == REVISION_ROW)
 
 
 def load_calendar() -> WorkingCalendar:
