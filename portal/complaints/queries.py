@@ -44,13 +44,19 @@ def _case_statement():
     return (
         select(Complaint)
         .where(scoped(Complaint.handling_path), Complaint.id == bindparam("case_id"))
-        .options(joinedload(Complaint.category).joinedload(Category.parent))
+        .options(
+            joinedload(Complaint.category).joinedload(Category.parent),
+            joinedload(Complaint.member),
+            joinedload(Complaint.outlet),
+        )
     )
 
 
 def load_case_or_404(user: User, case_id: int) -> Complaint:
     """One case in ``user``'s scope, with its category (and the category's parent, for
-    the full name every case page and notice shows) loaded in the same statement."""
+    the full name every case page and notice shows), its member and its outlet (every
+    case page names them, forwarding asks the member who is on duty) loaded in the same
+    statement."""
     case = db.session.scalar(_case_statement(), {"case_id": case_id, **scope_params(user)})
     if case is None:
         abort(404)

@@ -11,9 +11,11 @@ Operations flush and never commit: the request or the command commits once.
 
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, inspect, select, text, update
+from sqlalchemy.orm.util import identity_key
 
 from portal.db import db
 from portal.deadlines.models import OPEN, Clock, ClockEvent
@@ -87,7 +89,13 @@ def batch():
     info = db.session.info
     outermost = "clock_batch" not in info
     if outermost:
-        info["clock_batch"] = {"cases": set(), "calendar": None, "open": {}, "events": []}
+        info["clock_batch"] = {
+            "cases": set(),  # next_due_at by UPDATE when the batch ends
+            "in_session": set(),  # next_due_at set on the loaded case, flushed with it
+            "calendar": None,
+            "open": {},
+            "events": [],
+        }
     try:
         yield
     except BaseException:
@@ -96,10 +104,10 @@ def batch():
         raise
     if outermost:
         running = info.pop("clock_batch")
-        if running["events"]:
-            db.session.flush()  # the new clocks get their ids
+        if running["events"] or running["in_session"]:
+            db.session.flush()  # the new clocks get their ids, the cases their next_due_at
             db.session.execute(
-                ClockEvent.__table__.insert(),
+                _INSERT_EVENTS,
                 [{"clock_id": clock.id, **row} for clock, row in running["events"]],
             )
         if running["cases"]:
@@ -114,22 +122,48 @@ def sync_next_due(case_ids) -> None:
     that moved the clock already did) nor touches ``updated_at``; a case loaded in the
     session sees the new value on its next read. Ids without a complaint are ignored.
     """
+    running = _running()
+    if running is not None:
+        for case_id in case_ids:
+            if _next_due_in_session(running, case_id):
+                running["in_session"].add(case_id)
+            else:
+                running["cases"].add(case_id)
+        return
+    ids = sorted(set(case_ids))
+    statement = _sync_statement()
+    for start in range(0, len(ids), 500):
+        db.session.execute(statement, {"ids": ids[start : start + 500]})
+
+
+@cache
+def _sync_statement():
     # Imported here: complaints build on deadlines, not the other way round.
     from portal.complaints.models import Complaint
 
-    running = _running()
-    if running is not None:
-        running["cases"].update(case_ids)
-        return
-    ids = sorted(set(case_ids))
-    earliest = _earliest_open_due(Complaint)
-    for start in range(0, len(ids), 500):
-        db.session.execute(
-            update(Complaint)
-            .where(Complaint.id.in_(ids[start : start + 500]))
-            .values(next_due_at=earliest, updated_at=Complaint.updated_at)
-            .execution_options(synchronize_session="fetch")
-        )
+    return (
+        update(Complaint)
+        .where(Complaint.id.in_(bindparam("ids", expanding=True)))
+        .values(next_due_at=_earliest_open_due(Complaint), updated_at=Complaint.updated_at)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _next_due_in_session(running: dict, case_id: int) -> bool:
+    """Inside a batch: when the batch knows the case's open clocks and the case is loaded
+    with changes of its own not yet flushed (the step moved it), set ``next_due_at`` on it,
+    so the step's own UPDATE of the case carries it; else (False) an UPDATE sets it when
+    the batch ends. Either way the case's version moves once per step."""
+    from portal.complaints.models import Complaint
+
+    known = running["open"].get(case_id)
+    if known is None:
+        return False
+    case = db.session.identity_map.get(identity_key(Complaint, case_id))
+    if case is None or not inspect(case).modified:
+        return False
+    case.next_due_at = min((clock.due_at for clock in known), default=None)
+    return True
 
 
 def _earliest_open_due(complaint):
@@ -166,7 +200,10 @@ def _open_in_batch(running: dict, case_id: int) -> list[Clock]:
     steps (every opening and closing of a clock goes through this module)."""
     known = running["open"].get(case_id)
     if known is None:
-        known = running["open"][case_id] = _query_open(case_id, None)
+        # Not flushing the step's pending change of the case first: the read does not
+        # depend on it, and the case's UPDATE then carries its next_due_at as well.
+        with db.session.no_autoflush:
+            known = running["open"][case_id] = _query_open(case_id, None)
     return known
 
 
@@ -180,7 +217,10 @@ def _calendar(calendar: WorkingCalendar | None) -> WorkingCalendar:
     if running is None:
         return current_calendar()
     if running["calendar"] is None:
-        running["calendar"] = current_calendar()
+        # As in _open_in_batch: a case step writes no calendar rows (a calendar change
+        # flushes its own revision, store._touch_revision), so nothing pending bears on it.
+        with db.session.no_autoflush:
+            running["calendar"] = current_calendar()
     return running["calendar"]
 
 
@@ -316,13 +356,21 @@ def _find_open_kinds(case_id: int, kinds: list[ClockKind]) -> list[Clock]:
     return [clock for clock in _open_in_batch(running, case_id) if clock.kind in wanted]
 
 
+# Every case step reads these: built once, so SQLAlchemy neither rebuilds them nor
+# recomputes their cache keys per request.
+_OPEN = select(Clock).where(
+    Clock.case_id == bindparam("case_id"), Clock.met_at.is_(None), Clock.cancelled_at.is_(None)
+)
+_OPEN_ALL = _OPEN.order_by(Clock.id)
+_OPEN_OF_KINDS = _OPEN.where(Clock.kind.in_(bindparam("kinds", expanding=True))).order_by(Clock.id)
+_INSERT_EVENTS = ClockEvent.__table__.insert()
+
+
 def _query_open(case_id: int, kinds: list[ClockKind] | None) -> list[Clock]:
-    query = select(Clock).where(
-        Clock.case_id == case_id, Clock.met_at.is_(None), Clock.cancelled_at.is_(None)
-    )
-    if kinds is not None:
-        query = query.where(Clock.kind.in_([kind.value for kind in kinds]))
-    return list(db.session.scalars(query.order_by(Clock.id)))
+    if kinds is None:
+        return list(db.session.scalars(_OPEN_ALL, {"case_id": case_id}))
+    values = {"case_id": case_id, "kinds": [kind.value for kind in kinds]}
+    return list(db.session.scalars(_OPEN_OF_KINDS, values))
 
 
 def _opened(clocks: list[Clock]) -> None:

@@ -190,16 +190,42 @@ def _tz():
     return ZoneInfo(TZ)
 
 
-def test_a_batch_of_clock_steps_sets_next_due_once_at_its_end(app, province):
+def _case_updates(run) -> list[str]:
+    """The UPDATE statements of the complaint table that ``run()`` sends."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE COMPLAINT "):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    return seen
+
+
+def test_a_step_writes_next_due_in_its_own_update_of_the_case(app, province):
+    # Forwarding stops one clock and starts three (Art. 11(1), (2)); the case's own
+    # UPDATE (state, handling unit, version) carries next_due_at too: one UPDATE, one
+    # version step, and the stored value is the earliest open due time.
     with app.app_context():
         staff = db.session.get(User, province.user("assoc-staff").id)
         t = beijing(2026, 11, 23, 10)
         case = _new_case(province, t)
         db.session.flush()
-        forward_due = _stored(case.id)
-        with clocks.batch():
-            ops.forward_to_member(case, actor=staff, now=t + timedelta(hours=1))
-            assert _stored(case.id) == forward_due  # not yet: the batch is running
+        forward_due, version = _stored(case.id), case.version
+
+        def forward():
+            with clocks.batch():
+                ops.forward_to_member(case, actor=staff, now=t + timedelta(hours=1))
+
+        updates = _case_updates(forward)
+        assert len(updates) == 1 and "next_due_at" in updates[0]
+        assert case.version == version + 1
         assert _stored(case.id) == _earliest(case.id) != forward_due
         try:
             with clocks.batch():
@@ -208,6 +234,36 @@ def test_a_batch_of_clock_steps_sets_next_due_once_at_its_end(app, province):
         except RuntimeError:
             db.session.rollback()
         assert "clock_batch" not in db.session.info  # nothing left behind for the next step
+
+
+def test_a_batch_of_clock_steps_on_a_case_not_loaded_sets_next_due_at_its_end(app, province):
+    # Clock steps without the case in hand (no change of its own to carry the value):
+    # one UPDATE of next_due_at when the batch ends, and the version does not move.
+    with app.app_context():
+        t = beijing(2026, 11, 23, 10)
+        case = _new_case(province, t)
+        db.session.commit()
+        case_id, version = case.id, case.version
+        forward_due = _stored(case_id)
+        db.session.expunge_all()
+        member = db.session.get(Unit, province.unit("bank1").id)
+
+        def steps():
+            with clocks.batch():
+                clocks.stop_clock(case_id=case_id, kind=ClockKind.FORWARD, met_at=t)
+                clocks.start_clocks(
+                    case_id=case_id,
+                    kinds=(ClockKind.ACCEPT, ClockKind.VERIFY),
+                    owner_unit=member,
+                    started_at=t,
+                    now=t,
+                )
+                assert _stored(case_id) == forward_due  # not yet: the batch is running
+
+        updates = _case_updates(steps)
+        assert len(updates) == 1 and "next_due_at" in updates[0]
+        assert _stored(case_id) == _earliest(case_id) != forward_due
+        assert db.session.get(Complaint, case_id).version == version
 
 
 def test_forwarding_on_the_web_keeps_next_due(app, province):
