@@ -4,7 +4,8 @@ when a step is withdrawn); calendar changes call ``recompute_open_clocks``.
 
 Every call appends ``ClockEvent`` rows, which the case history merges, and sets the
 case's ``Complaint.next_due_at`` to the earliest due time among its open clocks
-(``sync_next_due``; once at the end of a ``batch()`` of calls): these functions are the
+(``sync_next_due``; inside a ``batch()`` of calls, once per case: with the step's own
+UPDATE of the case, or when the batch ends): these functions are the
 only writers of a clock's due time and of its being open, so that copy can never drift.
 Operations flush and never commit: the request or the command commits once.
 """
@@ -83,9 +84,10 @@ def _flush_alone() -> None:
 def batch():
     """Several clock steps of one action (forwarding stops one clock and starts three):
     the calendar is read once, each case's open clocks are read once, the clock events
-    are written in one INSERT and ``next_due_at`` is set once per case when the outermost
-    batch ends (nothing of it if the batch ends with an error: the transaction is then
-    rolled back)."""
+    are written in one INSERT when the outermost batch ends, and ``next_due_at`` is set
+    once per case: on the case itself when the step has changed it (its UPDATE carries
+    the value), else by one UPDATE when the batch ends. Nothing of it is written if the
+    batch ends with an error: the transaction is then rolled back."""
     info = db.session.info
     outermost = "clock_batch" not in info
     if outermost:
@@ -116,7 +118,7 @@ def batch():
 
 def sync_next_due(case_ids) -> None:
     """Set ``Complaint.next_due_at`` of these cases to the earliest due time among their
-    open clocks (None when none runs); inside a ``batch()``, when it ends.
+    open clocks (None when none runs); inside a ``batch()``, see ``_next_due_in_session``.
 
     A set-based UPDATE: it neither bumps the case's optimistic-lock version (the step
     that moved the clock already did) nor touches ``updated_at``; a case loaded in the
