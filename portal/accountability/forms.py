@@ -1,22 +1,23 @@
 """Form input for the ladder, seasons and thresholds: one small validation object each."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+
+from portal.web.forms import PortalForm
 
 
 def _text(label, message, max_length=2000):
     return TextAreaField(label, validators=[DataRequired(message), Length(max=max_length)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PortalForm):
     """Dismissal, rejection of a plan, verification: every decision says why."""
 
     reason = _text(_l("理由"), _l("请填写理由。"))
 
 
-class InterviewForm(FlaskForm):
+class InterviewForm(PortalForm):
     """约见谈话 (Art. 12(1))."""
 
     held_on = DateField(_l("谈话日期"), validators=[DataRequired(_l("请填写谈话日期。"))])
@@ -35,7 +36,7 @@ class InterviewForm(FlaskForm):
             raise ValidationError(_l("整改期限不能早于谈话日期。"))
 
 
-class PlanForm(FlaskForm):
+class PlanForm(PortalForm):
     """The member's rectification plan in the 8D structure."""
 
     team = _text(_l("D1 整改小组"), _l("请填写整改小组。"))
@@ -51,16 +52,16 @@ class PlanForm(FlaskForm):
     due_on = DateField(_l("完成日期"), validators=[DataRequired(_l("请填写完成日期。"))])
 
 
-class CompletionForm(FlaskForm):
+class CompletionForm(PortalForm):
     closure = _text(_l("D8 完成情况及证明材料说明"), _l("请说明整改完成情况。"))
 
 
-class CriticiseForm(FlaskForm):
+class CriticiseForm(PortalForm):
     reason = _text(_l("通报批评理由"), _l("请填写通报批评的理由。"))
     recurred = BooleanField(_l("同类问题再次发生"))
 
 
-class SeasonForm(FlaskForm):
+class SeasonForm(PortalForm):
     name = StringField(
         _l("赛季名称"), validators=[DataRequired(_l("请填写赛季名称。")), Length(max=80)]
     )
@@ -72,7 +73,7 @@ class SeasonForm(FlaskForm):
             raise ValidationError(_l("结束日期不能早于开始日期。"))
 
 
-class ThresholdsForm(FlaskForm):
+class ThresholdsForm(PortalForm):
     repeat_chain = IntegerField(
         _l("重复投诉次数（第2项）"),
         validators=[DataRequired(_l("请填写次数。")), NumberRange(1, 20)],

@@ -1,18 +1,18 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from portal.auth.rules import MIN_PASSWORD_LENGTH, MOBILE_RE, PHONE_RE
+from portal.web.forms import PortalForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名。"))])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码。"))])
     next = HiddenField()
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(PortalForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
     new = PasswordField(
         _l("新密码"),
@@ -32,7 +32,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     version = HiddenField()
     username = StringField(
         _l("用户名"),
@@ -80,7 +80,7 @@ class UserForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """An empty form: CSRF token only, for confirmed actions (deactivate, reset)."""
 
     confirm = BooleanField()

@@ -1,7 +1,6 @@
 """Forms of the lifecycle. Every one re-renders with its messages on bad input."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -32,6 +31,7 @@ from portal.complaints.rules import (
     SATISFACTION,
     is_valid_resident_id,
 )
+from portal.web.forms import PortalForm
 
 
 def _choices(mapping):
@@ -43,12 +43,12 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(PortalForm):
     version = HiddenField()  # optimistic locking: the version the user saw
     seen_event = HiddenField()  # the last history entry the user saw
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(PortalForm):
     received_at = DateTimeLocalField(
         _l("受理时间"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("请填写受理时间。"))]
     )

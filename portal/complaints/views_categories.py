@@ -4,7 +4,6 @@ from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
@@ -13,12 +12,13 @@ from portal.auth.access import require
 from portal.auth.roles import Permission
 from portal.complaints.models import Category
 from portal.db import db
+from portal.web.forms import PortalForm
 from portal.web.htmx import render_page_or_piece
 
 bp = Blueprint("categories", __name__, url_prefix="/categories")
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(PortalForm):
     parent_id = SelectField(_l("上级类别"), coerce=int, validate_choice=False)
     code = StringField(
         _l("代码"),

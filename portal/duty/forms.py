@@ -3,11 +3,11 @@
 and refused with a clear message when it is not (Art. 6)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.duty.rules import MAX_REASON, is_email, is_mobile, is_work_phone, normalise_phone
+from portal.web.forms import PortalForm
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -43,7 +43,7 @@ def _phone(label, *, required_message=None, check=WORK_PHONE):
     return StringField(label, filters=[normalise_phone], validators=[first, check])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     """Art. 6: the leader in charge of complaints and the responsible department."""
 
     version = HiddenField()
@@ -73,7 +73,7 @@ class ProfileForm(FlaskForm):
     department_phone = _phone(_l("部门电话"), required_message=_l("请填写责任部门电话。"))
 
 
-class ContactsForm(FlaskForm):
+class ContactsForm(PortalForm):
     """Art. 6: a handler's work phone, mobile and e-mail, all required."""
 
     version = HiddenField()
@@ -86,7 +86,7 @@ class ContactsForm(FlaskForm):
     )
 
 
-class PairForm(FlaskForm):
+class PairForm(PortalForm):
     """Art. 7: handler A and handler B (checked by ``rules.pair_problems``)."""
 
     version = HiddenField()
@@ -94,7 +94,7 @@ class PairForm(FlaskForm):
     handler_b_id = SelectField(_l("B角（A角不在岗时受理）"), coerce=int, validate_choice=False)
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(PortalForm):
     """A handler's absence; times are Beijing time, mid-day allowed. ``confirm`` carries
     the fingerprint of the input the user confirmed despite a gap."""
 

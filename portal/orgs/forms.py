@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.auth.forms import PHONE_RE
+from portal.web.forms import PortalForm
 
 
-class UnitForm(FlaskForm):
+class UnitForm(PortalForm):
     version = HiddenField()
     parent_id = SelectField(_l("上级单位"), coerce=int, validate_choice=False)
     kind = SelectField(_l("单位类型"), validate_choice=False)

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import (
@@ -11,12 +10,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.web.forms import PortalForm
 from portal.workdays.overrides import MAX_NAME
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-class DayForm(FlaskForm):
+class DayForm(PortalForm):
     """Change one day of the calendar; the reason is kept with the change."""
 
     is_working = RadioField(
@@ -40,7 +40,7 @@ class DayForm(FlaskForm):
     )
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(PortalForm):
     """A year's State Council notice, pasted as JSON or CSV (see notice_files.py)."""
 
     year = IntegerField(
@@ -60,7 +60,7 @@ class NoticeForm(FlaskForm):
     confirm = BooleanField(_l("确认为正式安排（取消该年期限的“暂定”标记）"), default=True)
 
 
-class ExplainForm(FlaskForm):
+class ExplainForm(PortalForm):
     """The deadline calculator: a query string, so no CSRF token."""
 
     class Meta:
