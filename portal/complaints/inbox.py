@@ -289,6 +289,19 @@ LIST_COLUMNS = (
 )
 
 
+# The units and categories shown come in the same statement (many-to-one joins on the
+# key), with the columns the list prints. Built once: every inbox request uses them.
+LIST_OPTIONS = (
+    load_only(*LIST_COLUMNS),
+    joinedload(Complaint.outlet).load_only(Unit.name),
+    joinedload(Complaint.handling_unit).load_only(Unit.name, Unit.short_name),
+    joinedload(Complaint.category)
+    .load_only(Category.name, Category.parent_id)
+    .joinedload(Category.parent)
+    .load_only(Category.name),
+)
+
+
 def _read(query, stretches, wanted: int) -> list:
     rows: list = []
     for condition, order in stretches:
@@ -319,17 +332,7 @@ def inbox_page(
     N costs the same for every N. ``page`` is only the number shown. The total is counted
     up to ``count_cap`` rows, on the pages that lie within it."""
     base, due_at = _filtered(user, filters, now=now, tz=tz, unit=unit)
-    # The units and categories shown come in the same statement (many-to-one joins on
-    # the key), with the columns the list prints.
-    query = base.options(
-        load_only(*LIST_COLUMNS),
-        joinedload(Complaint.outlet).load_only(Unit.name),
-        joinedload(Complaint.handling_unit).load_only(Unit.name, Unit.short_name),
-        joinedload(Complaint.category)
-        .load_only(Category.name, Category.parent_id)
-        .joinedload(Category.parent)
-        .load_only(Category.name),
-    )
+    query = base.options(*LIST_OPTIONS)
     if before is not None:
         rows = _read(query, _stretches(due_at, before, backwards=True), per_page + 1)[::-1]
         if len(rows) <= per_page:  # reached the top: show the first page whole
