@@ -281,6 +281,7 @@ class Picks:
     tracking_no: str
     mobile: str
     text: str
+    short_text: str
     intake_outlet_id: int
     category_id: int
 
@@ -333,6 +334,14 @@ def pick(app, args) -> Picks:
                 "note: cannot decrypt the mobiles (PORTAL_DATA_KEY differs); searching a"
                 " number that is not there"
             )
+        # Most Chinese names and keywords have two characters (a trigram index alone
+        # cannot serve them; see models.DOUBLED_SEARCH_COLUMNS).
+        short_text = args.short_text or scalar(
+            s,
+            "SELECT complainant_name FROM complaint WHERE id > :r "
+            "AND char_length(complainant_name) = 2 ORDER BY id LIMIT 1",
+            r=recent,
+        )
         member_unit = scalar(
             s, "SELECT unit_id FROM user_account WHERE username = :u", u=member_user
         )
@@ -360,6 +369,7 @@ def pick(app, args) -> Picks:
             tracking_no=row.tracking_no,
             mobile=mobile,
             text=args.text or row.complainant_name,
+            short_text=short_text or "吞卡",
             intake_outlet_id=outlet,
             category_id=category,
         )
@@ -399,6 +409,7 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
         ("search tracking no", picks.tracking_no),
         ("search mobile", picks.mobile),
         ("search text", picks.text),
+        ("search 2 characters", picks.short_text),
     ):
         add(Case(name, "piece", "assoc", url="/cases?" + urlencode({"state": "all", "q": q})))
     if not args.skip_writes:
@@ -659,6 +670,9 @@ def main(argv=None) -> int:
     parser.add_argument("--member-user", help="default: handler of the largest member")
     parser.add_argument("--outlet-user", help="default: busiest outlet of that member")
     parser.add_argument("--text", help="the free-text search term (default: a name)")
+    parser.add_argument(
+        "--short-text", help="the two-character search term (default: a two-character name)"
+    )
     parser.add_argument(
         "--only",
         help="run only cases whose name contains this (several: comma-separated); "

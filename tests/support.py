@@ -144,6 +144,7 @@ def make_case(
     mobile: str = "13700001111",
     facts: str = "柜员态度差。",
     category: str = "ATT-01",
+    complainant_name: str = "张敏",
 ) -> int:
     """A case driven through the real operations up to ``state`` (registered, forwarded,
     handling, at_outlet); returns its id."""
@@ -168,7 +169,7 @@ def make_case(
             id_number=None,
             outlet=unit,
             channel="phone",
-            complainant_name="张敏",
+            complainant_name=complainant_name,
             address=None,
             reply_channel="phone",
             staff=None,

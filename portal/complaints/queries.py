@@ -9,6 +9,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    false,
     func,
     literal,
     literal_column,
@@ -22,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from portal.auth.models import User
 from portal.auth.roles import ASSOCIATION_ROLES, Role
 from portal.complaints import pii
-from portal.complaints.models import Attachment, Category, Complaint, ComplaintEvent
+from portal.complaints.models import Attachment, Category, Complaint, ComplaintEvent, doubled
 from portal.complaints.rules import OPEN_STATES, TRACKING_RE, State, available_actions
 from portal.db import db
 from portal.orgs.models import Unit
@@ -363,8 +364,17 @@ def suggest_repeats(
     return list(db.session.scalars(query))
 
 
+# A term this short finds nothing useful among thousands of cases and would read them
+# all: the search box asks for one more character instead (its hint says so).
+SHORTEST_SEARCH = 2
+# The plain trigram index of the tracking number serves three characters or more.
+SHORTEST_TRACKING_FRAGMENT = 3
+
+
 def search_condition(q: str):
-    """Tracking number, exact mobile or ID number (by keyed hash), or text."""
+    """Tracking number, exact mobile or ID number (by keyed hash), or text: a part of the
+    tracking number, the complainant's name, the facts or the demand (two characters or
+    more; ``%`` and ``_`` are matched as themselves)."""
     q = q.strip()
     if not q:
         return None
@@ -375,13 +385,29 @@ def search_condition(q: str):
         return Complaint.mobile_hash == pii.search_hash(digits)
     if len(digits) == 18 and digits[:17].isdigit():
         return Complaint.id_number_hash == pii.search_hash(digits)
-    like = f"%{q}%"
-    return or_(
-        Complaint.tracking_no.ilike(like),
-        Complaint.complainant_name.ilike(like),
-        Complaint.facts.ilike(like),
-        Complaint.demand.ilike(like),
-    )
+    if len(q) < SHORTEST_SEARCH:
+        return false()
+    texts = [Complaint.complainant_name, Complaint.facts, Complaint.demand]
+    if db.engine.dialect.name == "postgresql":
+        # The doubled indexes (models.DOUBLED_SEARCH_COLUMNS) serve two characters.
+        term, texts = "".join(c + c for c in q), [doubled(column) for column in texts]
+    else:
+        term = q
+    conditions = [column.ilike(_containing(term), escape="\\") for column in texts]
+    if len(q) >= SHORTEST_TRACKING_FRAGMENT:
+        conditions.append(Complaint.tracking_no.ilike(_containing(q), escape="\\"))
+    return or_(*conditions)
+
+
+def search_too_short(q: str) -> bool:
+    """A term ``search_condition`` does not search (the list says so)."""
+    return 0 < len(q.strip()) < SHORTEST_SEARCH
+
+
+def _containing(term: str) -> str:
+    """A LIKE pattern for ``term`` anywhere, its wildcards and escapes taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def open_state_filter():

@@ -60,6 +60,7 @@ def inbox():
         "complaints/_inbox_table.html",
         pagination=pagination,
         filters=filters,
+        search_too_short=queries.search_too_short(filters.q),
         categories=[] if wants_piece() else queries.categories(),  # the filter form's
         states=STATE_LABELS,
         colour=partial(due_colour, now=clock.now(), tz=clock.tz()),
