@@ -1,4 +1,6 @@
-"""Scoped reads of cases. Every list and every load goes through ``cases_query``."""
+"""Scoped reads of cases. Every list and every load is scoped by the tenancy layer
+(``portal.orgs.scoping``): through ``cases_query``, or, for a statement built once,
+through ``scoped`` with the user's ``scope_params``."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
