@@ -4,7 +4,6 @@ through ``scoped`` with the user's ``scope_params``."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
 
 from flask import abort
 from sqlalchemy import (
@@ -28,6 +27,7 @@ from portal.complaints import pii
 from portal.complaints.models import Attachment, Category, Complaint, ComplaintEvent, doubled
 from portal.complaints.rules import OPEN_STATES, TRACKING_RE, State, available_actions
 from portal.db import db
+from portal.deadlines.models import Clock, ClockEvent
 from portal.orgs.models import Unit
 from portal.orgs.scoping import scope_filter, scope_params, scope_root, scoped
 
@@ -42,17 +42,18 @@ def cases_query(user: User) -> Select:
     return select(Complaint).where(scope_filter(user, Complaint.handling_path))
 
 
-@cache
-def _case_statement():
-    return (
-        select(Complaint)
-        .where(scoped(Complaint.handling_path), Complaint.id == bindparam("case_id"))
-        .options(
-            joinedload(Complaint.category).joinedload(Category.parent),
-            joinedload(Complaint.member),
-            joinedload(Complaint.outlet),
-        )
+# The hot reads of a case page are built once, with bound values (the user's scope
+# among them): SQLAlchemy then neither rebuilds them nor recomputes their cache keys on
+# every request, which cost more than running them.
+_CASE = (
+    select(Complaint)
+    .where(scoped(Complaint.handling_path), Complaint.id == bindparam("case_id"))
+    .options(
+        joinedload(Complaint.category).joinedload(Category.parent),
+        joinedload(Complaint.member),
+        joinedload(Complaint.outlet),
     )
+)
 
 
 def load_case_or_404(user: User, case_id: int) -> Complaint:
@@ -60,7 +61,7 @@ def load_case_or_404(user: User, case_id: int) -> Complaint:
     the full name every case page and notice shows), its member and its outlet (every
     case page names them, forwarding asks the member who is on duty) loaded in the same
     statement."""
-    case = db.session.scalar(_case_statement(), {"case_id": case_id, **scope_params(user)})
+    case = db.session.scalar(_CASE, {"case_id": case_id, **scope_params(user)})
     if case is None:
         abort(404)
     return case
@@ -103,83 +104,75 @@ class Entry:
     attachments: tuple = ()
 
 
-@cache
-def _files_statement():
-    return (
-        select(
-            Attachment.id,
-            Attachment.event_id,
-            Attachment.filename,
-            Attachment.content_type,
-            Attachment.size,
-        )
-        .where(Attachment.complaint_id == bindparam("case_id"))
-        .order_by(Attachment.id)
+_FILES = (
+    select(
+        Attachment.id,
+        Attachment.event_id,
+        Attachment.filename,
+        Attachment.content_type,
+        Attachment.size,
     )
+    .where(Attachment.complaint_id == bindparam("case_id"))
+    .order_by(Attachment.id)
+)
 
 
 def files(case: Complaint) -> list:
     """The case's attachments without their bytes (id, event_id, filename, content_type,
     size), in upload order."""
-    return list(db.session.execute(_files_statement(), {"case_id": case.id}))
+    return list(db.session.execute(_FILES, {"case_id": case.id}))
 
 
 # Clock events worth a line in the case history (Art. 11): the others repeat what the
 # case's own entries already say (started on forwarding, met on the reply …).
 CLOCK_EVENTS_SHOWN = ("breached", "recomputed", "extended")
 
-
-@cache
-def _timeline_statement():
-    """The history statement, built once: its values are bound per case, so SQLAlchemy
-    neither rebuilds it nor recomputes its cache key on every case page."""
-    from portal.deadlines.models import Clock, ClockEvent
-
-    entries = (
-        select(
-            ComplaintEvent.at.label("at"),
-            literal(0).label("source"),  # at the same instant, the case's own entry first
-            ComplaintEvent.id.label("id"),
-            ComplaintEvent.action,
-            ComplaintEvent.detail,
-            ComplaintEvent.note,
-            ComplaintEvent.internal_org_id,
-            User.full_name,
-            func.coalesce(Unit.short_name, Unit.name),
-            null(),
-        )
-        .outerjoin(User, User.id == ComplaintEvent.actor_id)
-        .outerjoin(Unit, Unit.id == ComplaintEvent.actor_unit_id)
-        .where(
-            ComplaintEvent.complaint_id == bindparam("case_id"),
-            or_(
-                ComplaintEvent.internal_org_id.is_(None),
-                ComplaintEvent.internal_org_id == bindparam("org_id"),
-            ),
-        )
+# The history (``timeline``): the case's own entries and its clocks' lines in one statement.
+_ENTRIES = (
+    select(
+        ComplaintEvent.at.label("at"),
+        literal(0).label("source"),  # at the same instant, the case's own entry first
+        ComplaintEvent.id.label("id"),
+        ComplaintEvent.action,
+        ComplaintEvent.detail,
+        ComplaintEvent.note,
+        ComplaintEvent.internal_org_id,
+        User.full_name,
+        func.coalesce(Unit.short_name, Unit.name),
+        null(),
     )
-    clock_lines = (
-        select(
-            ClockEvent.at,
-            literal(1),
-            ClockEvent.id,
-            literal("clock_") + ClockEvent.event,
-            ClockEvent.detail,
-            null(),
-            null(),
-            null(),
-            null(),
-            Clock.kind,
-        )
-        .join(Clock, Clock.id == ClockEvent.clock_id)
-        .where(
-            ClockEvent.case_id == bindparam("case_id"),
-            ClockEvent.event.in_(CLOCK_EVENTS_SHOWN),
-        )
+    .outerjoin(User, User.id == ComplaintEvent.actor_id)
+    .outerjoin(Unit, Unit.id == ComplaintEvent.actor_unit_id)
+    .where(
+        ComplaintEvent.complaint_id == bindparam("case_id"),
+        or_(
+            ComplaintEvent.internal_org_id.is_(None),
+            ComplaintEvent.internal_org_id == bindparam("org_id"),
+        ),
     )
-    return union_all(entries, clock_lines).order_by(
-        literal_column("at"), literal_column("source"), literal_column("id")
+)
+_CLOCK_LINES = (
+    select(
+        ClockEvent.at,
+        literal(1),
+        ClockEvent.id,
+        literal("clock_") + ClockEvent.event,
+        ClockEvent.detail,
+        null(),
+        null(),
+        null(),
+        null(),
+        Clock.kind,
     )
+    .join(Clock, Clock.id == ClockEvent.clock_id)
+    .where(
+        ClockEvent.case_id == bindparam("case_id"),
+        ClockEvent.event.in_(CLOCK_EVENTS_SHOWN),
+    )
+)
+_TIMELINE = union_all(_ENTRIES, _CLOCK_LINES).order_by(
+    literal_column("at"), literal_column("source"), literal_column("id")
+)
 
 
 def timeline(user: User, case: Complaint, case_files: list | None = None) -> list[Entry]:
@@ -190,7 +183,7 @@ def timeline(user: User, case: Complaint, case_files: list | None = None) -> lis
     for item in files(case) if case_files is None else case_files:
         if item.event_id is not None:
             by_event.setdefault(item.event_id, []).append(item)
-    rows = db.session.execute(_timeline_statement(), {"case_id": case.id, "org_id": org_id(user)})
+    rows = db.session.execute(_TIMELINE, {"case_id": case.id, "org_id": org_id(user)})
     return [
         Entry(
             id=row_id if source == 0 else None,
@@ -219,19 +212,17 @@ def timeline(user: User, case: Complaint, case_files: list | None = None) -> lis
     ]
 
 
-@cache
-def _repeat_chain_statement():
-    return (
-        select(Complaint.id, Complaint.tracking_no, Complaint.repeat_of_id)
-        .where(
-            scoped(Complaint.handling_path),
-            or_(
-                Complaint.repeat_of_id == bindparam("case_id"),
-                Complaint.id == bindparam("repeat_of_id"),
-            ),
-        )
-        .order_by(Complaint.id)
+_REPEAT_CHAIN = (
+    select(Complaint.id, Complaint.tracking_no, Complaint.repeat_of_id)
+    .where(
+        scoped(Complaint.handling_path),
+        or_(
+            Complaint.repeat_of_id == bindparam("case_id"),
+            Complaint.id == bindparam("repeat_of_id"),
+        ),
     )
+    .order_by(Complaint.id)
+)
 
 
 def repeat_chain(user: User, case: Complaint) -> dict:
@@ -239,16 +230,14 @@ def repeat_chain(user: User, case: Complaint) -> dict:
     them (a repeat handled at another bank is not named to this one): (id, tracking_no)
     rows."""
     related = db.session.execute(
-        _repeat_chain_statement(),
+        _REPEAT_CHAIN,
         {"case_id": case.id, "repeat_of_id": case.repeat_of_id, **scope_params(user)},
     ).all()
     earlier = next((r for r in related if r.id == case.repeat_of_id), None)
     return {"earlier": earlier, "later": [r for r in related if r.repeat_of_id == case.id]}
 
 
-@cache
-def _user_name_statement():
-    return select(User.full_name).where(User.id == bindparam("user_id"))
+_USER_NAME = select(User.full_name).where(User.id == bindparam("user_id"))
 
 
 def user_name(user_id: int | None) -> str | None:
@@ -256,7 +245,7 @@ def user_name(user_id: int | None) -> str | None:
     the account and its unit."""
     if user_id is None:
         return None
-    return db.session.scalar(_user_name_statement(), {"user_id": user_id})
+    return db.session.scalar(_USER_NAME, {"user_id": user_id})
 
 
 def side_of(user: User) -> str:

@@ -10,7 +10,6 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from importlib.metadata import version
 
 from sqlalchemy import and_, delete, func, or_, select, text
@@ -42,13 +41,11 @@ _cache_lock = threading.Lock()
 
 
 def revision_token() -> str:
-    # Read on every step that starts a clock: a statement built once.
-    return db.session.scalar(_token_statement()) or ""
+    return db.session.scalar(_TOKEN) or ""
 
 
-@cache
-def _token_statement():
-    return select(CalendarRevision.token).where(CalendarRevision.id == REVISION_ROW)
+# Read on every step that starts a clock: a statement built once.
+_TOKEN = select(CalendarRevision.token).where(CalendarRevision.id == REVISION_ROW)
 
 
 def load_calendar() -> WorkingCalendar:
