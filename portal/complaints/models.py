@@ -25,7 +25,6 @@ from portal.db import UTCDateTime, db, path_string, utcnow
 # when the query repeats its condition.
 OPEN_STATE_VALUES = tuple(s.value for s in State if s in OPEN_STATES)
 OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{v}'" for v in OPEN_STATE_VALUES))
-TEXT_SEARCH_COLUMNS = ("tracking_no", "complainant_name", "facts", "demand")
 # Chinese keywords are mostly two characters (吞卡, 排队, a name such as 王芳), and a
 # trigram index serves ILIKE '%…%' only from three characters on: a two-character term
 # read every row (4 s over a million complaints). So on PostgreSQL the names and texts

@@ -5,8 +5,8 @@ when a step is withdrawn); calendar changes call ``recompute_open_clocks``.
 Every call appends ``ClockEvent`` rows, which the case history merges, and sets the
 case's ``Complaint.next_due_at`` to the earliest due time among its open clocks
 (``sync_next_due``; inside a ``batch()`` of calls, once per case: with the step's own
-UPDATE of the case, or when the batch ends): these functions are the
-only writers of a clock's due time and of its being open, so that copy can never drift.
+UPDATE of the case, or when the batch ends): these functions are the only writers of a
+clock's due time and of its being open, so that copy can never drift.
 Operations flush and never commit: the request or the command commits once.
 """
 

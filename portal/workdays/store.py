@@ -40,12 +40,12 @@ _cache: dict[str, tuple[str, WorkingCalendar]] = {}
 _cache_lock = threading.Lock()
 
 
-def revision_token() -> str:
-    return db.session.scalar(_TOKEN) or ""
-
-
 # Read on every step that starts a clock: a statement built once.
 _TOKEN = select(CalendarRevision.token).where(CalendarRevision.id == REVISION_ROW)
+
+
+def revision_token() -> str:
+    return db.session.scalar(_TOKEN) or ""
 
 
 def load_calendar() -> WorkingCalendar:
