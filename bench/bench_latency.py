@@ -436,6 +436,9 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
                 from portal.db import db
 
                 version = db.session.get(Complaint, case_id).version
+                # Ended as the app ends a request, by COMMIT: a ROLLBACK would make
+                # psycopg drop the connection's prepared statements (portal.db.PREPARE).
+                db.session.commit()
             return f"/cases/{case_id}/do/forward", {
                 "forward-version": str(version),
                 "forward-seen_event": "0",

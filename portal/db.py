@@ -98,3 +98,18 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+# Statements whose plan does not depend on their values (a look-up by primary key, say)
+# are marked ``execution_options(prepare=True)``: psycopg then prepares them on the
+# server once per connection, and PostgreSQL stops parsing and planning them on every
+# run. Everything else keeps being planned with its values (config.postgresql_engine_options).
+PREPARE = {"prepare": True}
+
+
+@event.listens_for(Engine, "do_execute")
+def _prepared(cursor, statement, parameters, context):
+    if context.execution_options.get("prepare") and context.dialect.driver == "psycopg":
+        cursor.execute(statement, parameters, prepare=True)
+        return True
+    return None

@@ -7,7 +7,7 @@ from flask_login import LoginManager
 from sqlalchemy import bindparam, select
 
 from portal.auth.models import User
-from portal.db import db
+from portal.db import PREPARE, db
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -17,7 +17,7 @@ login_manager.session_protection = "basic"
 
 
 # Every request reads it: a statement built once (no rebuilding, no new cache key).
-_USER = select(User).where(User.id == bindparam("user_id"))
+_USER = select(User).where(User.id == bindparam("user_id")).execution_options(**PREPARE)
 
 
 @login_manager.user_loader

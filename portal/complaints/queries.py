@@ -26,7 +26,7 @@ from portal.auth.roles import ASSOCIATION_ROLES, Role
 from portal.complaints import pii
 from portal.complaints.models import Attachment, Category, Complaint, ComplaintEvent, doubled
 from portal.complaints.rules import OPEN_STATES, TRACKING_RE, State, available_actions
-from portal.db import db
+from portal.db import PREPARE, db
 from portal.deadlines.models import Clock, ClockEvent
 from portal.orgs.models import Unit
 from portal.orgs.scoping import scope_filter, scope_params, scope_root, scoped
@@ -53,6 +53,7 @@ _CASE = (
         joinedload(Complaint.member),
         joinedload(Complaint.outlet),
     )
+    .execution_options(**PREPARE)
 )
 
 
@@ -114,6 +115,7 @@ _FILES = (
     )
     .where(Attachment.complaint_id == bindparam("case_id"))
     .order_by(Attachment.id)
+    .execution_options(**PREPARE)
 )
 
 
@@ -170,8 +172,10 @@ _CLOCK_LINES = (
         ClockEvent.event.in_(CLOCK_EVENTS_SHOWN),
     )
 )
-_TIMELINE = union_all(_ENTRIES, _CLOCK_LINES).order_by(
-    literal_column("at"), literal_column("source"), literal_column("id")
+_TIMELINE = (
+    union_all(_ENTRIES, _CLOCK_LINES)
+    .order_by(literal_column("at"), literal_column("source"), literal_column("id"))
+    .execution_options(**PREPARE)
 )
 
 
@@ -222,6 +226,7 @@ _REPEAT_CHAIN = (
         ),
     )
     .order_by(Complaint.id)
+    .execution_options(**PREPARE)
 )
 
 
@@ -237,7 +242,9 @@ def repeat_chain(user: User, case: Complaint) -> dict:
     return {"earlier": earlier, "later": [r for r in related if r.repeat_of_id == case.id]}
 
 
-_USER_NAME = select(User.full_name).where(User.id == bindparam("user_id"))
+_USER_NAME = (
+    select(User.full_name).where(User.id == bindparam("user_id")).execution_options(**PREPARE)
+)
 
 
 def user_name(user_id: int | None) -> str | None:

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, inspect, select, text, update
 from sqlalchemy.orm.util import identity_key
 
-from portal.db import db
+from portal.db import PREPARE, db
 from portal.deadlines.models import OPEN, Clock, ClockEvent
 from portal.deadlines.rules import (
     DEADLINE_TZ,
@@ -360,8 +360,14 @@ def _find_open_kinds(case_id: int, kinds: list[ClockKind]) -> list[Clock]:
 
 # Every case step reads these: built once, so SQLAlchemy neither rebuilds them nor
 # recomputes their cache keys per request.
-_OPEN = select(Clock).where(
-    Clock.case_id == bindparam("case_id"), Clock.met_at.is_(None), Clock.cancelled_at.is_(None)
+_OPEN = (
+    select(Clock)
+    .where(
+        Clock.case_id == bindparam("case_id"),
+        Clock.met_at.is_(None),
+        Clock.cancelled_at.is_(None),
+    )
+    .execution_options(**PREPARE)
 )
 _OPEN_ALL = _OPEN.order_by(Clock.id)
 _OPEN_OF_KINDS = _OPEN.where(Clock.kind.in_(bindparam("kinds", expanding=True))).order_by(Clock.id)
@@ -464,7 +470,10 @@ def open_clocks(case_id: int) -> list[Clock]:
 
 
 _CASE_CLOCKS = (
-    select(Clock).where(Clock.case_id == bindparam("case_id")).order_by(Clock.started_at, Clock.id)
+    select(Clock)
+    .where(Clock.case_id == bindparam("case_id"))
+    .order_by(Clock.started_at, Clock.id)
+    .execution_options(**PREPARE)
 )
 
 

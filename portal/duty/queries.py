@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.auth.roles import Role
-from portal.db import db
+from portal.db import PREPARE, db
 from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
 from portal.duty.rules import (
     DayPlan,
@@ -153,6 +153,7 @@ _PAIRS = (
     select(DutyPair)
     .options(joinedload(DutyPair.handler_a), joinedload(DutyPair.handler_b))
     .where(DutyPair.unit_id.in_(bindparam("unit_ids", expanding=True)))
+    .execution_options(**PREPARE)
 )
 _ABSENCES = (
     select(Absence)
@@ -162,6 +163,7 @@ _ABSENCES = (
         Absence.ends_at > bindparam("start"),
     )
     .order_by(Absence.starts_at, Absence.id)
+    .execution_options(**PREPARE)
 )
 
 

@@ -14,7 +14,7 @@ from importlib.metadata import version
 
 from sqlalchemy import and_, delete, func, or_, select, text
 
-from portal.db import db
+from portal.db import PREPARE, db
 from portal.deadlines.models import OPEN, Clock
 from portal.deadlines.operations import recompute_open_clocks
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
@@ -41,7 +41,11 @@ _cache_lock = threading.Lock()
 
 
 # Read on every step that starts a clock: a statement built once.
-_TOKEN = select(CalendarRevision.token).where(CalendarRevision.id == REVISION_ROW)
+_TOKEN = (
+    select(CalendarRevision.token)
+    .where(CalendarRevision.id == REVISION_ROW)
+    .execution_options(**PREPARE)
+)
 
 
 def revision_token() -> str:

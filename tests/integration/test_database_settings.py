@@ -2,8 +2,15 @@
 
 import pytest
 from sqlalchemy import text
+from support import build_province, make_case, sign_in
 
+from portal.auth.login import _USER
+from portal.config import postgresql_engine_options
 from portal.db import db
+
+
+def _prepared() -> list[str]:
+    return list(db.session.scalars(text("SELECT statement FROM pg_prepared_statements")))
 
 
 @pytest.mark.postgresql_only("a PostgreSQL setting")
@@ -13,9 +20,45 @@ def test_postgresql_sessions_run_without_jit(app):
 
 
 @pytest.mark.postgresql_only("a PostgreSQL setting")
-def test_postgresql_plans_every_statement_with_its_values(app):
-    """No server-side prepared statements: a generic plan misses the partial indexes."""
+def test_postgresql_plans_unmarked_statements_with_their_values(app):
+    """A statement not marked PREPARE is never prepared, however often it runs: a generic
+    plan would miss the partial indexes."""
     with app.app_context():
         for _ in range(10):
             db.session.execute(text("SELECT count(*) FROM complaint WHERE state = :s"), {"s": "x"})
-        assert db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements")) == 0
+        assert _prepared() == []
+
+
+@pytest.mark.postgresql_only("a PostgreSQL setting")
+def test_marked_statements_are_prepared_once_per_connection(app):
+    with app.app_context():
+        for user_id in (1, 2, 3):
+            db.session.execute(_USER, {"user_id": user_id}).all()
+        prepared = _prepared()
+        assert len(prepared) == 1 and "FROM user_account" in prepared[0]
+
+
+@pytest.mark.postgresql_only("a PostgreSQL setting")
+def test_prepared_statements_outlive_the_request(make_app):
+    """A successful request ends with COMMIT, so its connection keeps the statements it
+    prepared (a ROLLBACK would make psycopg drop them all); a refused one rolls back and
+    the next request prepares them again. One pooled connection: the test reads its own."""
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={**postgresql_engine_options(), "pool_size": 1})
+    with app.app_context():
+        province = build_province()
+    case_id = make_case(app, province)
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    for _ in range(2):
+        assert client.get(f"/cases/{case_id}").status_code == 200
+    with app.app_context():
+        kept = _prepared()
+        db.session.commit()
+    assert any("FROM user_account" in s for s in kept)  # the signed-in user, every request
+    assert any("FROM complaint_event" in s for s in kept)  # the case history
+    assert client.get("/cases/999999").status_code == 404  # rolled back
+    assert client.get(f"/cases/{case_id}").status_code == 200
+    with app.app_context():
+        again = _prepared()
+        db.session.commit()
+    assert any("FROM complaint_event" in s for s in again)

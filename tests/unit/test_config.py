@@ -4,7 +4,7 @@ then sets secure cookies."""
 import pytest
 
 from portal import create_app
-from portal.config import DEVELOPMENT_BASE_URL, normalise_database_url
+from portal.config import DEVELOPMENT_BASE_URL, NEVER_BY_COUNT, normalise_database_url
 
 PRODUCTION = {
     "ENV_NAME": "production",
@@ -63,10 +63,11 @@ def test_postgresql_connections_turn_jit_off(monkeypatch):
     """JIT compiling cost more than it saved on the portal's short queries (load test)."""
     url = "postgresql+psycopg://u:p@db/portal"
     options = create_app({"SQLALCHEMY_DATABASE_URI": url}).config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options["connect_args"] == {"options": "-c jit=off", "prepare_threshold": None}
+    assert options["connect_args"] == {"options": "-c jit=off", "prepare_threshold": NEVER_BY_COUNT}
     monkeypatch.setenv("PORTAL_PG_JIT", "on")
     assert create_app({"SQLALCHEMY_DATABASE_URI": url}).config["SQLALCHEMY_ENGINE_OPTIONS"] == {
-        "connect_args": {"prepare_threshold": None}  # statements are still never prepared
+        # psycopg still never prepares a statement for having run often (portal.db.PREPARE)
+        "connect_args": {"prepare_threshold": NEVER_BY_COUNT}
     }
     sqlite = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert "connect_args" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]
