@@ -101,15 +101,28 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
 
 
 # Statements whose plan does not depend on their values (a look-up by primary key, say)
-# are marked ``execution_options(prepare=True)``: psycopg then prepares them on the
-# server once per connection, and PostgreSQL stops parsing and planning them on every
-# run. Everything else keeps being planned with its values (config.postgresql_engine_options).
+# are marked ``execution_options(**PREPARE)``: psycopg then prepares them on the server
+# once per connection, PostgreSQL plans them once for any values, and stops parsing and
+# planning them on every run. A single-row INSERT … VALUES is such a statement without
+# being marked (and psycopg prepares what it runs by executemany, a statement run for
+# many rows). Everything else keeps being planned with its values
+# (config.postgresql_engine_options).
 PREPARE = {"prepare": True}
+
+
+def _plan_free(context) -> bool:
+    if context.execution_options.get("prepare"):
+        return True
+    return (
+        context.isinsert
+        and not context.executemany
+        and getattr(context.compiled.statement, "select", None) is None
+    )
 
 
 @event.listens_for(Engine, "do_execute")
 def _prepared(cursor, statement, parameters, context):
-    if context.execution_options.get("prepare") and context.dialect.driver == "psycopg":
+    if context.dialect.driver == "psycopg" and _plan_free(context):
         cursor.execute(statement, parameters, prepare=True)
         return True
     return None

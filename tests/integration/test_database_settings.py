@@ -2,7 +2,7 @@
 
 import pytest
 from sqlalchemy import text
-from support import build_province, make_case, sign_in
+from support import NOW, build_province, make_case, sign_in
 
 from portal.auth.login import _USER
 from portal.config import postgresql_engine_options
@@ -17,6 +17,17 @@ def _prepared() -> list[str]:
 def test_postgresql_sessions_run_without_jit(app):
     with app.app_context():
         assert db.session.scalar(text("SHOW jit")) == "off"
+
+
+@pytest.mark.postgresql_only("a PostgreSQL setting")
+def test_marked_statements_get_their_generic_plan_at_once(app):
+    with app.app_context():
+        assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_generic_plan"
+        db.session.execute(_USER, {"user_id": 1}).all()
+        plans = db.session.execute(
+            text("SELECT generic_plans, custom_plans FROM pg_prepared_statements")
+        ).one()
+        assert tuple(plans) == (1, 0)
 
 
 @pytest.mark.postgresql_only("a PostgreSQL setting")
@@ -62,3 +73,24 @@ def test_prepared_statements_outlive_the_request(make_app):
         again = _prepared()
         db.session.commit()
     assert any("FROM complaint_event" in s for s in again)
+
+
+@pytest.mark.postgresql_only("a PostgreSQL setting")
+def test_single_row_inserts_are_prepared_many_row_ones_are_not(app):
+    """An INSERT … VALUES of one row is planned alike for any values; SQLAlchemy's
+    many-row VALUES (for RETURNING) changes its text with the row count, and would fill
+    the connection's cache of prepared statements."""
+    from portal.notify.models import Notification
+
+    with app.app_context():
+        province = build_province()
+        table = Notification.__table__
+        row = {"user_id": province.user("assoc-staff").id, "title": "t", "created_at": NOW}
+        db.session.execute(table.insert(), {**row, "dedupe_key": "one"})
+        db.session.execute(
+            table.insert().returning(table.c.id),
+            [{**row, "dedupe_key": f"many{i}"} for i in range(3)],
+        ).all()
+        prepared = [s for s in _prepared() if "notification" in s]
+        db.session.rollback()
+    assert len(prepared) == 1 and prepared[0].count("VALUES (") == 1
