@@ -3,7 +3,7 @@ flushes; the request commits once, so a failed step leaves nothing half-written.
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Integer, select, text
 
 from portal.complaints import pii
 from portal.complaints.models import (
@@ -12,10 +12,9 @@ from portal.complaints.models import (
     ComplaintEvent,
     PiiReveal,
     Rectification,
-    TrackingCounter,
 )
 from portal.complaints.rules import State, mask_id_number, mask_mobile, tracking_number
-from portal.db import db, dialect_insert
+from portal.db import db
 from portal.deadlines import operations as clocks
 from portal.deadlines.rules import ClockKind
 from portal.orgs.models import Unit
@@ -64,15 +63,18 @@ def record(
     return entry
 
 
+# One atomic upsert: concurrent intakes on several app servers never share a number.
+# Written as SQL (PostgreSQL and SQLite both accept it): SQLAlchemy would compile its
+# ON CONFLICT construct anew on every intake, never caching it.
+_NEXT_TRACKING_SEQ = text(
+    "INSERT INTO tracking_counter (year, last) VALUES (:year, 1)"
+    " ON CONFLICT (year) DO UPDATE SET last = tracking_counter.last + 1"
+    " RETURNING last"
+).columns(last=Integer)
+
+
 def _next_tracking_seq(year: int) -> int:
-    # One atomic upsert: concurrent intakes on several app servers never share a number.
-    statement = (
-        dialect_insert(TrackingCounter)
-        .values(year=year, last=1)
-        .on_conflict_do_update(index_elements=["year"], set_={"last": TrackingCounter.last + 1})
-        .returning(TrackingCounter.last)
-    )
-    return db.session.execute(statement).scalar_one()
+    return db.session.execute(_NEXT_TRACKING_SEQ, {"year": year}).scalar_one()
 
 
 def _association(unit: Unit) -> Unit:
