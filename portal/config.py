@@ -94,21 +94,19 @@ def postgresql_engine_options() -> dict:
     1.3 s instead of 2 ms for the count of open cases over a million complaints
     (bench/bench_latency.py). So psycopg never prepares on its own (the threshold is out
     of reach), and only the statements marked ``PREPARE`` (portal.db: look-ups whose plan
-    does not depend on the values) are prepared, on their first run. Those are planned
-    once for any values from the start (``plan_cache_mode=force_generic_plan``, which
-    touches prepared statements only): PostgreSQL's own choice would plan the first five
-    runs with their values, and kept planning the case history's UNION every time
-    (1.2 ms a run; 0.6 ms with its generic plan).
+    does not depend on the values) are prepared, on their first run. Not
+    ``plan_cache_mode=force_generic_plan``: PostgreSQL applies it to every statement
+    sent with parameters, not only to prepared ones (1.5 s for the province's list).
 
     JIT compilation off: the portal's queries are short, and PostgreSQL compiles any
     query whose estimate passes ``jit_above_cost`` — under the load test
     (bench/load_test.py, 20,000 complaints) the accountability detection's query took
     1.4 s with JIT and 0.15 s without. ``PORTAL_PG_JIT=on`` leaves the server's setting.
     """
-    options = ["-c plan_cache_mode=force_generic_plan"]
+    connect_args: dict = {"prepare_threshold": NEVER_BY_COUNT}
     if not _bool("PORTAL_PG_JIT", False):
-        options.append("-c jit=off")
-    return {"connect_args": {"prepare_threshold": NEVER_BY_COUNT, "options": " ".join(options)}}
+        connect_args["options"] = "-c jit=off"
+    return {"connect_args": connect_args}
 
 
 def normalise_base_url(url: str) -> str:

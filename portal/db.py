@@ -102,11 +102,11 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
 
 # Statements whose plan does not depend on their values (a look-up by primary key, say)
 # are marked ``execution_options(**PREPARE)``: psycopg then prepares them on the server
-# once per connection, PostgreSQL plans them once for any values, and stops parsing and
-# planning them on every run. A single-row INSERT … VALUES is such a statement without
-# being marked (and psycopg prepares what it runs by executemany, a statement run for
-# many rows). Everything else keeps being planned with its values
-# (config.postgresql_engine_options).
+# once per connection. PostgreSQL stops parsing them on every run and, after five runs
+# planned with their values, keeps one plan for any values when it is as good. A
+# single-row INSERT … VALUES is such a statement without being marked (and psycopg
+# prepares what it runs by executemany, a statement run for many rows). Everything else
+# keeps being planned with its values (config.postgresql_engine_options).
 PREPARE = {"prepare": True}
 
 

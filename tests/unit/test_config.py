@@ -63,17 +63,11 @@ def test_postgresql_connections_turn_jit_off(monkeypatch):
     """JIT compiling cost more than it saved on the portal's short queries (load test)."""
     url = "postgresql+psycopg://u:p@db/portal"
     options = create_app({"SQLALCHEMY_DATABASE_URI": url}).config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options["connect_args"] == {
-        "options": "-c plan_cache_mode=force_generic_plan -c jit=off",
-        "prepare_threshold": NEVER_BY_COUNT,
-    }
+    assert options["connect_args"] == {"options": "-c jit=off", "prepare_threshold": NEVER_BY_COUNT}
     monkeypatch.setenv("PORTAL_PG_JIT", "on")
     assert create_app({"SQLALCHEMY_DATABASE_URI": url}).config["SQLALCHEMY_ENGINE_OPTIONS"] == {
         # psycopg still never prepares a statement for having run often (portal.db.PREPARE)
-        "connect_args": {
-            "options": "-c plan_cache_mode=force_generic_plan",
-            "prepare_threshold": NEVER_BY_COUNT,
-        }
+        "connect_args": {"prepare_threshold": NEVER_BY_COUNT}
     }
     sqlite = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert "connect_args" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]
