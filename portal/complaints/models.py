@@ -33,6 +33,11 @@ OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{v}'" for v in OPEN_STATE_
 # where the term lies in the text (``queries.search_condition``).
 DOUBLED_SEARCH_COLUMNS = ("complainant_name", "facts", "demand")
 
+# A search reads its GIN index's whole pending list, where each update of a case adds its
+# texts' trigrams until a vacuum or this limit (kB) moves them into the index: 4 MB by
+# default, 40 ms instead of 17 for a search at a million cases (migration f4c2a8b61d07).
+SEARCH_PENDING_LIST_KB = 128
+
 
 def doubled(expression):
     """``expression`` with every character doubled, in SQL (PostgreSQL): written with
@@ -180,6 +185,7 @@ class Complaint(db.Model):
             "tracking_no",
             postgresql_using="gin",
             postgresql_ops={"tracking_no": "gin_trgm_ops"},
+            postgresql_with={"gin_pending_list_limit": SEARCH_PENDING_LIST_KB},
             info={"dialect": "postgresql"},  # see portal.db.include_object
         ).ddl_if(dialect="postgresql"),
         *(
@@ -188,6 +194,7 @@ class Complaint(db.Model):
                 doubled(literal_column(column)).label(f"{column}_doubled"),
                 postgresql_using="gin",
                 postgresql_ops={f"{column}_doubled": "gin_trgm_ops"},
+                postgresql_with={"gin_pending_list_limit": SEARCH_PENDING_LIST_KB},
                 info={"dialect": "postgresql"},
             ).ddl_if(dialect="postgresql")
             for column in DOUBLED_SEARCH_COLUMNS

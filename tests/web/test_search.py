@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from support import make_case, sign_in
 
-from portal.complaints.models import Complaint
+from portal.complaints.models import SEARCH_PENDING_LIST_KB, Complaint
 from portal.complaints.queries import search_condition
 from portal.db import db
 
@@ -75,3 +75,24 @@ def test_a_two_character_search_reads_the_doubled_indexes(app, province, cases):
         db.session.rollback()
     for column in ("complainant_name", "facts", "demand"):
         assert f"ix_complaint_{column}_doubled_trgm" in plan, plan
+
+
+@pytest.mark.postgresql_only("the trigram indexes exist on PostgreSQL only")
+def test_search_indexes_keep_their_pending_lists_small(app):
+    """Migration f4c2a8b61d07: a search reads a GIN index's whole pending list, 4 MB by
+    default between vacuums (40 ms instead of 17 at a million cases)."""
+    with app.app_context():
+        options = dict(
+            db.session.execute(
+                text(
+                    "SELECT c.relname, c.reloptions FROM pg_class c"
+                    " JOIN pg_index i ON i.indexrelid = c.oid"
+                    " JOIN pg_am am ON am.oid = c.relam"
+                    " WHERE i.indrelid = 'complaint'::regclass AND am.amname = 'gin'"
+                )
+            ).all()
+        )
+        db.session.rollback()
+    assert len(options) == 4, options
+    limit = f"gin_pending_list_limit={SEARCH_PENDING_LIST_KB}"
+    assert all(opts == [limit] for opts in options.values()), options
