@@ -1,8 +1,8 @@
 from flask import Blueprint, request
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
-from portal.db import db
+from portal.db import PREPARE, db
 from portal.notify import operations
 from portal.notify.models import Notification
 from portal.web import clock
@@ -12,12 +12,17 @@ from portal.web.pagination import paginate
 bp = Blueprint("notify", __name__, url_prefix="/notifications")
 
 
+# Every full page shows the bell's count: built once, and prepared on PostgreSQL.
+_UNREAD = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+    .execution_options(**PREPARE)
+)
+
+
 def unread_count(user) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
+    return db.session.scalar(_UNREAD, {"user_id": user.id})
 
 
 @bp.get("")
