@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from support import add_absence, category_id, make_case, sign_in, with_duty_roster
+from support import PASSWORD, add_absence, category_id, make_case, sign_in, with_duty_roster
 
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.db import db
@@ -279,3 +279,31 @@ def test_forwarding_routes_to_the_handler_on_duty(app, province):
     sign_in(bank_a, "bank1-a")
     page = bank_a.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'data-testid="action-accept"' not in page and "受理人：第1行B角" in page
+
+
+def test_a_step_form_works_without_javascript_with_csrf_on(make_app, province):
+    """The case page's step forms carry their own hidden fields (CSRF token, version,
+    last entry seen), written out by the template: a plain form post, with no htmx
+    header, is accepted; a post without the token is refused and changes nothing."""
+    app = make_app(WTF_CSRF_ENABLED=True, FROZEN_NOW=at("2026-11-23", 10))
+    with_duty_roster(app, province)
+    case_id = make_case(app, province, state="registered")
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
+    client.post(
+        "/login", data={"username": "assoc-staff", "password": PASSWORD, "csrf_token": token}
+    )
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="[^"]*/do/forward".*?</form>', page, re.S)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[0]))
+    assert set(hidden) == {"forward-csrf_token", "forward-version", "forward-seen_event"}
+
+    without = {k: v for k, v in hidden.items() if k != "forward-csrf_token"}
+    assert client.post(f"/cases/{case_id}/do/forward", data=without).status_code == 400
+    with app.app_context():
+        assert db.session.get(Complaint, case_id).state == "registered"
+
+    assert client.post(f"/cases/{case_id}/do/forward", data=hidden).status_code == 200
+    with app.app_context():
+        assert db.session.get(Complaint, case_id).state == "forwarded"
