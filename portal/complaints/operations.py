@@ -14,7 +14,7 @@ from portal.complaints.models import (
     Rectification,
 )
 from portal.complaints.rules import State, mask_id_number, mask_mobile, tracking_number
-from portal.db import db
+from portal.db import PREPARE, db
 from portal.deadlines import operations as clocks
 from portal.deadlines.rules import ClockKind
 from portal.orgs.models import Unit
@@ -66,11 +66,15 @@ def record(
 # One atomic upsert: concurrent intakes on several app servers never share a number.
 # Written as SQL (PostgreSQL and SQLite both accept it): SQLAlchemy would compile its
 # ON CONFLICT construct anew on every intake, never caching it.
-_NEXT_TRACKING_SEQ = text(
-    "INSERT INTO tracking_counter (year, last) VALUES (:year, 1)"
-    " ON CONFLICT (year) DO UPDATE SET last = tracking_counter.last + 1"
-    " RETURNING last"
-).columns(last=Integer)
+_NEXT_TRACKING_SEQ = (
+    text(
+        "INSERT INTO tracking_counter (year, last) VALUES (:year, 1)"
+        " ON CONFLICT (year) DO UPDATE SET last = tracking_counter.last + 1"
+        " RETURNING last"
+    )
+    .columns(last=Integer)
+    .execution_options(**PREPARE)
+)
 
 
 def _next_tracking_seq(year: int) -> int:

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import Integer, String, bindparam, select, text
 
 from portal.auth.models import User
-from portal.db import UTCDateTime, db, dialect_insert
+from portal.db import PREPARE, UTCDateTime, db, dialect_insert
 from portal.notify.models import Notification, OutboxMessage
 
 # Rows per query when reading users by id.
@@ -64,15 +64,20 @@ def _mail_row(recipient: str, subject: str, body: str, dedupe_key: str, now) -> 
 # SQLAlchemy never caches its INSERT … ON CONFLICT constructs (their ON CONFLICT clause has
 # no cache key), so each run compiled them anew: about 0.25 ms per statement, on every
 # step that tells someone. These are written as SQL, which is compiled once and which
-# PostgreSQL and SQLite both accept.
-_INSERT_MAIL = text(
-    "INSERT INTO outbox_message"
-    " (created_at, recipient, subject, body, dedupe_key, status, attempts, next_attempt_at)"
-    " VALUES (:created_at, :recipient, :subject, :body, :dedupe_key, :status, :attempts,"
-    " :next_attempt_at)"
-    " ON CONFLICT (dedupe_key) DO NOTHING"
-).bindparams(
-    bindparam("created_at", type_=UTCDateTime), bindparam("next_attempt_at", type_=UTCDateTime)
+# PostgreSQL and SQLite both accept (and prepared on PostgreSQL, as SQL text is not
+# recognised as a single-row INSERT).
+_INSERT_MAIL = (
+    text(
+        "INSERT INTO outbox_message"
+        " (created_at, recipient, subject, body, dedupe_key, status, attempts, next_attempt_at)"
+        " VALUES (:created_at, :recipient, :subject, :body, :dedupe_key, :status, :attempts,"
+        " :next_attempt_at)"
+        " ON CONFLICT (dedupe_key) DO NOTHING"
+    )
+    .bindparams(
+        bindparam("created_at", type_=UTCDateTime), bindparam("next_attempt_at", type_=UTCDateTime)
+    )
+    .execution_options(**PREPARE)
 )
 _INSERT_NOTE = (
     text(
@@ -83,6 +88,7 @@ _INSERT_NOTE = (
     )
     .bindparams(bindparam("created_at", type_=UTCDateTime))
     .columns(user_id=Integer, dedupe_key=String)
+    .execution_options(**PREPARE)
 )
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import text
 from support import NOW, build_province, make_case, sign_in
 
 from portal.auth.login import _USER
+from portal.auth.models import User
 from portal.config import postgresql_engine_options
 from portal.db import db
 
@@ -99,3 +100,22 @@ def test_single_row_inserts_are_prepared_many_row_ones_are_not(app):
         prepared = [s for s in _prepared() if "notification" in s]
         db.session.rollback()
     assert len(prepared) == 1 and prepared[0].count("VALUES (") == 1
+
+
+@pytest.mark.postgresql_only("a PostgreSQL setting")
+def test_a_steps_notice_and_mail_and_a_tracking_number_are_prepared(app):
+    """The upserts written as SQL text (SQLAlchemy would compile its ON CONFLICT
+    constructs on every run) are marked PREPARE: text is not seen as a one-row INSERT."""
+    from portal.complaints.operations import _next_tracking_seq
+    from portal.notify.operations import notify_user
+
+    with app.app_context():
+        province = build_province()
+        user = db.session.get(User, province.user("assoc-staff").id)
+        user.email = "staff@example.org"
+        notify_user(user, title="t", dedupe_key="k", now=NOW)
+        _next_tracking_seq(2026)
+        prepared = " | ".join(_prepared())
+        db.session.rollback()
+    for table in ("notification", "outbox_message", "tracking_counter"):
+        assert f"INSERT INTO {table}" in prepared, prepared
