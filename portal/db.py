@@ -60,16 +60,17 @@ def path_string(length: int = 255):
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
-def dialect_insert(model, dialect: str | None = None):
-    """``INSERT`` for the dialect in use (or ``dialect``, for a statement built once per
-    dialect), with ``on_conflict_do_nothing`` and ``on_conflict_do_update`` (PostgreSQL
-    and SQLite both have them): the atomic way to write a row that another app server may
-    be writing at the same moment."""
+def dialect_insert(model):
+    """``INSERT`` for the dialect in use, with ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` (PostgreSQL and SQLite both have them): the atomic way to
+    write a row that another app server may be writing at the same moment. SQLAlchemy
+    compiles these anew on every run (it cannot cache their ON CONFLICT clause): a hot
+    path writes its upsert as SQL text instead (``notify.operations._INSERT_NOTE``)."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    dialect = dialect or db.engine.dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    return insert(model)
 
 
 def include_object(dialect_name: str):

@@ -8,7 +8,6 @@ does nothing.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from flask import current_app
 from sqlalchemy import Integer, String, bindparam, select, text
@@ -92,13 +91,13 @@ _INSERT_NOTE = (
 )
 
 
-@cache
-def _insert_notes_statement(dialect: str):
+def _insert_notes_statement():
     """Many notes in one statement (SQLAlchemy's multi-row VALUES, which RETURNs what each
-    row did); one note goes by ``_INSERT_NOTE``."""
+    row did); one note goes by ``_INSERT_NOTE``. Built per call: SQLAlchemy compiles it
+    per call anyway, once per sweep."""
     notifications = Notification.__table__
     return (
-        dialect_insert(notifications, dialect)
+        dialect_insert(notifications)
         .on_conflict_do_nothing(
             index_elements=[notifications.c.user_id, notifications.c.dedupe_key]
         )
@@ -148,9 +147,7 @@ def notify_many(
     # Many notes (a sweep's): SQLAlchemy sends multi-row INSERTs of up to a thousand rows
     # ("insertmanyvalues") and gathers what each one RETURNs. One note (a case step's):
     # the SQL statement, compiled once.
-    statement = (
-        _INSERT_NOTE if len(unique) == 1 else _insert_notes_statement(db.engine.dialect.name)
-    )
+    statement = _INSERT_NOTE if len(unique) == 1 else _insert_notes_statement()
     rows = [
         {
             "user_id": n.user_id,
