@@ -40,11 +40,19 @@ def test_the_repeat_chain_names_only_cases_the_reader_may_see(app, province):
         for case_id in (here, elsewhere):
             db.session.get(Complaint, case_id).repeat_of_id = original
         db.session.commit()
-        numbers = {i: db.session.get(Complaint, i).tracking_no for i in (here, elsewhere)}
-    bank, staff = app.test_client(), app.test_client()
+        numbers = {i: db.session.get(Complaint, i).tracking_no for i in (original, here, elsewhere)}
+    bank, other_bank, staff = app.test_client(), app.test_client(), app.test_client()
     sign_in(bank, "bank1-a")
+    sign_in(other_bank, "bank2-a")
     sign_in(staff, "assoc-staff")
     seen_by_bank = bank.get(f"/cases/{original}").get_data(as_text=True)
     seen_by_staff = staff.get(f"/cases/{original}").get_data(as_text=True)
     assert numbers[here] in seen_by_bank and numbers[elsewhere] not in seen_by_bank
     assert numbers[here] in seen_by_staff and numbers[elsewhere] in seen_by_staff
+    # The other way round: a repeat names the case it repeats only to those who may see it.
+    assert f'原投诉：<a href="/cases/{original}">{numbers[original]}' in bank.get(
+        f"/cases/{here}"
+    ).get_data(as_text=True)
+    repeat_at_bank2 = other_bank.get(f"/cases/{elsewhere}").get_data(as_text=True)
+    assert numbers[elsewhere] in repeat_at_bank2 and numbers[original] not in repeat_at_bank2
+    assert "原投诉：" not in repeat_at_bank2
