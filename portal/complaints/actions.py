@@ -17,7 +17,7 @@ from portal.db import db
 from portal.deadlines import operations as clocks
 from portal.deadlines.models import Clock
 from portal.duty.operations import notify_on_duty
-from portal.duty.queries import receiving_pair
+from portal.duty.queries import receiver_at
 from portal.notify.operations import notify_user
 from portal.web import clock
 
@@ -42,13 +42,15 @@ def _invalidate(case, form, user):
 
 
 def _forward(case, form, user):
-    # Art. 7: a member receives forwarded complaints only once it has named handlers A and B.
-    pair = receiving_pair(case.member)
-    if pair is None:
+    now = _now()
+    # Art. 7: a member receives forwarded complaints only once it has named handlers A and
+    # B; who of them is on duty is asked in the same breath.
+    receiver = receiver_at(case.member, now)
+    if receiver is None:
         raise operations.CaseError(
             _("该会员单位尚未设置A/B角承办人，暂不能转办；请先联系其管理员。")
         )
-    operations.forward_to_member(case, actor=user, now=_now())
+    operations.forward_to_member(case, actor=user, now=now)
     # Art. 7: the handler on duty is told at once; A and B both see it in their inbox.
     notify_on_duty(
         case.member,
@@ -56,8 +58,8 @@ def _forward(case, form, user):
         body=case.category.full_name,
         link=f"/cases/{case.id}",
         dedupe_key=f"case{case.id}:forwarded:{case.version}",
-        now=_now(),
-        pair=pair,
+        now=now,
+        receiver=receiver,
     )
 
 

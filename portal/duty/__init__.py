@@ -11,7 +11,8 @@ Entry points for other domains:
     portal.duty.queries.duty_handlers(unit) -> list[User]
     portal.duty.queries.can_receive_complaints(unit) -> bool
     portal.duty.queries.receiving_pair(unit) -> DutyPair | None  (the same, with the pair)
+    portal.duty.queries.receiver_at(unit, at) -> Receiver | None  (the pair and who is on duty)
     portal.duty.queries.gaps_between(unit, start, end) -> list[DayPlan]
-    portal.duty.operations.notify_on_duty(unit, *, title, body, link, dedupe_key, now, pair=None)
+    portal.duty.operations.notify_on_duty(unit, *, title, body, link, dedupe_key, now, receiver=None)
     portal.duty.operations.alert_gaps(now) -> int
 """

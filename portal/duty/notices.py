@@ -78,14 +78,18 @@ def notify_on_duty(
     link: str | None,
     dedupe_key: str,
     now: datetime,
-    pair: DutyPair | None = None,
+    receiver: queries.Receiver | None = None,
 ) -> list[User]:
     """Tell whoever is on duty for ``unit`` now (in-app and by e-mail through the outbox).
     On a gap, tell the member's leader and the association's handlers instead, saying
-    so. Idempotent by ``dedupe_key``. Returns the users notified. ``pair``: the unit's
-    pair when the caller has looked it up already."""
-    pair = pair or queries.pair_for(unit)
-    answer = queries.pair_on_duty(pair, now)
+    so. Idempotent by ``dedupe_key``. Returns the users notified. ``receiver``: the
+    unit's pair and who of it is on duty at ``now``, when the caller has asked already
+    (``queries.receiver_at``)."""
+    if receiver is not None:
+        pair, answer = receiver.pair, receiver.answer
+    else:
+        pair = queries.pair_for(unit)
+        answer = queries.pair_on_duty(pair, now)
     if not answer.is_gap:
         handler = pair.handler_a if answer.user_id == pair.handler_a_id else pair.handler_b
         text = body if answer.role == "A" else f"{body}\n（{answer.reason}）"

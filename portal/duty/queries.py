@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
@@ -167,11 +167,16 @@ _ABSENCES = (
 )
 
 
+def unit_and_ancestor_ids(unit: Unit) -> list[int]:
+    """The ids on the unit's path, the root first and the unit itself last."""
+    return [int(part) for part in unit.path.strip("/").split("/") if part]
+
+
 def pair_for(unit: Unit) -> DutyPair | None:
     """The pair answering for ``unit``: its own, else the nearest superior unit's up to the
     member (a complaint forwarded to a sub-branch without its own pair goes to the pair
     of the city branch or member above it)."""
-    ancestor_ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    ancestor_ids = unit_and_ancestor_ids(unit)
     pairs = {p.unit_id: p for p in db.session.scalars(_PAIRS, {"unit_ids": ancestor_ids})}
     for unit_id in reversed(ancestor_ids):
         if unit_id in pairs:
@@ -183,6 +188,52 @@ def receiving_pair(unit: Unit) -> DutyPair | None:
     """Art. 7: the pair that receives complaints forwarded to ``unit``; None while the
     unit cannot receive any (inactive, or A and B not both named)."""
     return pair_for(unit) if unit.is_active else None
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """The pair receiving a forwarded complaint, and who of it is on duty (Art. 7)."""
+
+    pair: DutyPair
+    answer: DutyAnswer
+
+
+# A forward asks both at once: the pair (with A and B) and their absences at that moment,
+# in one statement (each pair comes with every absence of its A or B overlapping the
+# moment, or once with none).
+_PAIRS_WITH_ABSENCES = (
+    select(DutyPair, Absence)
+    .options(joinedload(DutyPair.handler_a), joinedload(DutyPair.handler_b))
+    .outerjoin(
+        Absence,
+        and_(
+            Absence.user_id.in_([DutyPair.handler_a_id, DutyPair.handler_b_id]),
+            Absence.starts_at < bindparam("end"),
+            Absence.ends_at > bindparam("start"),
+        ),
+    )
+    .where(DutyPair.unit_id.in_(bindparam("unit_ids", expanding=True)))
+    .order_by(Absence.starts_at, Absence.id)
+    .execution_options(**PREPARE)
+)
+
+
+def receiver_at(unit: Unit, at: datetime) -> Receiver | None:
+    """``receiving_pair`` and ``pair_on_duty`` together, in one statement: what forwarding
+    asks (Art. 7). None while the unit cannot receive complaints."""
+    if not unit.is_active:
+        return None
+    ancestor_ids = unit_and_ancestor_ids(unit)
+    rows = db.session.execute(
+        _PAIRS_WITH_ABSENCES,
+        {"unit_ids": ancestor_ids, "start": at, "end": at + timedelta(microseconds=1)},
+    ).all()
+    pairs = {pair.unit_id: pair for pair, _absence in rows}
+    pair = next((pairs[i] for i in reversed(ancestor_ids) if i in pairs), None)
+    if pair is None:
+        return None
+    absences = [absence for p, absence in rows if p is pair and absence is not None]
+    return Receiver(pair, _resolve(pair, absences, at))
 
 
 def can_receive_complaints(unit: Unit) -> bool:
@@ -244,8 +295,12 @@ def pair_on_duty(pair: DutyPair | None, at: datetime) -> DutyAnswer:
     """``on_duty`` for a pair already looked up (None: no pair, a gap)."""
     if pair is None:
         return NO_PAIR
+    ids = [pair.handler_a_id, pair.handler_b_id]
+    return _resolve(pair, absences_of(ids, at, at + timedelta(microseconds=1)), at)
+
+
+def _resolve(pair: DutyPair, absences: Iterable[Absence], at: datetime) -> DutyAnswer:
     a, b = as_handler(pair.handler_a), as_handler(pair.handler_b)
-    absences = absences_of([a.user_id, b.user_id], at, at + timedelta(microseconds=1))
     return resolve_duty(a, b, intervals(absences), at)
 
 

@@ -231,6 +231,53 @@ def test_on_duty_follows_absences_and_deactivation(ctx):
     assert queries.on_duty(bank1, bj(23, 15)).user_id == b.id
 
 
+def _receiver_agrees(unit_, at):
+    """``receiver_at`` (one statement, what forwarding asks) answers as ``receiving_pair``
+    and ``on_duty`` do together."""
+    receiver = queries.receiver_at(unit_, at)
+    pair = queries.receiving_pair(unit_)
+    if pair is None:
+        assert receiver is None
+        return None
+    assert receiver.pair is pair
+    assert receiver.answer == queries.on_duty(unit_, at)
+    return receiver.answer
+
+
+def test_the_receiver_of_a_forward_is_asked_in_one_go_as_the_roster_answers(ctx):
+    bank1, a, b = unit(ctx, "bank1"), ctx.user("bank1-a"), ctx.user("bank1-b")
+    assert _receiver_agrees(bank1, NOW).role == "A"
+    away(a.id, bj(23, 8), bj(23, 12, 30), "外出培训", entered_at=bj(22))
+    away(a.id, bj(23, 12), bj(23, 14), "补休", entered_at=bj(22))  # two absences overlap
+    away(b.id, bj(23, 13), bj(23, 15), entered_at=bj(22))
+    cancelled = away(b.id, bj(23, 8), bj(23, 18), entered_at=bj(22))
+    cancelled.cancelled_at = bj(22, 12)
+    late = away(b.id, bj(23, 15), bj(23, 18), entered_at=bj(23, 16))  # entered later
+    assert _receiver_agrees(bank1, bj(23, 10)).user_id == b.id
+    assert _receiver_agrees(bank1, bj(23, 12, 45)).user_id == b.id
+    gap = _receiver_agrees(bank1, bj(23, 13, 30))
+    assert gap.is_gap and gap.user_id is None
+    assert _receiver_agrees(bank1, bj(23, 15, 30)).user_id == a.id
+    assert _receiver_agrees(bank1, bj(23, 17)).user_id == a.id
+    user(ctx, "bank1-a").is_active = False
+    # B's late absence counts from the moment it was entered, not before.
+    assert late.entered_at == bj(23, 16)
+    assert _receiver_agrees(bank1, bj(23, 15, 30)).user_id == b.id
+    assert _receiver_agrees(bank1, bj(23, 17)).is_gap
+    # An outlet without a pair of its own is answered for by its member's pair, and an
+    # inactive unit receives nothing.
+    outlet = unit(ctx, "bank1-outlet1")
+    assert _receiver_agrees(outlet, NOW).user_id == b.id
+    outlet.is_active = False
+    assert queries.receiver_at(outlet, NOW) is None
+
+
+def test_a_member_without_a_pair_has_no_receiver(app, province):
+    with app.app_context():
+        prepare(province, pairs=False)
+        assert queries.receiver_at(unit(province, "bank1"), NOW) is None
+
+
 def test_an_absence_entered_after_a_complaint_arrived_does_not_rewrite_who_had_duty(ctx):
     bank1 = unit(ctx, "bank1")
     arrival = bj(23, 9)
@@ -295,7 +342,14 @@ def test_an_absence_already_over_cannot_be_cancelled(ctx):
 # -- notices -------------------------------------------------------------------------
 
 
-def _forward(bank1, now=NOW, key="complaint:1:forwarded"):
+@pytest.fixture(params=["looked up", "asked first"])
+def asked(request):
+    """The notice looks up the pair and who is on duty itself, or is handed what the
+    forward asked first (``receiver_at``): both must tell the same people."""
+    return request.param
+
+
+def _forward(bank1, now=NOW, key="complaint:1:forwarded", asked="looked up"):
     return operations.notify_on_duty(
         bank1,
         title="新转办投诉 TS-2026-0001",
@@ -303,12 +357,13 @@ def _forward(bank1, now=NOW, key="complaint:1:forwarded"):
         link="/complaints/1",
         dedupe_key=key,
         now=now,
+        receiver=queries.receiver_at(bank1, now) if asked == "asked first" else None,
     )
 
 
-def test_notify_on_duty_reaches_b_while_a_is_away(ctx):
+def test_notify_on_duty_reaches_b_while_a_is_away(ctx, asked):
     away(ctx.user("bank1-a").id, bj(23), bj(24), "外出培训", entered_at=bj(22))
-    notified_users = _forward(unit(ctx, "bank1"))
+    notified_users = _forward(unit(ctx, "bank1"), asked=asked)
     assert [u.username for u in notified_users] == ["bank1-b"]
     note = db.session.scalars(select(Notification)).one()
     assert "A角不在岗（外出培训），由B角受理" in note.body
@@ -320,10 +375,10 @@ def test_notify_on_duty_reaches_b_while_a_is_away(ctx):
     assert count(Notification) == 1 and count(OutboxMessage) == 1
 
 
-def test_notify_on_duty_on_a_gap_alerts_the_leader_and_the_association(ctx):
+def test_notify_on_duty_on_a_gap_alerts_the_leader_and_the_association(ctx, asked):
     away(ctx.user("bank1-a").id, bj(23), bj(24), entered_at=bj(22))
     away(ctx.user("bank1-b").id, bj(23), bj(24), entered_at=bj(22))
-    users = _forward(unit(ctx, "bank1"))
+    users = _forward(unit(ctx, "bank1"), asked=asked)
     assert {u.username for u in users} == {"bank1-leader", "assoc-staff"}
     titles = notified()
     assert titles["assoc-staff"] == ["【无人受理】新转办投诉 TS-2026-0001"]
