@@ -49,7 +49,9 @@ class Clock(db.Model):
     # the sweep runs does not fail.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
-    owner_unit = relationship("Unit", lazy="joined")
+    # Loaded where it is shown (the case page's clock table, the sweep's notices), not
+    # with every read: a case step reads its open clocks only for their due times.
+    owner_unit = relationship("Unit")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

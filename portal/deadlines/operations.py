@@ -16,6 +16,7 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, func, inspect, select, text, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 
 from portal.db import PREPARE, db
@@ -469,18 +470,24 @@ def open_clocks(case_id: int) -> list[Clock]:
     ).all()
 
 
-_CASE_CLOCKS = (
-    select(Clock)
-    .where(Clock.case_id == bindparam("case_id"))
-    .order_by(Clock.started_at, Clock.id)
-    .execution_options(**PREPARE)
-)
+@cache
+def _case_clocks_statement():
+    # Built on first use, not at import: naming the owner relationship configures every
+    # mapper, and at import time the models this module's importers need may not all be
+    # loaded yet.
+    return (
+        select(Clock)
+        .options(joinedload(Clock.owner_unit))  # the clock table names each owner
+        .where(Clock.case_id == bindparam("case_id"))
+        .order_by(Clock.started_at, Clock.id)
+        .execution_options(**PREPARE)
+    )
 
 
 def case_clocks(case_id: int) -> list[Clock]:
     """Every clock the case ever had, in the order they started (the statement is built
     once: every case page reads it)."""
-    return db.session.scalars(_CASE_CLOCKS, {"case_id": case_id}).all()
+    return db.session.scalars(_case_clocks_statement(), {"case_id": case_id}).all()
 
 
 def case_clock_events(case_id: int) -> list[ClockEvent]:

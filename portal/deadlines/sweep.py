@@ -18,6 +18,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import insert, or_, select, text, update
+from sqlalchemy.orm import joinedload
 
 from portal.accountability.detect import detect as detect_accountability
 from portal.auth.models import User
@@ -183,6 +184,7 @@ def _clocks(ids: list[int]) -> list[Clock]:
     for start in range(0, len(ids), 1000):
         query = (
             select(Clock)
+            .options(joinedload(Clock.owner_unit))  # who hears of it depends on the owner
             .where(Clock.id.in_(ids[start : start + 1000]))
             .order_by(Clock.id)
             # The set-based UPDATE bypassed the identity map: reload what it changed.
