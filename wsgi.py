@@ -1,5 +1,6 @@
 """Entry point for gunicorn (``gunicorn wsgi:app``) and the flask CLI (``flask --app wsgi``)."""
 
-from portal import create_app
+from portal import create_app, freeze_startup_objects
 
 app = create_app()
+freeze_startup_objects()  # in each gunicorn worker (or once before forking, with --preload)
