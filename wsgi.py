@@ -3,4 +3,4 @@
 from portal import create_app, freeze_startup_objects
 
 app = create_app()
-freeze_startup_objects()  # in each gunicorn worker (or once before forking, with --preload)
+freeze_startup_objects()  # in each gunicorn worker, once its app is built

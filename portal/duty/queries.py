@@ -177,11 +177,14 @@ def pair_for(unit: Unit) -> DutyPair | None:
     member (a complaint forwarded to a sub-branch without its own pair goes to the pair
     of the city branch or member above it)."""
     ancestor_ids = unit_and_ancestor_ids(unit)
-    pairs = {p.unit_id: p for p in db.session.scalars(_PAIRS, {"unit_ids": ancestor_ids})}
-    for unit_id in reversed(ancestor_ids):
-        if unit_id in pairs:
-            return pairs[unit_id]
-    return None
+    pairs = db.session.scalars(_PAIRS, {"unit_ids": ancestor_ids})
+    return _nearest(pairs, ancestor_ids)
+
+
+def _nearest(pairs: Iterable[DutyPair], ancestor_ids: list[int]) -> DutyPair | None:
+    """Of the pairs on a unit's path, the one nearest the unit."""
+    by_unit = {pair.unit_id: pair for pair in pairs}
+    return next((by_unit[i] for i in reversed(ancestor_ids) if i in by_unit), None)
 
 
 def receiving_pair(unit: Unit) -> DutyPair | None:
@@ -228,8 +231,7 @@ def receiver_at(unit: Unit, at: datetime) -> Receiver | None:
         _PAIRS_WITH_ABSENCES,
         {"unit_ids": ancestor_ids, "start": at, "end": at + timedelta(microseconds=1)},
     ).all()
-    pairs = {pair.unit_id: pair for pair, _absence in rows}
-    pair = next((pairs[i] for i in reversed(ancestor_ids) if i in pairs), None)
+    pair = _nearest((p for p, _absence in rows), ancestor_ids)
     if pair is None:
         return None
     absences = [absence for p, absence in rows if p is pair and absence is not None]
