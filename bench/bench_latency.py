@@ -24,7 +24,8 @@ What is measured
     lookup, the queries, templates and the commit are in; the network and the
     browser are not. Each case is requested ``--warmup`` times untimed, then
     ``--repeat`` times (default 50); the table shows the median and the 95th
-    percentile. Requests are the Flask test client's, signed in through ``/login``
+    percentile. The cases take turns, one request each per round, so that a few
+    seconds of noise on the machine fall on all of them alike. Requests are the Flask test client's, signed in through ``/login``
     as a user of the right side (association handler, a member's handler A, an
     outlet officer; see ``--*-user``). CSRF protection is on, as in production: the
     writes carry the token the page gives htmx. As in a server process (``wsgi.py``),
@@ -486,50 +487,65 @@ def call(client, case: Case, i: int):
     return client.open(url, method=case.method, data=data, headers=headers)
 
 
-def run_case(app, clients, bare, engine, key: str, case: Case, args):
-    client = clients[case.user]
+def run_cases(app, clients, bare, engine, selected: dict[str, Case], args) -> None:
+    """Round by round: each round requests every selected case once (intake before the
+    forward of the case it made). A burst of the machine's noise (another guest on the
+    host, a checkpoint) lasting a few seconds then falls on all cases alike, instead of
+    on the tail of whichever case ran during it; the bare route goes the same way."""
     timer: ServerTimer = app.wsgi_app
     created = getattr(cases_registry.get("forward [piece]"), "created", None)
     total = args.warmup + args.repeat + 1 + (1 if args.profile else 0)
-    started = time.perf_counter()
+    spent = dict.fromkeys(selected, 0.0)
     for i in range(total):
-        if len(case.times) >= 5 and time.perf_counter() - started > args.max_seconds:
-            break  # a very slow case: enough repetitions to show it
-        probe = i == args.warmup  # one request, untimed, records its statements
-        profiled = args.profile and i == total - 1  # the last, untimed, under cProfile
-        if profiled:
-            import cProfile
-
-            profiler = cProfile.Profile()
-            with profiler:
-                response = call(client, case, i)
-            print_profile(profiler, args.profile)
-        elif probe:
-            with StatementLog(engine) as log:
-                response = call(client, case, i)
-            case.statements = list(log.entries)
-        else:
-            response = call(client, case, i)
-        if response.status_code >= 400:
-            raise SystemExit(f"{key}: HTTP {response.status_code} at repetition {i}")
-        case.status = response.status_code
-        if not probe and not profiled and i >= args.warmup:
-            case.times.append(timer.last * 1000)
-        if case.name == "intake submit":
-            location = response.headers["Location"]
-            if created is not None:
-                created.append(int(location.rstrip("/").split("/")[-1]))
-            # Untimed, as a browser does after the 303: the case page shows the intake's
-            # flash and so takes it out of the session. Left there, the flashes piled up
-            # in the signed session cookie (200 of them by the end of the case), and
-            # every later request of that user paid for reading them.
-            client.get(location)
-    index = list(cases_registry).index(key)
+        for key, case in selected.items():
+            if len(case.times) >= 5 and spent[key] > args.max_seconds:
+                continue  # a very slow case: enough repetitions to show it
+            if case.name == "forward" and (created is None or len(created) <= i):
+                continue  # its intake was cut short
+            started = time.perf_counter()
+            request_once(clients[case.user], timer, engine, key, case, i, total, args, created)
+            spent[key] += time.perf_counter() - started
     bare_client = bare.test_client()
-    for i in range(args.warmup + len(case.times)):
-        bare_client.get(f"/bare/{index}")
-        if i >= args.warmup:
-            case.bare_times.append(bare.wsgi_app.last * 1000)
+    indexes = {key: list(cases_registry).index(key) for key in selected}
+    for i in range(args.warmup + max(len(case.times) for case in selected.values())):
+        for key, case in selected.items():
+            if i < args.warmup + len(case.times):
+                bare_client.get(f"/bare/{indexes[key]}")
+                if i >= args.warmup:
+                    case.bare_times.append(bare.wsgi_app.last * 1000)
+
+
+def request_once(client, timer, engine, key, case: Case, i: int, total: int, args, created):
+    probe = i == args.warmup  # one request, untimed, records its statements
+    profiled = args.profile and i == total - 1  # the last, untimed, under cProfile
+    if profiled:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        with profiler:
+            response = call(client, case, i)
+        print(f"  {key}:")
+        print_profile(profiler, args.profile)
+    elif probe:
+        with StatementLog(engine) as log:
+            response = call(client, case, i)
+        case.statements = list(log.entries)
+    else:
+        response = call(client, case, i)
+    if response.status_code >= 400:
+        raise SystemExit(f"{key}: HTTP {response.status_code} at repetition {i}")
+    case.status = response.status_code
+    if not probe and not profiled and i >= args.warmup:
+        case.times.append(timer.last * 1000)
+    if case.name == "intake submit":
+        location = response.headers["Location"]
+        if created is not None:
+            created.append(int(location.rstrip("/").split("/")[-1]))
+        # Untimed, as a browser does after the 303: the case page shows the intake's
+        # flash and so takes it out of the session. Left there, the flashes piled up
+        # in the signed session cookie (200 of them by the end of the case), and
+        # every later request of that user paid for reading them.
+        client.get(location)
 
 
 cases_registry: dict[str, Case] = {}
@@ -765,10 +781,12 @@ def main(argv=None) -> int:
         }
         cases_registry.update(build_cases(app, clients, picks, args))
         selected = {k: c for k, c in cases_registry.items() if _selected(c.name, args.only)}
+        if not selected:
+            raise SystemExit("no case selected (--only, --skip-writes)")
         bare = bare_app(engine, cases_registry)
+        run_cases(app, clients, bare, engine, selected, args)
         for key, case in selected.items():
-            run_case(app, clients, bare, engine, key, case, args)
-            print(f"  {key}: median {statistics.median(case.times):.1f} ms", flush=True)
+            print(f"  {key}: median {statistics.median(case.times):.1f} ms")
             if args.statements:
                 print_statements(case)
         print()

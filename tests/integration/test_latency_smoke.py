@@ -1,0 +1,52 @@
+"""The latency benchmark (bench/bench_latency.py) at tiny scale: a few hundred generated
+complaints in a throw-away PostgreSQL cluster, three timed rounds. Proves the script keeps
+working as the app changes: every case answers, each is timed as often as asked (the
+cases take turns, intake before the forward of the case it made), the bare route replays
+each, and the report and query plans are printed. Latency is not asserted: the machine
+running the suite is shared (the budgets are for the million-complaint set)."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ROW = re.compile(r"^(?P<name>.+?)\s+(?P<kind>page|piece)\s+(?P<n>\d+)\s+[\d.]+\s+[\d.]+\s+<\d+ ")
+
+
+def test_latency_script_runs_every_case_at_tiny_scale():
+    if not (shutil.which("initdb") and shutil.which("pg_ctl")):
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found: latency smoke test skipped")
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "bench_latency.py"),
+        "--complaints=400",
+        "--warmup=1",
+        "--repeat=3",
+        "--explain=1",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    output = done.stdout[-8000:] + done.stderr[-3000:]
+    assert done.returncode == 0, output
+    rows = {
+        (m["name"], m["kind"]): int(m["n"])
+        for m in map(ROW.match, done.stdout.splitlines())
+        if m is not None
+    }
+    expected = {
+        ("assoc inbox, open (default), p1", "page"),
+        ("member inbox", "piece"),
+        ("outlet inbox", "page"),
+        ("association dashboard", "page"),
+        ("search 2 characters", "piece"),
+        ("intake submit", "page"),
+        ("forward", "piece"),
+    }
+    assert expected <= rows.keys(), output
+    # The case with the longest history stands in for the 30-entry one at this size.
+    assert any(name.startswith("case detail (") and kind == "piece" for name, kind in rows), output
+    assert set(rows.values()) == {3}, output  # every case timed three times, forward too
+    assert "Planning Time" in done.stdout, output  # the slowest case's plan
