@@ -119,3 +119,28 @@ def test_a_steps_notice_and_mail_and_a_tracking_number_are_prepared(app):
         db.session.rollback()
     for table in ("notification", "outbox_message", "tracking_counter"):
         assert f"INSERT INTO {table}" in prepared, prepared
+
+
+@pytest.mark.postgresql_only("a PostgreSQL setting")
+def test_updates_of_one_row_by_primary_key_are_prepared_others_are_not(app):
+    """The ORM's flush of a changed object (every step writes its case and clocks so) is
+    an UPDATE by primary key and version: one plan whatever the values, so prepared. An
+    UPDATE that picks its rows by anything else is planned with its values."""
+    from sqlalchemy import update
+
+    from portal.complaints.models import Complaint
+
+    with app.app_context():
+        province = build_province()
+    case_id = make_case(app, province)
+    with app.app_context():
+        case = db.session.get(Complaint, case_id)
+        case.is_major = not case.is_major
+        db.session.flush()
+        db.session.execute(
+            update(Complaint).where(Complaint.state == "nothing").values(is_media=True)
+        )
+        prepared = [s for s in _prepared() if s.startswith("UPDATE complaint")]
+        db.session.rollback()
+    assert len(prepared) == 1, prepared
+    assert "SET is_major" in prepared[0] and "WHERE complaint.id = $" in prepared[0], prepared
