@@ -25,11 +25,12 @@ What is measured
     browser are not. Each case is requested ``--warmup`` times untimed, then
     ``--repeat`` times (default 50); the table shows the median and the 95th
     percentile. The cases take turns, one request each per round, so that a few
-    seconds of noise on the machine fall on all of them alike. Requests are the Flask test client's, signed in through ``/login``
-    as a user of the right side (association handler, a member's handler A, an
-    outlet officer; see ``--*-user``). CSRF protection is on, as in production: the
-    writes carry the token the page gives htmx. As in a server process (``wsgi.py``),
-    the objects that exist once the app is built are frozen for the cycle collector.
+    seconds of noise on the machine fall on all of them alike. Requests are the
+    Flask test client's, signed in through ``/login`` as a user of the right side
+    (association handler, a member's handler A, an outlet officer; see ``--*-user``).
+    CSRF protection is on, as in production: the writes carry the token the page
+    gives htmx. As in a server process (``wsgi.py``), the objects that exist once the
+    app is built are frozen for the cycle collector.
 
 Budgets
     every page p95 < 50 ms, every htmx piece (``HX-Request: true``) p95 < 25 ms.

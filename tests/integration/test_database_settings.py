@@ -1,11 +1,12 @@
 """Settings the portal's own connections carry, checked on the real server."""
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from support import NOW, build_province, make_case, sign_in
 
 from portal.auth.login import _USER
 from portal.auth.models import User
+from portal.complaints.models import Complaint
 from portal.config import postgresql_engine_options
 from portal.db import db
 
@@ -126,10 +127,6 @@ def test_updates_of_one_row_by_primary_key_are_prepared_others_are_not(app):
     """The ORM's flush of a changed object (every step writes its case and clocks so) is
     an UPDATE by primary key and version: one plan whatever the values, so prepared. An
     UPDATE that picks its rows by anything else is planned with its values."""
-    from sqlalchemy import update
-
-    from portal.complaints.models import Complaint
-
     with app.app_context():
         province = build_province()
     case_id = make_case(app, province)
