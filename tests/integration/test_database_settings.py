@@ -8,7 +8,7 @@ from portal.auth.login import _USER
 from portal.auth.models import User
 from portal.complaints.models import Complaint
 from portal.config import postgresql_engine_options
-from portal.db import db
+from portal.db import FEW_ROWS, db
 
 
 def _prepared() -> list[str]:
@@ -83,10 +83,12 @@ def test_prepared_statements_outlive_the_request(make_app):
 
 
 @pytest.mark.postgresql_only("a PostgreSQL setting")
-def test_single_row_inserts_are_prepared_many_row_ones_are_not(app):
-    """An INSERT … VALUES of one row is planned alike for any values; SQLAlchemy's
-    many-row VALUES (for RETURNING) changes its text with the row count, and would fill
-    the connection's cache of prepared statements."""
+def test_inserts_of_a_few_rows_are_prepared_a_bulk_loads_are_not(app):
+    """An INSERT … VALUES of one row is planned alike for any values, and so is
+    SQLAlchemy's VALUES of a few rows (for RETURNING; forwarding starts three clocks so):
+    its text changes with the number of rows, of which a step writes a handful. A bulk
+    load's batch of many rows is planned with its values: kept prepared, each such text
+    would take a place in the connection's cache for a run or two."""
     from portal.notify.models import Notification
 
     with app.app_context():
@@ -94,13 +96,14 @@ def test_single_row_inserts_are_prepared_many_row_ones_are_not(app):
         table = Notification.__table__
         row = {"user_id": province.user("assoc-staff").id, "title": "t", "created_at": NOW}
         db.session.execute(table.insert(), {**row, "dedupe_key": "one"})
-        db.session.execute(
-            table.insert().returning(table.c.id),
-            [{**row, "dedupe_key": f"many{i}"} for i in range(3)],
-        ).all()
+        for count in (3, FEW_ROWS, FEW_ROWS + 1, 200):
+            db.session.execute(
+                table.insert().returning(table.c.id),
+                [{**row, "dedupe_key": f"{count}-{i}"} for i in range(count)],
+            ).all()
         prepared = [s for s in _prepared() if "notification" in s]
         db.session.rollback()
-    assert len(prepared) == 1 and prepared[0].count("VALUES (") == 1
+    assert sorted(s.count("), (") + 1 for s in prepared) == [1, 3, FEW_ROWS], prepared
 
 
 @pytest.mark.postgresql_only("a PostgreSQL setting")
