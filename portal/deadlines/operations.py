@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, func, inspect, select, text, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, event, func, inspect, select, text, update
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 
 from portal.db import PREPARE, db
@@ -97,6 +97,7 @@ def batch():
             "in_session": set(),  # next_due_at set on the loaded case, flushed with it
             "calendar": None,
             "open": {},
+            "every": {},  # each case's clocks, open or not, kept up to date like "open"
             "events": [],
         }
     try:
@@ -115,6 +116,7 @@ def batch():
             )
         if running["cases"]:
             sync_next_due(running["cases"])
+        _remember_case_clocks(running["every"])
 
 
 def sync_next_due(case_ids) -> None:
@@ -200,13 +202,18 @@ def _find_open(case_id: int, kind: ClockKind) -> Clock | None:
 
 def _open_in_batch(running: dict, case_id: int) -> list[Clock]:
     """The case's open clocks, read once per batch and kept up to date by the batch's own
-    steps (every opening and closing of a clock goes through this module)."""
+    steps (every opening and closing of a clock goes through this module). The read
+    takes all the case's clocks: the page the step answers with shows them all
+    (``case_clocks``)."""
     known = running["open"].get(case_id)
     if known is None:
         # Not flushing the step's pending change of the case first: the read does not
         # depend on it, and the case's UPDATE then carries its next_due_at as well.
         with db.session.no_autoflush:
-            known = running["open"][case_id] = _query_open(case_id, None)
+            every = running["every"][case_id] = _query_case_clocks(case_id)
+        known = running["open"][case_id] = sorted(
+            (clock for clock in every if clock.is_open), key=lambda clock: clock.id
+        )
     return known
 
 
@@ -359,8 +366,8 @@ def _find_open_kinds(case_id: int, kinds: list[ClockKind]) -> list[Clock]:
     return [clock for clock in _open_in_batch(running, case_id) if clock.kind in wanted]
 
 
-# Every case step reads these: built once, so SQLAlchemy neither rebuilds them nor
-# recomputes their cache keys per request.
+# Built once, so SQLAlchemy neither rebuilds them nor recomputes their cache keys per
+# call (a batch reads a case's clocks with ``_case_clocks_statement`` instead).
 _OPEN = (
     select(Clock)
     .where(
@@ -370,14 +377,11 @@ _OPEN = (
     )
     .execution_options(**PREPARE)
 )
-_OPEN_ALL = _OPEN.order_by(Clock.id)
 _OPEN_OF_KINDS = _OPEN.where(Clock.kind.in_(bindparam("kinds", expanding=True))).order_by(Clock.id)
 _INSERT_EVENTS = ClockEvent.__table__.insert()
 
 
-def _query_open(case_id: int, kinds: list[ClockKind] | None) -> list[Clock]:
-    if kinds is None:
-        return list(db.session.scalars(_OPEN_ALL, {"case_id": case_id}))
+def _query_open(case_id: int, kinds: list[ClockKind]) -> list[Clock]:
     values = {"case_id": case_id, "kinds": [kind.value for kind in kinds]}
     return list(db.session.scalars(_OPEN_OF_KINDS, values))
 
@@ -387,6 +391,7 @@ def _opened(clocks: list[Clock]) -> None:
     for clock in clocks:
         if running is not None and clock.case_id in running["open"]:
             running["open"][clock.case_id].append(clock)
+            running["every"][clock.case_id].append(clock)
 
 
 def _closed(clock: Clock) -> None:
@@ -486,8 +491,49 @@ def _case_clocks_statement():
 
 def case_clocks(case_id: int) -> list[Clock]:
     """Every clock the case ever had, in the order they started (the statement is built
-    once: every case page reads it)."""
-    return db.session.scalars(_case_clocks_statement(), {"case_id": case_id}).all()
+    once: every case page reads it). After a step, as its batch of clock changes left
+    them: the page the step answers with does not read them again."""
+    known = db.session.info.get(_KNOWN, {}).get(case_id)
+    if known is not None:
+        return list(known)
+    return _query_case_clocks(case_id)
+
+
+def _query_case_clocks(case_id: int) -> list[Clock]:
+    return list(db.session.scalars(_case_clocks_statement(), {"case_id": case_id}))
+
+
+# The clocks of the cases a batch of clock changes has just written, by case id, valid
+# until anything else is written in the session's transaction or it ends.
+_KNOWN = "case_clocks"
+
+
+def _remember_case_clocks(every: dict[int, list[Clock]]) -> None:
+    if any(clock.id is None for clocks in every.values() for clock in clocks):
+        return  # not flushed (no batch ends so; a guard, not a path)
+    known = db.session.info.setdefault(_KNOWN, {})
+    for case_id, clocks in every.items():
+        known[case_id] = sorted(clocks, key=lambda clock: (clock.started_at, clock.id))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_after_writes(execute_state):
+    if not execute_state.is_select:
+        execute_state.session.info.pop(_KNOWN, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_before_flush(session, flush_context, instances):
+    # Any flush may change a clock (a loaded one altered in place, a new one): forgotten
+    # unless nothing at all is written. The batch remembers only after its own flush.
+    if _KNOWN in session.info and (session.new or session.dirty or session.deleted):
+        session.info.pop(_KNOWN)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_at_the_end(session, *_previous):
+    session.info.pop(_KNOWN, None)
 
 
 def case_clock_events(case_id: int) -> list[ClockEvent]:

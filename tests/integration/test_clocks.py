@@ -2,11 +2,12 @@
 holiday; recomputation when the calendar changes; the provisional flag of a year that
 is not yet announced; and the overdue query on its index."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from deadline_support import NOTICE_2027, bare_cases, beijing
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 from support import NOW
 
@@ -461,6 +462,57 @@ def test_a_batch_writes_what_the_steps_one_by_one_write(app, province):
             ("verify", ["started"]),
         ]
         db.session.commit()
+
+
+def _clock_reads():
+    """The SELECTs of the clock table run while the returned list is being listened to."""
+    reads = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT") and re.search(r"\sFROM clock\b", statement):
+            reads.append(statement)
+
+    return reads, listen
+
+
+def test_after_a_batch_the_case_clocks_are_known_until_the_next_write(app, province):
+    """A step answers with the case page, which shows all the case's clocks. The step's
+    batch read them (one SELECT for the open ones and the rest) and kept them up to date:
+    the page does not read them again, and sees what a fresh read would. Any later write,
+    or the end of the transaction, forgets them."""
+    received = beijing(2025, 9, 30, 16, 0)
+
+    def seen(clocks):
+        return [(c.id, c.kind, c.met_at, c.cancelled_at, c.owner_unit.code) for c in clocks]
+
+    with app.app_context():
+        bank = _unit(province, "bank1")
+        reads, listen = _clock_reads()
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            with operations.batch():
+                case_id = _batch_steps(bank, received)
+            assert len(reads) == 1  # the batch's own read, before any clock existed
+            known = operations.case_clocks(case_id)
+            assert len(reads) == 1
+            assert seen(known) == seen(operations._query_case_clocks(case_id))
+            assert [c.kind for c in known] == ["forward", "accept", "verify", "report", "verify"]
+
+            later = received + timedelta(hours=3)
+            operations.stop_clock(case_id=case_id, kind="verify", met_at=later)
+            again = operations.case_clocks(case_id)
+            assert len(reads) == 4  # stop_clock's read, the fresh one above, this one
+            assert again[-1].met_at == later
+
+            with operations.batch():
+                operations.start_clock(
+                    case_id=case_id, kind="report", owner_unit=bank, started_at=later, now=later
+                )
+            db.session.commit()
+            assert len(operations.case_clocks(case_id)) == 6
+            assert len(reads) == 6  # the batch's read, then after the commit
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
 
 
 def test_a_batch_ending_in_an_error_writes_no_events(app, province):
