@@ -295,6 +295,7 @@ class Picks:
     mobile: str
     text: str
     short_text: str
+    keyword: str
     intake_outlet_id: int
     category_id: int
 
@@ -383,6 +384,7 @@ def pick(app, args) -> Picks:
             mobile=mobile,
             text=args.text or row.complainant_name,
             short_text=short_text or "吞卡",
+            keyword=args.keyword,
             intake_outlet_id=outlet,
             category_id=category,
         )
@@ -423,6 +425,7 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
         ("search mobile", picks.mobile),
         ("search text", picks.text),
         ("search 2 characters", picks.short_text),
+        ("search common keyword", picks.keyword),
     ):
         add(Case(name, "piece", "assoc", url="/cases?" + urlencode({"state": "all", "q": q})))
     if not args.skip_writes:
@@ -711,6 +714,12 @@ def main(argv=None) -> int:
     parser.add_argument("--text", help="the free-text search term (default: a name)")
     parser.add_argument(
         "--short-text", help="the two-character search term (default: a two-character name)"
+    )
+    parser.add_argument(
+        "--keyword",
+        default="吞卡",
+        help="a common word of the complaints' facts (default: 吞卡, in 4%% of the generated"
+        " ones): a search with many matches",
     )
     parser.add_argument(
         "--only",

@@ -328,19 +328,29 @@ def inbox_page(
     before: InboxKey | None = None,
     page: int = 1,
     count_cap: int = 1000,
+    count: bool = True,
 ) -> KeysetPage:
     """One page of the inbox read by its sort key (keyset pagination): the rows after
     ``after``, or before ``before``, or the first ones. Rows inserted or moved while the
     user pages shift nothing: no row is shown twice or skipped for that reason, and page
     N costs the same for every N. ``page`` is only the number shown. The total is counted
-    up to ``count_cap`` rows, on the pages that lie within it."""
+    up to ``count_cap`` rows, on the pages that lie within it, unless ``count`` is False
+    (a text search: see views_cases.inbox); a list that fits on its first page is its
+    own total either way."""
     base, due_at = _filtered(user, filters, now=now, tz=tz, unit=unit)
     query = base.options(*LIST_OPTIONS)
     if before is not None:
         rows = _read(query, _stretches(due_at, before, backwards=True), per_page + 1)[::-1]
         if len(rows) <= per_page:  # reached the top: show the first page whole
             return inbox_page(
-                user, filters, now=now, tz=tz, per_page=per_page, unit=unit, count_cap=count_cap
+                user,
+                filters,
+                now=now,
+                tz=tz,
+                per_page=per_page,
+                unit=unit,
+                count_cap=count_cap,
+                count=count,
             )
         rows, has_prev, has_next = rows[1:], True, True
     else:
@@ -349,7 +359,9 @@ def inbox_page(
         rows = rows[:per_page]
     page = max(page, 2) if has_prev else 1
     total = None
-    if (page - 1) * per_page < count_cap:
+    if page == 1 and not has_next:
+        total = len(rows)  # the whole list is on this page: nothing to count
+    elif count and (page - 1) * per_page < count_cap:
         counted = db.session.scalar(
             select(func.count()).select_from(base.limit(count_cap + 1).subquery())
         )
@@ -364,6 +376,7 @@ def inbox_page(
         last_key=InboxKey.of(rows[-1]).encode() if rows else None,
         total=total,
         count_cap=count_cap,
+        counted=count,
     )
 
 

@@ -383,13 +383,9 @@ def search_condition(q: str):
     q = q.strip()
     if not q:
         return None
-    if TRACKING_RE.match(q.upper()):
-        return Complaint.tracking_no == q.upper()
-    digits = q.replace(" ", "")
-    if digits.isdigit() and len(digits) == 11:
-        return Complaint.mobile_hash == pii.search_hash(digits)
-    if len(digits) == 18 and digits[:17].isdigit():
-        return Complaint.id_number_hash == pii.search_hash(digits)
+    by_number = _by_number(q)
+    if by_number is not None:
+        return by_number
     if len(q) < SHORTEST_SEARCH:
         return false()
     texts = [Complaint.complainant_name, Complaint.facts, Complaint.demand]
@@ -402,6 +398,24 @@ def search_condition(q: str):
     if len(q) >= SHORTEST_TRACKING_FRAGMENT:
         conditions.append(Complaint.tracking_no.ilike(_containing(q), escape="\\"))
     return or_(*conditions)
+
+
+def _by_number(q: str):
+    """The condition for a tracking number, a mobile or an ID number; None for text."""
+    if TRACKING_RE.match(q.upper()):
+        return Complaint.tracking_no == q.upper()
+    digits = q.replace(" ", "")
+    if digits.isdigit() and len(digits) == 11:
+        return Complaint.mobile_hash == pii.search_hash(digits)
+    if len(digits) == 18 and digits[:17].isdigit():
+        return Complaint.id_number_hash == pii.search_hash(digits)
+    return None
+
+
+def searches_text(q: str) -> bool:
+    """Whether ``search_condition`` looks ``q`` up in the names and texts (not a number)."""
+    q = q.strip()
+    return len(q) >= SHORTEST_SEARCH and _by_number(q) is None
 
 
 def search_too_short(q: str) -> bool:

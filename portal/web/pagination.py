@@ -35,7 +35,8 @@ class KeysetPage:
 
     The next page starts after ``last_key`` and the previous one ends before
     ``first_key`` (opaque strings for the URL). ``page`` is the number to show;
-    ``total`` is None when the list holds more than ``count_cap`` rows (not counted).
+    ``total`` is None when the list holds more than ``count_cap`` rows, or more than a
+    page and ``counted`` is False (not counted at all).
     """
 
     def __init__(
@@ -50,12 +51,13 @@ class KeysetPage:
         last_key: str | None,
         total: int | None,
         count_cap: int,
+        counted: bool = True,
     ):
         self.items = items
         self.page, self.per_page = page, per_page
         self.has_prev, self.has_next = has_prev, has_next
         self.first_key, self.last_key = first_key, last_key
-        self.total, self.count_cap = total, count_cap
+        self.total, self.count_cap, self.counted = total, count_cap, counted
         self.pages = max((total + per_page - 1) // per_page, 1) if total is not None else None
 
     @property

@@ -6,7 +6,7 @@ indexes (migration b8d2f4a6c1e3) instead of reading every case."""
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from support import make_case, sign_in
 
 from portal.complaints.models import SEARCH_PENDING_LIST_KB, Complaint
@@ -61,6 +61,47 @@ def test_wildcards_are_taken_literally(app, province, cases):
     assert found(rows(client, "5%")) == 1
     assert found(rows(client, "%%")) == 0
     assert found(rows(client, "__")) == 0
+
+
+def _counts(app):
+    """The counts of complaints run while the returned list is being listened to."""
+    counts = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT count(") and "FROM complaint" in statement:
+            counts.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    return counts, lambda: event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def test_a_text_search_is_counted_only_when_it_fits_on_one_page(app, province, cases):
+    """Counting the matches of a common word took 20-200 ms at a million cases: a text
+    search shows its total when its matches fit on the first page (the page is the
+    count), else says it did not count. Lists without a text search are counted up to
+    the cap, as before; a number search is one exact look-up and is counted too."""
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    with app.app_context():
+        counts, stop = _counts(app)
+        try:
+            app.config["PAGE_SIZE"] = 1
+            more = rows(client, "王芳")
+            assert found(more) == 1 and "下一页" in more
+            assert "第 1 页（搜索结果不止一页，未统计总数）" in more
+            assert counts == []
+
+            app.config["PAGE_SIZE"] = 2
+            fits = rows(client, "王芳")
+            assert found(fits) == 2 and "共 2 条" in fits
+            assert counts == []
+
+            listed = client.get("/cases?state=all").get_data(as_text=True)
+            assert found(listed) == 2 and "第 1 / 2 页，共 3 条" in listed
+            assert len(counts) == 1
+        finally:
+            stop()
+            app.config["PAGE_SIZE"] = 25
 
 
 @pytest.mark.postgresql_only("the doubled trigram indexes exist on PostgreSQL only")
