@@ -17,6 +17,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import joinedload
@@ -389,15 +390,23 @@ def search_condition(q: str):
     if len(q) < SHORTEST_SEARCH:
         return false()
     texts = [Complaint.complainant_name, Complaint.facts, Complaint.demand]
-    if db.engine.dialect.name == "postgresql":
-        # The doubled indexes (models.DOUBLED_SEARCH_COLUMNS) serve two characters.
-        term, texts = "".join(c + c for c in q), [doubled(column) for column in texts]
-    else:
-        term = q
-    conditions = [column.ilike(_containing(term), escape="\\") for column in texts]
+    plain = [column.ilike(_containing(q), escape="\\") for column in texts]
     if len(q) >= SHORTEST_TRACKING_FRAGMENT:
-        conditions.append(Complaint.tracking_no.ilike(_containing(q), escape="\\"))
-    return or_(*conditions)
+        plain.append(Complaint.tracking_no.ilike(_containing(q), escape="\\"))
+    if db.engine.dialect.name != "postgresql":
+        return or_(*plain)
+    # The doubled indexes (models.DOUBLED_SEARCH_COLUMNS) serve two characters: a term is
+    # in a text exactly when the doubled term is in the doubled text. The plain test
+    # comes first and is cheap; the doubled one then only runs where the plain one
+    # matched. A common word (in 4% of the cases) is searched by reading the inbox in
+    # its order until a page is found, some 500 rows: doubling each row's texts made
+    # that 7-11 ms, the plain test 3-4 ms. Wrapped in coalesce, the planner takes it
+    # for a test it knows nothing of (halving its row estimate), not as a second
+    # independent text match (which would square it and mislead its choice of plan).
+    term = "".join(c + c for c in q)
+    indexed = [doubled(column).ilike(_containing(term), escape="\\") for column in texts]
+    indexed += plain[len(texts) :]
+    return and_(func.coalesce(or_(*plain), true()), or_(*indexed))
 
 
 def _by_number(q: str):
