@@ -45,6 +45,18 @@ def test_two_characters_find_names_and_keywords(app, province, cases):
     assert found(rows(client, "芳李")) == 0  # no case holds these two in a row
 
 
+def test_runs_of_a_character_and_latin_case_match_as_written(app, province, cases):
+    """On PostgreSQL a term is looked up doubled (for the indexes) and as written (a cheap
+    test first): both must agree, for runs of one character and for Latin letters in
+    either case, as on SQLite."""
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    assert f'id="case-row-{cases["wang2"]}"' in rows(client, "芳芳")
+    assert found(rows(client, "芳芳")) == 1  # 王芳 holds one 芳
+    assert found(rows(client, "atm")) == 1 and found(rows(client, "Atm吞")) == 1
+    assert found(rows(client, "芳王")) == 0
+
+
 def test_one_character_is_not_searched_and_the_list_says_why(app, province, cases):
     client = app.test_client()
     sign_in(client, "assoc-staff")
