@@ -144,3 +144,24 @@ def test_updates_of_one_row_by_primary_key_are_prepared_others_are_not(app):
         db.session.rollback()
     assert len(prepared) == 1, prepared
     assert "SET is_major" in prepared[0] and "WHERE complaint.id = $" in prepared[0], prepared
+
+
+@pytest.mark.postgresql_only("a PostgreSQL setting")
+def test_the_case_and_clock_tables_are_vacuumed_after_one_percent_of_changes(app):
+    """Autovacuum's default 20% is 200,000 changes at a million cases: until a vacuum,
+    the index-only scans that count the open cases read the table too (migration
+    a9c4e2f7b1d3)."""
+    with app.app_context():
+        options = dict(
+            db.session.execute(
+                text(
+                    "SELECT relname, reloptions FROM pg_class WHERE relname IN ('complaint', 'clock')"
+                )
+            ).all()
+        )
+    for table in ("complaint", "clock"):
+        assert set(options[table]) == {
+            "autovacuum_vacuum_scale_factor=0.01",
+            "autovacuum_vacuum_insert_scale_factor=0.01",
+            "autovacuum_analyze_scale_factor=0.02",
+        }, options
