@@ -555,6 +555,36 @@ def request_once(client, timer, engine, key, case: Case, i: int, total: int, arg
 cases_registry: dict[str, Case] = {}
 
 
+_CPU_KINDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def machine_sample() -> tuple[dict | None, float]:
+    """The machine's CPU time so far by kind (``/proc/stat``; None where there is none)
+    and its load average."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None, os.getloadavg()[0]
+    return dict(zip(_CPU_KINDS, map(int, first[1:]), strict=False)), os.getloadavg()[0]
+
+
+def machine_note(before, after) -> str:
+    """What else the machine did during the rounds: a run whose tail figures are the
+    machine's rather than the portal's shows a high load or CPU time stolen by the
+    hypervisor for other guests."""
+    (cpu_before, load_before), (cpu_after, load_after) = before, after
+    note = f"machine during the rounds: load average {load_before:.1f} → {load_after:.1f}"
+    note += f" on {os.cpu_count()} cores"
+    if cpu_before is not None:
+        spent = {kind: cpu_after[kind] - cpu_before[kind] for kind in cpu_before}
+        total = sum(spent.values()) or 1
+        note += (
+            f"; CPU time idle {spent['idle'] / total:.0%}, stolen by the hypervisor"
+            f" {spent['steal'] / total:.1%}"
+        )
+    return note
+
+
 def print_statements(case: Case) -> None:
     for statement, _parameters, took, many in case.statements:
         first = " ".join(statement.split())[:150]
@@ -794,13 +824,16 @@ def main(argv=None) -> int:
         if not selected:
             raise SystemExit("no case selected (--only, --skip-writes)")
         bare = bare_app(engine, cases_registry)
+        before = machine_sample()
         run_cases(app, clients, bare, engine, selected, args)
+        after = machine_sample()
         for key, case in selected.items():
             print(f"  {key}: median {statistics.median(case.times):.1f} ms")
             if args.statements:
                 print_statements(case)
         print()
         report(selected)
+        print(machine_note(before, after))
         if engine.dialect.name == "postgresql":
             explain_slowest(engine, selected, args.explain)
         with app.app_context():

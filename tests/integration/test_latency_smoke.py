@@ -42,6 +42,7 @@ def test_latency_script_runs_every_case_at_tiny_scale():
         ("outlet inbox", "page"),
         ("association dashboard", "page"),
         ("search 2 characters", "piece"),
+        ("search common keyword", "piece"),
         ("intake submit", "page"),
         ("forward", "piece"),
     }
@@ -50,3 +51,4 @@ def test_latency_script_runs_every_case_at_tiny_scale():
     assert any(name.startswith("case detail (") and kind == "piece" for name, kind in rows), output
     assert set(rows.values()) == {3}, output  # every case timed three times, forward too
     assert "Planning Time" in done.stdout, output  # the slowest case's plan
+    assert "machine during the rounds: load average" in done.stdout, output
