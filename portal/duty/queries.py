@@ -203,10 +203,14 @@ class Receiver:
 
 # A forward asks both at once: the pair (with A and B) and their absences at that moment,
 # in one statement (each pair comes with every absence of its A or B overlapping the
-# moment, or once with none).
+# moment, or once with none). A and B come without their units, which a user otherwise
+# brings along: telling the one on duty needs neither.
 _PAIRS_WITH_ABSENCES = (
     select(DutyPair, Absence)
-    .options(joinedload(DutyPair.handler_a), joinedload(DutyPair.handler_b))
+    .options(
+        joinedload(DutyPair.handler_a).lazyload(User.unit),
+        joinedload(DutyPair.handler_b).lazyload(User.unit),
+    )
     .outerjoin(
         Absence,
         and_(
