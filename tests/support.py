@@ -2,8 +2,11 @@
 province built through the real operations, and sign-in helpers."""
 
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from sqlalchemy import event
 
 from portal.auth.models import User
 from portal.auth.operations import new_session_token
@@ -102,6 +105,23 @@ def sign_in(client, username: str, password: str = PASSWORD):
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302, f"sign-in of {username} failed: {response.status_code}"
     return response
+
+
+@contextmanager
+def statements_sent(matching):
+    """The statements the app's engine sends while the block runs that
+    ``matching(statement)`` accepts, as a list filled in as they go."""
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        if matching(statement):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
 
 
 def free_port() -> int:

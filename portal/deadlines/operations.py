@@ -489,6 +489,11 @@ def _case_clocks_statement():
     )
 
 
+# The clocks of the cases a batch of clock changes has just written, by case id, valid
+# until anything else is written in the session's transaction or it ends.
+_KNOWN = "case_clocks"
+
+
 def case_clocks(case_id: int) -> list[Clock]:
     """Every clock the case ever had, in the order they started (the statement is built
     once: every case page reads it). After a step, as its batch of clock changes left
@@ -501,11 +506,6 @@ def case_clocks(case_id: int) -> list[Clock]:
 
 def _query_case_clocks(case_id: int) -> list[Clock]:
     return list(db.session.scalars(_case_clocks_statement(), {"case_id": case_id}))
-
-
-# The clocks of the cases a batch of clock changes has just written, by case id, valid
-# until anything else is written in the session's transaction or it ends.
-_KNOWN = "case_clocks"
 
 
 def _remember_case_clocks(every: dict[int, list[Clock]]) -> None:

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 from deadline_support import NOTICE_2027, bare_cases, beijing
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from support import NOW
+from support import NOW, statements_sent
 
 from portal.auth.models import User
 from portal.db import db
@@ -464,15 +464,8 @@ def test_a_batch_writes_what_the_steps_one_by_one_write(app, province):
         db.session.commit()
 
 
-def _clock_reads():
-    """The SELECTs of the clock table run while the returned list is being listened to."""
-    reads = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("SELECT") and re.search(r"\sFROM clock\b", statement):
-            reads.append(statement)
-
-    return reads, listen
+def _reads_clocks(statement: str) -> bool:
+    return statement.startswith("SELECT") and re.search(r"\sFROM clock\b", statement) is not None
 
 
 def test_after_a_batch_the_case_clocks_are_known_until_the_next_write(app, province):
@@ -487,9 +480,7 @@ def test_after_a_batch_the_case_clocks_are_known_until_the_next_write(app, provi
 
     with app.app_context():
         bank = _unit(province, "bank1")
-        reads, listen = _clock_reads()
-        event.listen(db.engine, "before_cursor_execute", listen)
-        try:
+        with statements_sent(_reads_clocks) as reads:
             with operations.batch():
                 case_id = _batch_steps(bank, received)
             assert len(reads) == 1  # the batch's own read, before any clock existed
@@ -511,8 +502,6 @@ def test_after_a_batch_the_case_clocks_are_known_until_the_next_write(app, provi
             db.session.commit()
             assert len(operations.case_clocks(case_id)) == 6
             assert len(reads) == 6  # the batch's read, then after the commit
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listen)
 
 
 def test_a_batch_ending_in_an_error_writes_no_events(app, province):

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from deadline_support import beijing
 from sqlalchemy import func, select
+from support import statements_sent
 
 from portal.auth.models import User
 from portal.complaints import operations as ops
@@ -192,19 +193,8 @@ def _tz():
 
 def _case_updates(run) -> list[str]:
     """The UPDATE statements of the complaint table that ``run()`` sends."""
-    from sqlalchemy import event
-
-    seen: list[str] = []
-
-    def listen(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("UPDATE COMPLAINT "):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
+    with statements_sent(lambda s: s.lstrip().upper().startswith("UPDATE COMPLAINT ")) as seen:
         run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
     return seen
 
 

@@ -6,8 +6,8 @@ indexes (migration b8d2f4a6c1e3) instead of reading every case."""
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select, text
-from support import make_case, sign_in
+from sqlalchemy import select, text
+from support import make_case, sign_in, statements_sent
 
 from portal.complaints.models import SEARCH_PENDING_LIST_KB, Complaint
 from portal.complaints.queries import search_condition
@@ -75,16 +75,8 @@ def test_wildcards_are_taken_literally(app, province, cases):
     assert found(rows(client, "__")) == 0
 
 
-def _counts(app):
-    """The counts of complaints run while the returned list is being listened to."""
-    counts = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("SELECT count(") and "FROM complaint" in statement:
-            counts.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    return counts, lambda: event.remove(db.engine, "before_cursor_execute", listen)
+def _counts_complaints(statement: str) -> bool:
+    return statement.startswith("SELECT count(") and "FROM complaint" in statement
 
 
 def test_a_text_search_is_counted_only_when_it_fits_on_one_page(app, province, cases):
@@ -94,8 +86,7 @@ def test_a_text_search_is_counted_only_when_it_fits_on_one_page(app, province, c
     the cap, as before; a number search is one exact look-up and is counted too."""
     client = app.test_client()
     sign_in(client, "assoc-staff")
-    with app.app_context():
-        counts, stop = _counts(app)
+    with app.app_context(), statements_sent(_counts_complaints) as counts:
         try:
             app.config["PAGE_SIZE"] = 1
             more = rows(client, "王芳")
@@ -112,7 +103,6 @@ def test_a_text_search_is_counted_only_when_it_fits_on_one_page(app, province, c
             assert found(listed) == 2 and "第 1 / 2 页，共 3 条" in listed
             assert len(counts) == 1
         finally:
-            stop()
             app.config["PAGE_SIZE"] = 25
 
 
