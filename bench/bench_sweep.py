@@ -37,7 +37,7 @@ from portal.auth.roles import Role  # noqa: E402
 from portal.db import db  # noqa: E402
 from portal.deadlines.models import UNBREACHED  # noqa: E402
 from portal.deadlines.rules import DEADLINE_TZ, ClockKind  # noqa: E402
-from portal.deadlines.sweep import run_sweep  # noqa: E402
+from portal.jobs.sweep import run_sweep  # noqa: E402
 from portal.orgs.rules import UnitKind  # noqa: E402
 from portal.workdays.rules import end_of_day  # noqa: E402
 

@@ -14,6 +14,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
     configure(app, config_overrides)
     register_extensions(app)
+    register_subscribers()
     register_blueprints(app)
     register_request_hooks(app)
     register_cli(app)
@@ -86,6 +87,15 @@ def register_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (every model registered on the metadata)
 
 
+def register_subscribers() -> None:
+    """Who listens to what a domain below publishes: the domains import downwards only,
+    so a lower one tells the higher ones through these signals (blinker)."""
+    import portal.accountability.subscribers  # noqa: F401  (steps → Art. 12(1) detection)
+    import portal.complaints.next_due  # noqa: F401  (clock changes → Complaint.next_due_at)
+    import portal.deadlines.subscribers  # noqa: F401  (calendar changes → clocks recounted)
+    import portal.duty.subscribers  # noqa: F401  (handler changes → Art. 6 contact reports)
+
+
 def register_blueprints(app: Flask) -> None:
     from portal.accountability.views import bp as accountability_bp
     from portal.accountability.views_seasons import bp as campaign_bp
@@ -96,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.complaints.views_cases import bp as cases_bp
     from portal.complaints.views_categories import bp as categories_bp
     from portal.complaints.views_intake import bp as intake_bp
+    from portal.deadlines.views import bp as deadlines_bp
     from portal.duty.views import bp as duty_bp
     from portal.home.views import bp as home_bp
     from portal.notify.views import bp as notify_bp
@@ -113,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         notify_bp,
         duty_bp,
         calendar_bp,
+        deadlines_bp,
         intake_bp,
         cases_bp,
         categories_bp,
@@ -167,11 +179,11 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from portal.bulletins.cli import bulletin_cli, jobs_cli
+    from portal.bulletins.cli import bulletin_cli
     from portal.complaints.cli import complaints_cli
-    from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
     from portal.duty.cli import duty_cli
+    from portal.jobs.cli import deadlines_cli, jobs_cli
     from portal.notify.cli import outbox_cli
     from portal.statistics.cli import statistics_cli
     from portal.workdays.cli import calendar_cli

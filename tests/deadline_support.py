@@ -62,3 +62,12 @@ def bare_cases(province, ids, outlet: str = "bank1-outlet1") -> None:
     rows = [common | {"id": n, "tracking_no": f"TEST-{n:06d}"} for n in ids]
     if rows:
         db.session.execute(Complaint.__table__.insert(), rows)
+
+
+def alone(step, *args, **kwargs):
+    """One clock step in a batch of its own, written when it returns, as a step taken
+    outside a request's batch is: ``alone(operations.start_clock, case_id=1, ...)``."""
+    from portal.deadlines.batch import clock_batch
+
+    with clock_batch() as batch:
+        return step(batch, *args, **kwargs)

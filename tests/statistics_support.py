@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.complaints.models import Category, Complaint
+from portal.complaints.next_due import resync_next_due
 from portal.complaints.taxonomy import seed_categories
 from portal.db import db
 from portal.deadlines.models import Clock
-from portal.deadlines.operations import resync_next_due
 from portal.orgs.models import Unit
 
 # id  member outlet   category channel received    state      finding        satisf.     repeat

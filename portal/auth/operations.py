@@ -11,6 +11,7 @@ from portal.audit.operations import diff, record
 from portal.auth.models import User
 from portal.auth.passwords import dummy_verify, hash_password, verify_password
 from portal.auth.rules import LockoutPolicy, after_failure, is_locked
+from portal.auth.signals import user_changed
 from portal.db import db
 
 
@@ -108,9 +109,7 @@ def create_user(*, actor, unit, password: str, now, **fields) -> User:
 def _report_contacts(user: User, changes: dict, *, actor, now) -> None:
     # Art. 6: a member's handlers are reported to the association; the duty domain
     # keeps those reports (a change made here must not escape them).
-    from portal.duty.operations import report_user_change
-
-    report_user_change(user, changes, actor=actor, now=now)
+    user_changed.send(user, changes=changes, actor=actor, now=now)
 
 
 def update_user(user: User, *, actor, unit, now, **fields) -> User:

@@ -9,14 +9,13 @@ refused: a bulletin must render the same offline and cannot be made to fetch any
 from flask import render_template
 from sqlalchemy import select
 
-from portal.bulletins import charts
 from portal.bulletins.models import Bulletin
 from portal.bulletins.rules import anonymise, decision_counts, members_to_show
 from portal.complaints.models import Complaint
 from portal.complaints.rules import CHANNELS, FINDINGS
 from portal.db import db
 from portal.deadlines.rules import RULES, ClockKind
-from portal.statistics import queries
+from portal.statistics import charts, queries
 from portal.statistics.rules import change, parse_period, percent
 
 ISSUER = "辽宁省银行业协会"

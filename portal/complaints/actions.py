@@ -13,8 +13,10 @@ from portal.complaints.attachments import read_uploads
 from portal.complaints.models import Complaint, ComplaintEvent, Rectification
 from portal.complaints.queries import org_id, units_below
 from portal.complaints.rules import promise_problem
+from portal.complaints.signals import step_taken
 from portal.db import db
 from portal.deadlines import operations as clocks
+from portal.deadlines.batch import clock_batch
 from portal.deadlines.models import Clock
 from portal.duty.operations import notify_on_duty
 from portal.duty.queries import receiver_at
@@ -29,19 +31,25 @@ class Outcome:
     conflict: list | None = None
     message: str | None = None
     redirect_to: str | None = None
+    clocks: list[Clock] | None = None  # the case's clocks after the step, when known
 
 
 def _now():
     return clock.now()
 
 
-def _invalidate(case, form, user):
+def _invalidate(case, form, user, batch):
     operations.invalidate(
-        case, actor=user, now=_now(), reason=form.reason.data, told_how=form.told_how.data
+        case,
+        actor=user,
+        now=_now(),
+        reason=form.reason.data,
+        told_how=form.told_how.data,
+        batch=batch,
     )
 
 
-def _forward(case, form, user):
+def _forward(case, form, user, batch):
     now = _now()
     # Art. 7: a member receives forwarded complaints only once it has named handlers A and
     # B; who of them is on duty is asked in the same breath.
@@ -50,7 +58,7 @@ def _forward(case, form, user):
         raise operations.CaseError(
             _("该会员单位尚未设置A/B角承办人，暂不能转办；请先联系其管理员。")
         )
-    operations.forward_to_member(case, actor=user, now=now)
+    operations.forward_to_member(case, actor=user, now=now, batch=batch)
     # Art. 7: the handler on duty is told at once; A and B both see it in their inbox.
     notify_on_duty(
         case.member,
@@ -63,19 +71,23 @@ def _forward(case, form, user):
     )
 
 
-def _recall(case, form, user):
-    operations.recall_from_member(case, actor=user, now=_now(), reason=form.reason.data)
+def _recall(case, form, user, batch):
+    operations.recall_from_member(
+        case, actor=user, now=_now(), reason=form.reason.data, batch=batch
+    )
 
 
-def _accept(case, form, user):
-    operations.accept(case, actor=user, now=_now())
+def _accept(case, form, user, batch):
+    operations.accept(case, actor=user, now=_now(), batch=batch)
 
 
-def _forward_down(case, form, user):
+def _forward_down(case, form, user, batch):
     unit = next((u for u in units_below(case) if u.id == form.unit_id.data), None)
     if unit is None:
         raise operations.CaseError(_("只能转交给本单位的下级单位。"), field="unit_id")
-    operations.forward_down(case, actor=user, now=_now(), unit=unit, note=form.note.data or None)
+    operations.forward_down(
+        case, actor=user, now=_now(), unit=unit, note=form.note.data or None, batch=batch
+    )
     for officer in db.session.scalars(
         select(User).where(User.unit_id == unit.id, User.is_active.is_(True))
     ):
@@ -89,12 +101,16 @@ def _forward_down(case, form, user):
         )
 
 
-def _recall_up(case, form, user):
-    operations.move_up(case, actor=user, now=_now(), reason=form.reason.data, action="recalled_up")
+def _recall_up(case, form, user, batch):
+    operations.move_up(
+        case, actor=user, now=_now(), reason=form.reason.data, action="recalled_up", batch=batch
+    )
 
 
-def _escalate(case, form, user):
-    operations.move_up(case, actor=user, now=_now(), reason=form.reason.data, action="escalated")
+def _escalate(case, form, user, batch):
+    operations.move_up(
+        case, actor=user, now=_now(), reason=form.reason.data, action="escalated", batch=batch
+    )
 
 
 def _attach(case, user, event, field):
@@ -115,7 +131,7 @@ def _attach(case, user, event, field):
         )
 
 
-def _contact(case, form, user):
+def _contact(case, form, user, batch):
     when = clock.from_local(form.contacted_at.data)
     if when > _now():
         raise operations.CaseError(_("联系时间不能晚于现在。"), field="contacted_at")
@@ -130,16 +146,21 @@ def _contact(case, form, user):
     _attach(case, user, event, form.photos)
 
 
-def _progress(case, form, user):
+def _progress(case, form, user, batch):
     problem = promise_problem(form.promised_on.data, clock.local_today())
     if problem:
         raise operations.CaseError(_(problem), field="promised_on")
     operations.report_progress(
-        case, actor=user, now=_now(), promised_on=form.promised_on.data, summary=form.summary.data
+        case,
+        actor=user,
+        now=_now(),
+        promised_on=form.promised_on.data,
+        summary=form.summary.data,
+        batch=batch,
     )
 
 
-def _final_reply(case, form, user):
+def _final_reply(case, form, user, batch):
     told_at = clock.from_local(form.told_at.data)
     if told_at > _now():
         raise operations.CaseError(_("答复时间不能晚于现在。"), field="told_at")
@@ -151,20 +172,21 @@ def _final_reply(case, form, user):
         told_at=told_at,
         told_how=form.told_how.data,
         reaction=form.reaction.data,
+        batch=batch,
     )
 
 
-def _verify(case, form, user):
+def _verify(case, form, user, batch):
     operations.verify(
-        case, actor=user, now=_now(), finding=form.finding.data, facts=form.facts.data
+        case, actor=user, now=_now(), finding=form.finding.data, facts=form.facts.data, batch=batch
     )
 
 
-def _report(case, form, user):
-    operations.report_result(case, actor=user, now=_now(), summary=form.summary.data)
+def _report(case, form, user, batch):
+    operations.report_result(case, actor=user, now=_now(), summary=form.summary.data, batch=batch)
 
 
-def _rectify(case, form, user):
+def _rectify(case, form, user, batch):
     if form.due_on.data and form.due_on.data < clock.local_today():
         raise operations.CaseError(_("完成期限不能早于今天。"), field="due_on")
     operations.add_rectification(
@@ -178,7 +200,7 @@ def _rectify(case, form, user):
     )
 
 
-def _rectify_done(case, form, user):
+def _rectify_done(case, form, user, batch):
     item = db.session.scalar(
         select(Rectification).where(
             Rectification.id == form.item_id.data, Rectification.complaint_id == case.id
@@ -189,15 +211,15 @@ def _rectify_done(case, form, user):
     operations.complete_rectification(case, item, actor=user, now=_now(), note=form.note.data)
 
 
-def _close(case, form, user):
+def _close(case, form, user, batch):
     operations.close(case, actor=user, now=_now(), note=form.note.data or None)
 
 
-def _send_back(case, form, user):
-    operations.send_back(case, actor=user, now=_now(), reason=form.reason.data)
+def _send_back(case, form, user, batch):
+    operations.send_back(case, actor=user, now=_now(), reason=form.reason.data, batch=batch)
 
 
-def _return_visit(case, form, user):
+def _return_visit(case, form, user, batch):
     repeat = operations.return_visit(
         case,
         actor=user,
@@ -205,11 +227,12 @@ def _return_visit(case, form, user):
         local_today=clock.local_today(),
         satisfaction=form.satisfaction.data,
         comment=form.comment.data,
+        batch=batch,
     )
     return f"/cases/{repeat.id}" if repeat else None
 
 
-def _note(case, form, user):
+def _note(case, form, user, batch):
     operations.add_note(
         case,
         actor=user,
@@ -239,19 +262,6 @@ ACTIONS = {
     "return_visit": (forms.ReturnVisitForm, _return_visit),
     "note": (forms.NoteForm, _note),
 }
-
-
-# Steps after which an Art. 12(1) trigger may newly hold: detection runs at once, not
-# only on the next sweep (a substantiated finding, a rectification completed or not).
-DETECTING_ACTIONS = frozenset({"verify", "rectify_done", "send_back"})
-
-
-def detect_now(case: Complaint) -> None:
-    """Art. 12(1) at once, over the case's member: what this step can newly make true
-    (the sweep covers the whole province)."""
-    from portal.accountability.detect import detect
-
-    detect(_now(), member_id=case.member_id)
 
 
 def gate(action: str) -> str:
@@ -343,11 +353,10 @@ def perform(action: str, case: Complaint, user) -> Outcome:
     if form.version.data != str(case.version):
         return _conflict(case, form.seen_event.data)
     try:
-        with clocks.batch():  # one next_due_at update for the step's clocks
-            redirect_to = ACTIONS[action][1](case, form, user)
+        with clock_batch() as batch:
+            redirect_to = ACTIONS[action][1](case, form, user, batch)
         db.session.flush()
-        if action in DETECTING_ACTIONS:
-            detect_now(case)
+        step_taken.send(case, action=action, now=_now())
     except operations.CaseError as error:
         field = getattr(form, error.field, None) if error.field else None
         if field is not None:
@@ -356,7 +365,10 @@ def perform(action: str, case: Complaint, user) -> Outcome:
         else:
             form.form_errors.append(str(error))
         return Outcome(422, form=form)
-    return Outcome(200, message=_("已保存。"), redirect_to=redirect_to)
+    # The page the step answers with shows the clocks as the step left them.
+    return Outcome(
+        200, message=_("已保存。"), redirect_to=redirect_to, clocks=batch.case_clocks(case.id)
+    )
 
 
 def case_clocks(case: Complaint) -> list[Clock]:

@@ -145,11 +145,11 @@ class Complaint(db.Model):
     satisfaction: Mapped[str | None] = mapped_column(String(20))
 
     # The earliest due time among the case's open clocks (Art. 11), None when none runs.
-    # Invariant: equal to min(clock.due_at) over the case's open clocks after every clock
-    # operation (or batch of them, ``deadlines.operations.batch``); kept by
-    # ``portal.deadlines.operations`` alone (the one code path that starts, meets,
-    # extends, cancels and recomputes clocks). Inboxes sort and page on it
-    # through the indexes below instead of grouping every open clock per request.
+    # Invariant: equal to min(clock.due_at) over the case's open clocks after every batch
+    # of clock operations (``portal.deadlines.batch``); written by
+    # ``portal.complaints.next_due`` alone, as the clock domain reports each change.
+    # Inboxes sort and page on it through the indexes below instead of grouping every
+    # open clock per request.
     next_due_at = mapped_column(UTCDateTime)
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

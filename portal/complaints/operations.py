@@ -1,6 +1,8 @@
 """Writes to a case. Each appends to the history, moves the clocks (Art. 11) and
 flushes; the request commits once, so a failed step leaves nothing half-written."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import Integer, select, text
@@ -16,6 +18,7 @@ from portal.complaints.models import (
 from portal.complaints.rules import State, mask_id_number, mask_mobile, tracking_number
 from portal.db import PREPARE, db
 from portal.deadlines import operations as clocks
+from portal.deadlines.batch import ClockBatch, clock_batch
 from portal.deadlines.rules import ClockKind
 from portal.orgs.models import Unit
 
@@ -30,6 +33,17 @@ class CaseError(ValueError):
 
 class StaleCase(Exception):
     """The case changed since the user loaded it (optimistic locking)."""
+
+
+@contextmanager
+def _steps(batch: ClockBatch | None) -> Iterator[ClockBatch]:
+    """The clock batch of the request's step (``actions.perform``), or one of its own
+    for a step taken outside a request (the demo, a command)."""
+    if batch is not None:
+        yield batch
+    else:
+        with clock_batch() as own:
+            yield own
 
 
 def check_version(case: Complaint, expected: int | str | None) -> None:
@@ -94,6 +108,7 @@ def create_complaint(
     mobile: str | None,
     id_number: str | None,
     outlet: Unit,
+    batch: ClockBatch | None = None,
     **fields,
 ) -> Complaint:
     """Intake worksheet (Art. 8(2)); starts the association's 2-day forward clock (Art. 11(1))."""
@@ -123,13 +138,15 @@ def create_complaint(
     db.session.flush()
     record(case, actor, "registered", now, detail={"channel": case.channel})
     # Art. 11(1): the association forwards within 2 working days of receipt.
-    clocks.start_clock(
-        case_id=case.id,
-        kind=ClockKind.FORWARD,
-        owner_unit=association,
-        started_at=received_at,
-        now=now,
-    )
+    with _steps(batch) as steps:
+        clocks.start_clock(
+            steps,
+            case_id=case.id,
+            kind=ClockKind.FORWARD,
+            owner_unit=association,
+            started_at=received_at,
+            now=now,
+        )
     return case
 
 
@@ -164,7 +181,9 @@ def _touch(case: Complaint, now) -> None:
     case.updated_at = now
 
 
-def invalidate(case: Complaint, *, actor, now, reason: str, told_how: str) -> None:
+def invalidate(
+    case: Complaint, *, actor, now, reason: str, told_how: str, batch: ClockBatch | None = None
+) -> None:
     """Art. 8(3): only valid complaints are forwarded; others close with a reason."""
     if case.state != State.REGISTERED:
         raise CaseError("只有待转办的投诉可以认定为无效。")
@@ -172,11 +191,12 @@ def invalidate(case: Complaint, *, actor, now, reason: str, told_how: str) -> No
     case.invalid_reason = reason
     case.closed_at = now
     _touch(case, now)
-    clocks.stop_clock(case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
-    record(case, actor, "invalidated", now, note=reason, detail={"told_how": told_how})
+    with _steps(batch) as steps:
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
+        record(case, actor, "invalidated", now, note=reason, detail={"told_how": told_how})
 
 
-def forward_to_member(case: Complaint, *, actor, now) -> None:
+def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None = None) -> None:
     """Art. 8(3), 11: forward to the member; its accept, verify and report clocks start."""
     if case.state != State.REGISTERED:
         raise CaseError("该投诉当前不能转办。")
@@ -187,20 +207,24 @@ def forward_to_member(case: Complaint, *, actor, now) -> None:
     case.handling_unit_id, case.handling_path = member.id, member.path
     case.handling_unit = member
     _touch(case, now)
-    clocks.stop_clock(case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
-    # Art. 7: accept by the end of the next working day; Art. 11(2): verify within 2,
-    # report within 5 working days of receipt.
-    clocks.start_clocks(
-        case_id=case.id,
-        kinds=(ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT),
-        owner_unit=member,
-        started_at=now,
-        now=now,
-    )
-    record(case, actor, "forwarded", now, detail={"to": member.name, "to_id": member.id})
+    with _steps(batch) as steps:
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
+        # Art. 7: accept by the end of the next working day; Art. 11(2): verify within 2,
+        # report within 5 working days of receipt.
+        clocks.start_clocks(
+            steps,
+            case_id=case.id,
+            kinds=(ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT),
+            owner_unit=member,
+            started_at=now,
+            now=now,
+        )
+        record(case, actor, "forwarded", now, detail={"to": member.name, "to_id": member.id})
 
 
-def recall_from_member(case: Complaint, *, actor, now, reason: str) -> None:
+def recall_from_member(
+    case: Complaint, *, actor, now, reason: str, batch: ClockBatch | None = None
+) -> None:
     """A wrong forward is taken back by the sender before the member accepts it."""
     if case.state != State.FORWARDED:
         raise CaseError("会员单位已受理，不能撤回。")
@@ -209,24 +233,27 @@ def recall_from_member(case: Complaint, *, actor, now, reason: str) -> None:
     case.handling_unit_id, case.handling_path = association.id, association.path
     case.handling_unit = association
     _touch(case, now)
-    clocks.cancel_clocks(
-        case_id=case.id,
-        kinds=(ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT),
-        at=now,
-        reason="recalled",
-    )
-    # The forward clock runs on from the original receipt: a wrong forward buys no time.
-    clocks.start_clock(
-        case_id=case.id,
-        kind=ClockKind.FORWARD,
-        owner_unit=association,
-        started_at=case.received_at,
-        now=now,
-    )
-    record(case, actor, "recalled", now, note=reason)
+    with _steps(batch) as steps:
+        clocks.cancel_clocks(
+            steps,
+            case_id=case.id,
+            kinds=(ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT),
+            at=now,
+            reason="recalled",
+        )
+        # The forward clock runs on from the original receipt: a wrong forward buys no time.
+        clocks.start_clock(
+            steps,
+            case_id=case.id,
+            kind=ClockKind.FORWARD,
+            owner_unit=association,
+            started_at=case.received_at,
+            now=now,
+        )
+        record(case, actor, "recalled", now, note=reason)
 
 
-def accept(case: Complaint, *, actor, now) -> None:
+def accept(case: Complaint, *, actor, now, batch: ClockBatch | None = None) -> None:
     """Art. 7, 9(1): the member's handler on duty accepts; the first one to act wins."""
     if case.state != State.FORWARDED:
         who = case.accepted_by.full_name if case.accepted_by else ""
@@ -234,11 +261,14 @@ def accept(case: Complaint, *, actor, now) -> None:
     case.state = State.HANDLING
     case.accepted_by_id, case.accepted_at = actor.id, now
     _touch(case, now)
-    clocks.stop_clock(case_id=case.id, kind=ClockKind.ACCEPT, met_at=now)
-    record(case, actor, "accepted", now)
+    with _steps(batch) as steps:
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.ACCEPT, met_at=now)
+        record(case, actor, "accepted", now)
 
 
-def forward_down(case: Complaint, *, actor, now, unit: Unit, note: str | None) -> None:
+def forward_down(
+    case: Complaint, *, actor, now, unit: Unit, note: str | None, batch: ClockBatch | None = None
+) -> None:
     """Art. 10(1): pass the case to a unit below; its 3-day reply clock starts on arrival."""
     if case.state != State.HANDLING:
         raise CaseError("只有处理中的投诉可以转交下级单位。")
@@ -250,15 +280,28 @@ def forward_down(case: Complaint, *, actor, now, unit: Unit, note: str | None) -
     case.handling_unit = unit
     _touch(case, now)
     # Art. 11(3): the responsible unit replies within 3 working days of receiving it.
-    clocks.start_clock(
-        case_id=case.id, kind=ClockKind.BRANCH_REPLY, owner_unit=unit, started_at=now, now=now
-    )
-    record(
-        case, actor, "forwarded_down", now, note=note, detail={"to": unit.name, "to_id": unit.id}
-    )
+    with _steps(batch) as steps:
+        clocks.start_clock(
+            steps,
+            case_id=case.id,
+            kind=ClockKind.BRANCH_REPLY,
+            owner_unit=unit,
+            started_at=now,
+            now=now,
+        )
+        record(
+            case,
+            actor,
+            "forwarded_down",
+            now,
+            note=note,
+            detail={"to": unit.name, "to_id": unit.id},
+        )
 
 
-def move_up(case: Complaint, *, actor, now, reason: str, action: str) -> None:
+def move_up(
+    case: Complaint, *, actor, now, reason: str, action: str, batch: ClockBatch | None = None
+) -> None:
     """Recall by the member, or escalation by the unit (Art. 10(1)): back to the parent."""
     if case.state != State.HANDLING or case.handling_unit_id == case.member_id:
         raise CaseError("该投诉已在会员单位层面处理。")
@@ -269,9 +312,14 @@ def move_up(case: Complaint, *, actor, now, reason: str, action: str) -> None:
     case.handling_unit_id, case.handling_path = target.id, target.path
     case.handling_unit = target
     _touch(case, now)
-    clocks.cancel_clock(case_id=case.id, kind=ClockKind.BRANCH_REPLY, at=now, reason=action)
-    clocks.cancel_clock(case_id=case.id, kind=ClockKind.PROMISE, at=now, reason=action)
-    record(case, actor, action, now, note=reason, detail={"to": target.name, "to_id": target.id})
+    with _steps(batch) as steps:
+        clocks.cancel_clock(
+            steps, case_id=case.id, kind=ClockKind.BRANCH_REPLY, at=now, reason=action
+        )
+        clocks.cancel_clock(steps, case_id=case.id, kind=ClockKind.PROMISE, at=now, reason=action)
+        record(
+            case, actor, action, now, note=reason, detail={"to": target.name, "to_id": target.id}
+        )
 
 
 def record_contact(
@@ -289,30 +337,45 @@ def record_contact(
 
 
 def report_progress(
-    case: Complaint, *, actor, now, promised_on: date, summary: str
+    case: Complaint, *, actor, now, promised_on: date, summary: str, batch: ClockBatch | None = None
 ) -> ComplaintEvent:
     """Art. 11(3): not finished in time — report progress, reply, promise a date."""
     _require_handling(case)
-    clocks.stop_clock(case_id=case.id, kind=ClockKind.BRANCH_REPLY, met_at=now)
-    # A new promise keeps the previous one (if it is still open) and sets the next date.
-    clocks.stop_clock(case_id=case.id, kind=ClockKind.PROMISE, met_at=now)
-    clocks.start_clock(
-        case_id=case.id,
-        kind=ClockKind.PROMISE,
-        owner_unit=case.handling_unit,
-        started_at=now,
-        now=now,
-        due_on=promised_on,
-    )
-    case.promised_on = promised_on
-    _touch(case, now)
-    return record(
-        case, actor, "progress", now, note=summary, detail={"promised_on": promised_on.isoformat()}
-    )
+    with _steps(batch) as steps:
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.BRANCH_REPLY, met_at=now)
+        # A new promise keeps the previous one (if it is still open) and sets the next date.
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.PROMISE, met_at=now)
+        clocks.start_clock(
+            steps,
+            case_id=case.id,
+            kind=ClockKind.PROMISE,
+            owner_unit=case.handling_unit,
+            started_at=now,
+            now=now,
+            due_on=promised_on,
+        )
+        case.promised_on = promised_on
+        _touch(case, now)
+        return record(
+            case,
+            actor,
+            "progress",
+            now,
+            note=summary,
+            detail={"promised_on": promised_on.isoformat()},
+        )
 
 
 def final_reply(
-    case: Complaint, *, actor, now, result: str, told_at, told_how: str, reaction: str
+    case: Complaint,
+    *,
+    actor,
+    now,
+    result: str,
+    told_at,
+    told_how: str,
+    reaction: str,
+    batch: ClockBatch | None = None,
 ) -> ComplaintEvent:
     """Art. 11(3): the final result, and how and when the customer was told."""
     _require_handling(case)
@@ -321,28 +384,34 @@ def final_reply(
     case.replied_at = told_at
     case.promised_on = None
     _touch(case, now)
-    clocks.stop_clock(case_id=case.id, kind=ClockKind.BRANCH_REPLY, met_at=told_at)
-    clocks.stop_clock(case_id=case.id, kind=ClockKind.PROMISE, met_at=told_at)
-    return record(
-        case,
-        actor,
-        "final_reply",
-        now,
-        note=result,
-        detail={"told_at": told_at.isoformat(), "told_how": told_how, "reaction": reaction},
-    )
+    with _steps(batch) as steps:
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.BRANCH_REPLY, met_at=told_at)
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.PROMISE, met_at=told_at)
+        return record(
+            case,
+            actor,
+            "final_reply",
+            now,
+            note=result,
+            detail={"told_at": told_at.isoformat(), "told_how": told_how, "reaction": reaction},
+        )
 
 
-def verify(case: Complaint, *, actor, now, finding: str, facts: str) -> None:
+def verify(
+    case: Complaint, *, actor, now, finding: str, facts: str, batch: ClockBatch | None = None
+) -> None:
     """Art. 11(2): the member finishes verifying the facts within 2 working days."""
     _require_handling(case)
     case.finding = finding
     _touch(case, now)
-    clocks.stop_clock(case_id=case.id, kind=ClockKind.VERIFY, met_at=now)
-    record(case, actor, "verified", now, note=facts, detail={"finding": finding})
+    with _steps(batch) as steps:
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.VERIFY, met_at=now)
+        record(case, actor, "verified", now, note=facts, detail={"finding": finding})
 
 
-def report_result(case: Complaint, *, actor, now, summary: str) -> None:
+def report_result(
+    case: Complaint, *, actor, now, summary: str, batch: ClockBatch | None = None
+) -> None:
     """Art. 9(1), 11(2): the member reports the handling result within 5 working days."""
     _require_handling(case)
     if not case.finding:
@@ -350,8 +419,9 @@ def report_result(case: Complaint, *, actor, now, summary: str) -> None:
     case.state = State.REPORTED
     case.reported_at = now
     _touch(case, now)
-    clocks.stop_clock(case_id=case.id, kind=ClockKind.REPORT, met_at=now)
-    record(case, actor, "reported", now, note=summary)
+    with _steps(batch) as steps:
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.REPORT, met_at=now)
+        record(case, actor, "reported", now, note=summary)
 
 
 def add_rectification(
@@ -398,7 +468,7 @@ def close(case: Complaint, *, actor, now, note: str | None) -> None:
     record(case, actor, "closed", now, note=note)
 
 
-def send_back(case: Complaint, *, actor, now, reason: str) -> None:
+def send_back(case: Complaint, *, actor, now, reason: str, batch: ClockBatch | None = None) -> None:
     """The association rejects the report: re-verify; verify and report clocks restart."""
     if case.state != State.REPORTED:
         raise CaseError("只有已上报结果的投诉可以退回。")
@@ -406,18 +476,27 @@ def send_back(case: Complaint, *, actor, now, reason: str) -> None:
     case.finding = None
     case.reported_at = None
     _touch(case, now)
-    clocks.start_clocks(
-        case_id=case.id,
-        kinds=(ClockKind.VERIFY, ClockKind.REPORT),
-        owner_unit=case.member,
-        started_at=now,
-        now=now,
-    )
-    record(case, actor, "sent_back", now, note=reason)
+    with _steps(batch) as steps:
+        clocks.start_clocks(
+            steps,
+            case_id=case.id,
+            kinds=(ClockKind.VERIFY, ClockKind.REPORT),
+            owner_unit=case.member,
+            started_at=now,
+            now=now,
+        )
+        record(case, actor, "sent_back", now, note=reason)
 
 
 def return_visit(
-    case: Complaint, *, actor, now, local_today: date, satisfaction: str, comment: str
+    case: Complaint,
+    *,
+    actor,
+    now,
+    local_today: date,
+    satisfaction: str,
+    comment: str,
+    batch: ClockBatch | None = None,
 ) -> Complaint | None:
     """回访. A dissatisfied customer reopens the matter as a linked repeat complaint."""
     if case.state != State.CLOSED or case.satisfaction:
@@ -446,7 +525,9 @@ def return_visit(
         repeat_of_id=case.id,
         repeat_reason="dissatisfied",
     )
-    reopened = _register_repeat(repeat, case, actor=actor, now=now, local_today=local_today)
+    reopened = _register_repeat(
+        repeat, case, actor=actor, now=now, local_today=local_today, batch=batch
+    )
     record(
         case,
         actor,
@@ -458,7 +539,13 @@ def return_visit(
 
 
 def _register_repeat(
-    repeat: Complaint, original: Complaint, *, actor, now, local_today
+    repeat: Complaint,
+    original: Complaint,
+    *,
+    actor,
+    now,
+    local_today,
+    batch: ClockBatch | None = None,
 ) -> Complaint:
     association = _association(original.outlet)
     repeat.tracking_no = tracking_number(local_today.year, _next_tracking_seq(local_today.year))
@@ -471,10 +558,16 @@ def _register_repeat(
     db.session.add(repeat)
     db.session.flush()
     record(repeat, actor, "registered", now, detail={"repeat_of": original.tracking_no})
-    clocks.start_clock(
-        case_id=repeat.id, kind=ClockKind.FORWARD, owner_unit=association, started_at=now, now=now
-    )
-    return repeat
+    with _steps(batch) as steps:
+        clocks.start_clock(
+            steps,
+            case_id=repeat.id,
+            kind=ClockKind.FORWARD,
+            owner_unit=association,
+            started_at=now,
+            now=now,
+        )
+        return repeat
 
 
 def add_note(

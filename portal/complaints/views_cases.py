@@ -118,7 +118,8 @@ def export_list():
     )
 
 
-def case_context(case: Complaint, **extra) -> dict:
+def case_context(case: Complaint, clocks: list | None = None, **extra) -> dict:
+    """What the case page shows; ``clocks`` when the step just taken knows them."""
     available = queries.actions_for(current_user, case)
     case_files = queries.files(case)
     history = queries.timeline(current_user, case, case_files)
@@ -129,7 +130,7 @@ def case_context(case: Complaint, **extra) -> dict:
         "forms": actions.blank_forms(
             case, available, last_event_id=max((e.id for e in history if e.id), default=0)
         ),
-        "clocks": actions.case_clocks(case),
+        "clocks": actions.case_clocks(case) if clocks is None else clocks,
         "rectifications": actions.rectifications(case),
         "repeats": queries.repeat_chain(current_user, case),
         "may_reveal": queries.sees_full_pii(current_user, case),
@@ -186,6 +187,7 @@ def act(case_id, action):
         failed_form=outcome.form if outcome.status == 422 else None,
         conflict=outcome.conflict,
         message=outcome.message,
+        clocks=outcome.clocks,
     )
     response = render_page_or_piece(
         "complaints/detail.html", "complaints/_case.html", status=outcome.status, **context

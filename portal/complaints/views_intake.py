@@ -13,6 +13,7 @@ from portal.complaints.attachments import read_uploads
 from portal.complaints.forms import IntakeForm, choices
 from portal.complaints.models import Complaint
 from portal.complaints.queries import categories, load_case_or_404, suggest_repeats
+from portal.complaints.signals import complaint_registered
 from portal.db import db
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
@@ -99,11 +100,7 @@ def create():
                     data=upload.data,
                     sha256=upload.sha256,
                 )
-            if case.is_media or case.repeat_of_id:
-                # Art. 12(1)2, 4: a repeat or a media escalation may open accountability now.
-                from portal.complaints.actions import detect_now
-
-                detect_now(case)
+            complaint_registered.send(case, now=clock.now())
             flash(_("已登记投诉 %(no)s。", no=case.tracking_no), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     outlet = db.session.get(Unit, form.outlet_id.data) if form.outlet_id.data else None

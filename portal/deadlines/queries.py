@@ -6,12 +6,14 @@ officer its own unit's. The case page shows a case's clocks through the case's o
 scoping instead (``operations.case_clocks``).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, func, select, text
 
+from portal.db import db
 from portal.deadlines.models import OPEN, UNBREACHED, Clock
 from portal.orgs.scoping import scope_filter
+from portal.workdays import store
 
 
 def clocks_query(user) -> Select:
@@ -35,3 +37,14 @@ def breached_clocks_query(user) -> Select:
         .where(text(OPEN), Clock.breached_at.is_not(None))
         .order_by(Clock.due_at, Clock.id)
     )
+
+
+def furthest_open_due() -> date | None:
+    """The latest due date among all open clocks (not scoped: it decides which years'
+    calendars must be known, for everyone)."""
+    return db.session.scalar(select(func.max(Clock.due_on)).where(text(OPEN)))
+
+
+def unconfirmed_years_ahead(today: date) -> list[int]:
+    """The years whose official arrangement is missing and that today's deadlines need."""
+    return store.unconfirmed_years_ahead(today, furthest_open_due())

@@ -14,12 +14,11 @@ Standard library only; the clock, the calendar and the time zone are arguments.
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-from portal.workdays.rules import WorkingCalendar
+from portal.workdays.rules import BEIJING, WorkingCalendar
 
 # Art. 11 counts Beijing working days, whatever zone a user's screen shows.
-DEADLINE_TZ = ZoneInfo("Asia/Shanghai")
+DEADLINE_TZ = BEIJING
 # Reminders go out on the morning of the due day, not at midnight (local time).
 DEFAULT_REMINDER_HOUR = 8
 DEFAULT_ACCEPT_LIMIT_DAYS = 1

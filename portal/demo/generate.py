@@ -33,7 +33,7 @@ from sqlalchemy import func, select, text
 
 from portal.auth.models import User
 from portal.db import db
-from portal.deadlines.operations import resync_next_due
+from portal.complaints.next_due import resync_next_due
 from portal.demo import gen_accountability, gen_tables
 from portal.demo.bulk import BulkWriter, IndexesAfterLoad, TimeFormat
 from portal.demo.gen_cases import CaseGenerator

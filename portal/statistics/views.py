@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from portal.auth.access import require
 from portal.auth.roles import Permission
-from portal.bulletins import charts
 from portal.complaints.queries import categories
 from portal.complaints.rules import CHANNELS
 from portal.db import db
@@ -20,7 +19,7 @@ from portal.deadlines.rules import RULES, ClockKind
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import load_unit_or_404, scope_filter
-from portal.statistics import export, queries, snapshots
+from portal.statistics import charts, export, queries, snapshots
 from portal.statistics.rules import Period, parse_period, percent, period_of
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece, wants_piece

@@ -18,6 +18,11 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import accumulate, compress
 from types import MappingProxyType
 from typing import Literal, Self
+from zoneinfo import ZoneInfo
+
+# The official calendar's days are Beijing days: a step received on day D is received on
+# D's date in Beijing (Art. 11).
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 # Shown on screen and in the README next to every due date (Art. 11).
 DEADLINE_RULE_ZH = (

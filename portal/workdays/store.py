@@ -12,16 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.metadata import version
 
-from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy import and_, delete, or_, select
 
 from portal.db import PREPARE, db
-from portal.deadlines.models import OPEN, Clock
-from portal.deadlines.operations import recompute_open_clocks
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 from portal.workdays.notice import Notice
 from portal.workdays.official import official_days, official_years
 from portal.workdays.overrides import day_state, plan_day
 from portal.workdays.rules import OfficialDay, WorkingCalendar
+from portal.workdays.signals import calendar_changed
 
 REVISION_ROW = 1
 
@@ -86,7 +85,12 @@ def _touch_revision(now: datetime) -> None:
 
 
 def _recompute(since: date, now: datetime, actor, reason: str) -> int:
-    return recompute_open_clocks(current_calendar(), now, actor, since=since, reason=reason)
+    """Tell the domains above that working days changed from ``since`` on; returns how
+    many deadlines they moved (the clock domain recounts its open clocks)."""
+    answers = calendar_changed.send(
+        None, calendar=current_calendar(), since=since, now=now, actor=actor, reason=reason
+    )
+    return sum(moved for _, moved in answers)
 
 
 def _row(entry: OfficialDay, source: str, now: datetime) -> dict:
@@ -276,15 +280,15 @@ def year_changes(year: int, limit: int = 50) -> list[CalendarChange]:
     ).all()
 
 
-def unconfirmed_years_ahead(today: date) -> list[int]:
+def unconfirmed_years_ahead(today: date, reaching_to: date | None = None) -> list[int]:
     """Years an administrator must still enter: this year, next year from November on
-    (the State Council publishes it in November or December), and every year an open
-    clock reaches into — when their arrangement is not confirmed."""
+    (the State Council publishes it in November or December), and every year up to
+    ``reaching_to`` (the furthest open deadline, ``deadlines.queries``) — when their
+    arrangement is not confirmed."""
     years = {today.year}
     if today.month >= 11:
         years.add(today.year + 1)
-    furthest = db.session.scalar(select(func.max(Clock.due_on)).where(text(OPEN)))
-    if furthest is not None and furthest.year > today.year:
-        years.update(range(today.year, furthest.year + 1))
+    if reaching_to is not None and reaching_to.year > today.year:
+        years.update(range(today.year, reaching_to.year + 1))
     confirmed = current_calendar().confirmed_years
     return sorted(year for year in years if year not in confirmed)

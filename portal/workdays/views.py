@@ -12,41 +12,27 @@ from sqlalchemy.exc import IntegrityError
 from portal.auth.access import can, require
 from portal.auth.roles import Permission
 from portal.db import db
-from portal.deadlines.display import describe_clock
-from portal.deadlines.rules import local_day
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece, wants_piece
-from portal.web.i18n import is_chinese
 from portal.workdays import store
 from portal.workdays.forms import FIRST_YEAR, LAST_YEAR, DayForm, ExplainForm, NoticeForm
 from portal.workdays.grid import WEEK_HEADER_ZH, month_grid, year_grids
 from portal.workdays.notice import NoticeError
 from portal.workdays.notice_files import read_notice
 from portal.workdays.overrides import DayEditError, day_state
-from portal.workdays.rules import DEADLINE_RULE_EN, DEADLINE_RULE_ZH, OfficialDay
+from portal.workdays.rules import BEIJING, DEADLINE_RULE_EN, DEADLINE_RULE_ZH, OfficialDay
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 CHANGED = "calendar-changed"  # HX-Trigger: the unconfirmed-year banner refreshes itself
 
 
-@bp.app_template_global("describe_clock")
-def _describe_clock(clock_row):
-    lang = "zh" if is_chinese() else "en"
-    return describe_clock(clock_row, store.current_calendar(), clock.now(), lang)
-
-
 bp.add_app_template_global(DEADLINE_RULE_ZH, "DEADLINE_RULE_ZH")
 bp.add_app_template_global(DEADLINE_RULE_EN, "DEADLINE_RULE_EN")
 
 
-@bp.app_template_global("unconfirmed_calendar_years")
-def _unconfirmed_years() -> list[int]:
-    return store.unconfirmed_years_ahead(local_day(clock.now()))
-
-
 def _today() -> date:
-    return local_day(clock.now())
+    return clock.now().astimezone(BEIJING).date()
 
 
 def _check_year(year: int) -> None:

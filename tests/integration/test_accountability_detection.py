@@ -13,7 +13,7 @@ from portal.accountability.models import AccountabilityCase, AccountabilityEvent
 from portal.accountability.rules import Thresholds
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.db import db
-from portal.deadlines.sweep import run_sweep
+from portal.jobs.sweep import run_sweep
 
 FORWARDED = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 Beijing
 BEFORE = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday 23:00 Beijing: still in time

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from deadline_support import NOTICE_2027, bare_cases, beijing
+from deadline_support import NOTICE_2027, alone, bare_cases, beijing
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from support import NOW, statements_sent
@@ -14,6 +14,7 @@ from support import NOW, statements_sent
 from portal.auth.models import User
 from portal.db import db
 from portal.deadlines import operations, queries
+from portal.deadlines.batch import clock_batch
 from portal.deadlines.models import Clock, ClockEvent
 from portal.deadlines.rules import ClockKind, ClockState
 from portal.orgs.models import Unit
@@ -45,14 +46,29 @@ def test_start_computes_the_art_11_due_time_across_national_day(app, province):
         # Fri 10 Oct 23:59:59 Beijing time, report (5 WD) on Tue 14 Oct (9, 10, Sat 11 worked, 13, 14).
         received = beijing(2025, 9, 30, 16, 0)
         bank = _unit(province, "bank1")
-        verify = operations.start_clock(
-            case_id=1, kind=ClockKind.VERIFY, owner_unit=bank, started_at=received, now=received
+        verify = alone(
+            operations.start_clock,
+            case_id=1,
+            kind=ClockKind.VERIFY,
+            owner_unit=bank,
+            started_at=received,
+            now=received,
         )
-        report = operations.start_clock(
-            case_id=1, kind="report", owner_unit=bank, started_at=received, now=received
+        report = alone(
+            operations.start_clock,
+            case_id=1,
+            kind="report",
+            owner_unit=bank,
+            started_at=received,
+            now=received,
         )
-        accept = operations.start_clock(
-            case_id=1, kind="accept", owner_unit=bank, started_at=received, now=received
+        accept = alone(
+            operations.start_clock,
+            case_id=1,
+            kind="accept",
+            owner_unit=bank,
+            started_at=received,
+            now=received,
         )
         db.session.commit()
         assert verify.due_on == date(2025, 10, 10)
@@ -67,7 +83,8 @@ def test_start_computes_the_art_11_due_time_across_national_day(app, province):
 def test_acceptance_limit_is_a_setting(make_app, province):
     app = make_app(ACCEPT_LIMIT_DAYS=2)
     with app.app_context():
-        clock = operations.start_clock(
+        clock = alone(
+            operations.start_clock,
             case_id=2,
             kind="accept",
             owner_unit=_unit(province, "bank1"),
@@ -92,7 +109,8 @@ def test_states_across_a_holiday_with_frozen_time(make_app, province, now, met_a
     app = make_app(FROZEN_NOW=now)
     with app.app_context():
         received = beijing(2025, 9, 30, 16, 0)
-        operations.start_clock(
+        alone(
+            operations.start_clock,
             case_id=3,
             kind="verify",
             owner_unit=_unit(province, "bank1"),
@@ -100,7 +118,7 @@ def test_states_across_a_holiday_with_frozen_time(make_app, province, now, met_a
             now=received,
         )
         if met_at is not None:
-            clock = operations.stop_clock(case_id=3, kind="verify", met_at=met_at)
+            clock = alone(operations.stop_clock, case_id=3, kind="verify", met_at=met_at)
         else:
             clock = operations.open_clocks(3)[0]
         db.session.commit()
@@ -112,16 +130,19 @@ def test_states_across_a_holiday_with_frozen_time(make_app, province, now, met_a
 def test_stop_meets_the_open_clock_once(app, province):
     with app.app_context():
         started = beijing(2026, 11, 23, 10)
-        operations.start_clock(
+        alone(
+            operations.start_clock,
             case_id=4,
             kind="branch_reply",
             owner_unit=_unit(province, "bank1-outlet1"),
             started_at=started,
             now=started,
         )
-        met = operations.stop_clock(case_id=4, kind="branch_reply", met_at=beijing(2026, 11, 25, 9))
+        met = alone(
+            operations.stop_clock, case_id=4, kind="branch_reply", met_at=beijing(2026, 11, 25, 9)
+        )
         assert met.met_at == beijing(2026, 11, 25, 9)
-        assert operations.stop_clock(case_id=4, kind="branch_reply", met_at=NOW) is None
+        assert alone(operations.stop_clock, case_id=4, kind="branch_reply", met_at=NOW) is None
         assert operations.open_clocks(4) == []
         events = db.session.scalars(select(ClockEvent).where(ClockEvent.clock_id == met.id)).all()
         assert [e.event for e in events] == ["started", "met"]
@@ -131,12 +152,22 @@ def test_stop_meets_the_open_clock_once(app, province):
 def test_starting_again_cancels_the_open_clock(app, province):
     with app.app_context():
         bank = _unit(province, "bank1")
-        first = operations.start_clock(
-            case_id=5, kind="verify", owner_unit=bank, started_at=NOW, now=NOW
+        first = alone(
+            operations.start_clock,
+            case_id=5,
+            kind="verify",
+            owner_unit=bank,
+            started_at=NOW,
+            now=NOW,
         )
         later = NOW + timedelta(days=3)
-        second = operations.start_clock(
-            case_id=5, kind="verify", owner_unit=bank, started_at=later, now=later
+        second = alone(
+            operations.start_clock,
+            case_id=5,
+            kind="verify",
+            owner_unit=bank,
+            started_at=later,
+            now=later,
         )
         db.session.commit()
         assert first.cancelled_at == later and second.is_open
@@ -148,7 +179,14 @@ def test_starting_again_cancels_the_open_clock(app, province):
 def test_the_database_refuses_two_open_clocks_of_one_kind(app, province):
     with app.app_context():
         bank = _unit(province, "bank1")
-        operations.start_clock(case_id=6, kind="verify", owner_unit=bank, started_at=NOW, now=NOW)
+        alone(
+            operations.start_clock,
+            case_id=6,
+            kind="verify",
+            owner_unit=bank,
+            started_at=NOW,
+            now=NOW,
+        )
         twin = Clock(
             case_id=6,
             kind="verify",
@@ -168,7 +206,8 @@ def test_the_database_refuses_two_open_clocks_of_one_kind(app, province):
 def test_a_promise_runs_to_the_promised_day_and_can_be_extended(app, province):
     with app.app_context():
         outlet = _unit(province, "bank1-outlet1")
-        promise = operations.start_clock(
+        promise = alone(
+            operations.start_clock,
             case_id=7,
             kind="promise",
             owner_unit=outlet,
@@ -180,8 +219,8 @@ def test_a_promise_runs_to_the_promised_day_and_can_be_extended(app, province):
         later = beijing(2026, 11, 29, 9)
         db.session.execute(text("UPDATE clock SET breached_at = :at"), {"at": later})
         db.session.refresh(promise)
-        extended = operations.extend_clock(
-            case_id=7, kind="promise", due_on=date(2026, 12, 4), at=later
+        extended = alone(
+            operations.extend_clock, case_id=7, kind="promise", due_on=date(2026, 12, 4), at=later
         )
         assert extended.due_on == date(2026, 12, 4) and extended.breached_at is None
         events = db.session.scalars(select(ClockEvent).where(ClockEvent.clock_id == promise.id))
@@ -189,12 +228,29 @@ def test_a_promise_runs_to_the_promised_day_and_can_be_extended(app, province):
         assert extended_event.detail["before"]["due_on"] == "2026-11-28"
         assert extended_event.detail["after"]["due_on"] == "2026-12-04"
         with pytest.raises(operations.ClockError):
-            operations.extend_clock(case_id=7, kind="promise", due_on=date(2026, 11, 1), at=later)
+            alone(
+                operations.extend_clock,
+                case_id=7,
+                kind="promise",
+                due_on=date(2026, 11, 1),
+                at=later,
+            )
         with pytest.raises(operations.ClockError):
-            operations.extend_clock(case_id=8, kind="promise", due_on=date(2026, 12, 9), at=later)
+            alone(
+                operations.extend_clock,
+                case_id=8,
+                kind="promise",
+                due_on=date(2026, 12, 9),
+                at=later,
+            )
         with pytest.raises(operations.ClockError):
-            operations.start_clock(
-                case_id=9, kind="promise", owner_unit=outlet, started_at=NOW, now=NOW
+            alone(
+                operations.start_clock,
+                case_id=9,
+                kind="promise",
+                owner_unit=outlet,
+                started_at=NOW,
+                now=NOW,
             )
 
 
@@ -202,14 +258,16 @@ def test_a_calendar_change_moves_the_due_time_and_says_so(app, province):
     with app.app_context():
         admin = db.session.get(User, province.user("assoc-admin").id)
         received = beijing(2026, 12, 28, 10)  # Monday
-        clock = operations.start_clock(
+        clock = alone(
+            operations.start_clock,
             case_id=10,
             kind="verify",
             owner_unit=_unit(province, "bank1"),
             started_at=received,
             now=received,
         )
-        unaffected = operations.start_clock(
+        unaffected = alone(
+            operations.start_clock,
             case_id=11,
             kind="verify",
             owner_unit=_unit(province, "bank2"),
@@ -238,7 +296,8 @@ def test_a_calendar_change_moves_the_due_time_and_says_so(app, province):
 def test_a_clock_reaching_into_an_unknown_year_is_provisional_until_its_notice(app, province):
     with app.app_context():
         received = beijing(2026, 12, 30, 10)  # Wed; Art. 11(2) report within 5 WD
-        clock = operations.start_clock(
+        clock = alone(
+            operations.start_clock,
             case_id=12,
             kind="report",
             owner_unit=_unit(province, "bank1"),
@@ -247,7 +306,7 @@ def test_a_clock_reaching_into_an_unknown_year_is_provisional_until_its_notice(a
         )
         # 2027 is not announced: weekday rule (Thu 31, Fri 1, Mon 4, Tue 5, Wed 6).
         assert clock.is_provisional and clock.due_on == date(2027, 1, 6)
-        assert store.unconfirmed_years_ahead(date(2026, 11, 23)) == [2027]
+        assert queries.unconfirmed_years_ahead(date(2026, 11, 23)) == [2027]
         edit = store.import_notice(parse_notice(NOTICE_2027), None, NOW)
         db.session.commit()
         # With 2027's New Year (1-3 Jan) known: 31 Dec, 4, 5, 6, 7 Jan.
@@ -259,7 +318,8 @@ def test_a_clock_reaching_into_an_unknown_year_is_provisional_until_its_notice(a
 def test_a_correction_that_moves_the_due_time_ahead_withdraws_the_breach(app, province):
     with app.app_context():
         received = beijing(2026, 12, 28, 10)
-        clock = operations.start_clock(
+        clock = alone(
+            operations.start_clock,
             case_id=13,
             kind="verify",
             owner_unit=_unit(province, "bank1"),
@@ -325,7 +385,8 @@ def test_clock_lists_are_scoped_like_the_unit_tree(app, province):
     with app.app_context():
         overdue_start = beijing(2026, 11, 16, 9)
         ids = {
-            key: operations.start_clock(
+            key: alone(
+                operations.start_clock,
                 case_id=n,
                 kind=kind,
                 owner_unit=_unit(province, key),
@@ -364,7 +425,8 @@ def test_several_clocks_start_and_cancel_at_once_as_one_by_one(app, province):
     with app.app_context():
         bank = _unit(province, "bank1")
         received = beijing(2025, 9, 30, 16, 0)  # as in the national-day test above
-        together = operations.start_clocks(
+        together = alone(
+            operations.start_clocks,
             case_id=7,
             kinds=(ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT),
             owner_unit=bank,
@@ -378,7 +440,8 @@ def test_several_clocks_start_and_cancel_at_once_as_one_by_one(app, province):
         ]
         assert all(_events(c.id) == ["started"] for c in together)
         # Starting them again restarts them, like start_clock: the open ones are cancelled.
-        again = operations.start_clocks(
+        again = alone(
+            operations.start_clocks,
             case_id=7,
             kinds=("verify", "report"),
             owner_unit=bank,
@@ -391,10 +454,16 @@ def test_several_clocks_start_and_cancel_at_once_as_one_by_one(app, province):
             ["started", "cancelled"],
         ]
         with pytest.raises(operations.ClockError):
-            operations.start_clocks(
-                case_id=7, kinds=("promise",), owner_unit=bank, started_at=received, now=received
+            alone(
+                operations.start_clocks,
+                case_id=7,
+                kinds=("promise",),
+                owner_unit=bank,
+                started_at=received,
+                now=received,
             )
-        gone = operations.cancel_clocks(
+        gone = alone(
+            operations.cancel_clocks,
             case_id=7,
             kinds=("accept", "verify", "report", "promise"),
             at=received,
@@ -406,31 +475,43 @@ def test_several_clocks_start_and_cancel_at_once_as_one_by_one(app, province):
         db.session.commit()
 
 
-def _batch_steps(bank, received):
+def _batch_steps(bank, received, run):
     """Forwarding's clock steps and more, as one action runs them: start three, meet one,
-    restart one, cancel one, extend nothing."""
+    restart one, cancel one, extend nothing. ``run(step, **arguments)`` takes each step,
+    alone or in a given batch."""
     case_id = 9
-    operations.start_clock(
-        case_id=case_id, kind="forward", owner_unit=bank, started_at=received, now=received
+    run(
+        operations.start_clock,
+        case_id=case_id,
+        kind="forward",
+        owner_unit=bank,
+        started_at=received,
+        now=received,
     )
-    operations.stop_clock(case_id=case_id, kind="forward", met_at=received)
-    operations.start_clocks(
+    run(operations.stop_clock, case_id=case_id, kind="forward", met_at=received)
+    run(
+        operations.start_clocks,
         case_id=case_id,
         kinds=("accept", "verify", "report"),
         owner_unit=bank,
         started_at=received,
         now=received,
     )
-    operations.stop_clock(case_id=case_id, kind="accept", met_at=received + timedelta(hours=1))
-    operations.start_clock(
+    run(operations.stop_clock, case_id=case_id, kind="accept", met_at=received + timedelta(hours=1))
+    run(
+        operations.start_clock,
         case_id=case_id,
         kind="verify",
         owner_unit=bank,
         started_at=received + timedelta(hours=2),
         now=received + timedelta(hours=2),
     )
-    operations.cancel_clock(case_id=case_id, kind="report", at=received, reason="test")
+    run(operations.cancel_clock, case_id=case_id, kind="report", at=received, reason="test")
     return case_id
+
+
+def _in(batch):
+    return lambda step, **arguments: step(batch, **arguments)
 
 
 def _story(case_id) -> list[tuple[str, list[str]]]:
@@ -439,17 +520,17 @@ def _story(case_id) -> list[tuple[str, list[str]]]:
 
 
 def test_a_batch_writes_what_the_steps_one_by_one_write(app, province):
-    """Inside ``batch()`` a case's open clocks are read once and the events written in one
-    INSERT at the end: the clocks and their histories come out as without a batch."""
+    """In one batch a case's open clocks are read once and the events written in one
+    INSERT at the end: the clocks and their histories come out as step by step."""
     received = beijing(2025, 9, 30, 16, 0)
     with app.app_context():
         bank = _unit(province, "bank1")
-        one_by_one = _batch_steps(bank, received)
+        one_by_one = _batch_steps(bank, received, alone)
         expected = _story(one_by_one)
         open_expected = [c.kind for c in operations.open_clocks(one_by_one)]
         db.session.rollback()
-        with operations.batch():
-            case_id = _batch_steps(bank, received)
+        with clock_batch() as batch:
+            case_id = _batch_steps(bank, received, _in(batch))
             # Nothing of the events is written before the batch ends.
             assert db.session.scalar(select(func.count()).select_from(ClockEvent)) == 0
         assert _story(case_id) == expected
@@ -468,11 +549,10 @@ def _reads_clocks(statement: str) -> bool:
     return statement.startswith("SELECT") and re.search(r"\sFROM clock\b", statement) is not None
 
 
-def test_after_a_batch_the_case_clocks_are_known_until_the_next_write(app, province):
+def test_a_batch_knows_the_case_clocks_it_left(app, province):
     """A step answers with the case page, which shows all the case's clocks. The step's
     batch read them (one SELECT for the open ones and the rest) and kept them up to date:
-    the page does not read them again, and sees what a fresh read would. Any later write,
-    or the end of the transaction, forgets them."""
+    the page takes them from the batch and sees what a fresh read would."""
     received = beijing(2025, 9, 30, 16, 0)
 
     def seen(clocks):
@@ -481,37 +561,30 @@ def test_after_a_batch_the_case_clocks_are_known_until_the_next_write(app, provi
     with app.app_context():
         bank = _unit(province, "bank1")
         with statements_sent(_reads_clocks) as reads:
-            with operations.batch():
-                case_id = _batch_steps(bank, received)
+            with clock_batch() as batch:
+                case_id = _batch_steps(bank, received, _in(batch))
             assert len(reads) == 1  # the batch's own read, before any clock existed
-            known = operations.case_clocks(case_id)
+            known = batch.case_clocks(case_id)
             assert len(reads) == 1
-            assert seen(known) == seen(operations._query_case_clocks(case_id))
+            assert seen(known) == seen(operations.case_clocks(case_id))
             assert [c.kind for c in known] == ["forward", "accept", "verify", "report", "verify"]
+            assert batch.case_clocks(case_id + 1) is None  # a case the batch did not touch
 
             later = received + timedelta(hours=3)
-            operations.stop_clock(case_id=case_id, kind="verify", met_at=later)
-            again = operations.case_clocks(case_id)
-            assert len(reads) == 4  # stop_clock's read, the fresh one above, this one
-            assert again[-1].met_at == later
-
-            with operations.batch():
-                operations.start_clock(
-                    case_id=case_id, kind="report", owner_unit=bank, started_at=later, now=later
-                )
+            with clock_batch() as next_step:
+                operations.stop_clock(next_step, case_id=case_id, kind="verify", met_at=later)
+            assert len(reads) == 3  # the fresh read above, the next step's own
+            assert next_step.case_clocks(case_id)[-1].met_at == later
             db.session.commit()
-            assert len(operations.case_clocks(case_id)) == 6
-            assert len(reads) == 6  # the batch's read, then after the commit
 
 
 def test_a_batch_ending_in_an_error_writes_no_events(app, province):
     received = beijing(2025, 9, 30, 16, 0)
     with app.app_context():
         bank = _unit(province, "bank1")
-        with pytest.raises(RuntimeError), operations.batch():
-            _batch_steps(bank, received)
+        with pytest.raises(RuntimeError), clock_batch() as batch:
+            _batch_steps(bank, received, _in(batch))
             raise RuntimeError("the step failed")
-        assert db.session.info.get("clock_batch") is None
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(ClockEvent)) == 0
         assert db.session.scalar(select(func.count()).select_from(Clock)) == 0
@@ -522,12 +595,22 @@ def test_a_clock_for_a_case_that_does_not_exist_is_refused(app, province):
     with app.app_context():
         bank = _unit(province, "bank1")
         with pytest.raises(IntegrityError):
-            operations.start_clock(
-                case_id=999, kind="verify", owner_unit=bank, started_at=NOW, now=NOW
+            alone(
+                operations.start_clock,
+                case_id=999,
+                kind="verify",
+                owner_unit=bank,
+                started_at=NOW,
+                now=NOW,
             )
         db.session.rollback()
-        clock = operations.start_clock(
-            case_id=1, kind="verify", owner_unit=bank, started_at=NOW, now=NOW
+        clock = alone(
+            operations.start_clock,
+            case_id=1,
+            kind="verify",
+            owner_unit=bank,
+            started_at=NOW,
+            now=NOW,
         )
         db.session.commit()
         with pytest.raises(IntegrityError):

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from deadline_support import bare_cases
+from deadline_support import alone, bare_cases
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 from support import (
@@ -551,7 +551,7 @@ def _outbox_id(envelope) -> int:
 def test_two_sweeps_at_once_mark_tell_and_mail_everything_exactly_once(postgres_cluster, tmp_path):
     from portal.accountability.models import AccountabilityCase, CaseEvidence
     from portal.deadlines import operations as clocks
-    from portal.deadlines.sweep import breach_recipients, clock_recipients
+    from portal.jobs.sweep import breach_recipients, clock_recipients
     from portal.notify.models import Notification, OutboxMessage
     from portal.orgs.models import Unit
 
@@ -572,7 +572,8 @@ def test_two_sweeps_at_once_mark_tell_and_mail_everything_exactly_once(postgres_
         # Cases of their own (a clock belongs to a case), above the ids make_case used.
         bare_cases(province, range(1000, 1005), outlet="bank2-outlet1")
         for case_id in range(1000, 1005):  # promises due today: the morning reminders
-            clocks.start_clock(
+            alone(
+                clocks.start_clock,
                 case_id=case_id,
                 kind="promise",
                 owner_unit=outlet,

@@ -5,7 +5,7 @@ or doubles an e-mail when SMTP is down."""
 from datetime import date, timedelta
 
 import pytest
-from deadline_support import bare_cases, beijing
+from deadline_support import alone, bare_cases, beijing
 from sqlalchemy import func, select, text
 from support import NOW, app_config
 
@@ -14,7 +14,7 @@ from portal.auth.models import User
 from portal.db import db
 from portal.deadlines import operations
 from portal.deadlines.models import Clock, ClockEvent
-from portal.deadlines.sweep import SWEEP_LOCK_KEY, clock_recipients, run_sweep
+from portal.jobs.sweep import SWEEP_LOCK_KEY, clock_recipients, run_sweep
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
 
@@ -32,7 +32,8 @@ def _unit(province, key) -> Unit:
 
 
 def _start(province, case_id, kind, owner, started_at):
-    return operations.start_clock(
+    return alone(
+        operations.start_clock,
         case_id=case_id,
         kind=kind,
         owner_unit=_unit(province, owner),
@@ -131,14 +132,15 @@ def test_reminders_go_out_on_the_due_morning_once_per_clock_and_day(app, provinc
         assert clock.reminded_on == date(2026, 11, 23)
         assert _count(ClockEvent, ClockEvent.event == "reminded") == 1
         # Met in the afternoon: nothing more; the night's sweep marks no breach.
-        operations.stop_clock(case_id=4, kind="verify", met_at=beijing(2026, 11, 23, 15))
+        alone(operations.stop_clock, case_id=4, kind="verify", met_at=beijing(2026, 11, 23, 15))
         db.session.commit()
         assert run_sweep(beijing(2026, 11, 24, 0, 5))["breaches"] == 0
 
 
 def test_a_clock_due_again_on_a_later_day_is_reminded_again(app, province):
     with app.app_context():
-        promise = operations.start_clock(
+        promise = alone(
+            operations.start_clock,
             case_id=5,
             kind="promise",
             owner_unit=_unit(province, "bank1-outlet1"),
@@ -148,7 +150,7 @@ def test_a_clock_due_again_on_a_later_day_is_reminded_again(app, province):
         )
         db.session.commit()
         assert run_sweep(NOW)["reminders"] == 1
-        operations.extend_clock(case_id=5, kind="promise", due_on=date(2026, 11, 25), at=NOW)
+        alone(operations.extend_clock, case_id=5, kind="promise", due_on=date(2026, 11, 25), at=NOW)
         db.session.commit()
         assert run_sweep(beijing(2026, 11, 25, 9))["reminders"] == 1
         keys = set(db.session.scalars(select(Notification.dedupe_key)))

@@ -8,7 +8,7 @@ from support import make_case, with_duty_roster
 
 from portal.complaints.models import ComplaintEvent
 from portal.db import db
-from portal.deadlines.sweep import run_sweep
+from portal.jobs.sweep import run_sweep
 from portal.notify.models import Notification
 
 FORWARDED = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 Beijing

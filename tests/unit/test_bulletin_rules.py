@@ -1,7 +1,7 @@
 import xml.etree.ElementTree as ET
 
-from portal.bulletins import charts
 from portal.bulletins.rules import anonymise, decision_counts, members_to_show
+from portal.statistics import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

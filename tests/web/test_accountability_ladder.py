@@ -12,7 +12,7 @@ from support import make_case, sign_in
 from portal.accountability.models import AccountabilityCase, AccountabilityDocument
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.db import db
-from portal.deadlines.sweep import run_sweep
+from portal.jobs.sweep import run_sweep
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 Beijing
 DUE_DAY = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # the plan's due date: not yet overdue

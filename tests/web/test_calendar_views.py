@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from deadline_support import NOTICE_2027, bare_cases, beijing
+from deadline_support import NOTICE_2027, alone, bare_cases, beijing
 from flask import render_template_string
 from sqlalchemy import select
 from support import NOW, sign_in
@@ -125,7 +125,8 @@ def test_changing_a_day_rerenders_the_month_and_records_the_change(frozen, provi
     with frozen.app_context():
         bank = db.session.get(Unit, province.unit("bank1").id)
         bare_cases(province, [1])
-        operations.start_clock(
+        alone(
+            operations.start_clock,
             case_id=1,
             kind="verify",
             owner_unit=bank,
@@ -215,7 +216,8 @@ def test_a_year_open_clocks_reach_into_is_warned_about(make_app, province):
     assert 'data-testid="calendar-banner"' not in _html(client.get("/home"))
     with app.app_context():
         bare_cases(province, [2])
-        operations.start_clock(
+        alone(
+            operations.start_clock,
             case_id=2,
             kind="promise",
             owner_unit=db.session.get(Unit, province.unit("bank1-outlet1").id),
@@ -254,10 +256,16 @@ def test_the_clock_piece_explains_itself(frozen, province):
     with frozen.app_context():
         bank = db.session.get(Unit, province.unit("bank1").id)
         bare_cases(province, [3, 4])
-        clock = operations.start_clock(
-            case_id=3, kind="report", owner_unit=bank, started_at=beijing(2026, 11, 16, 9), now=NOW
+        clock = alone(
+            operations.start_clock,
+            case_id=3,
+            kind="report",
+            owner_unit=bank,
+            started_at=beijing(2026, 11, 16, 9),
+            now=NOW,
         )
-        promise = operations.start_clock(
+        promise = alone(
+            operations.start_clock,
             case_id=3,
             kind="promise",
             owner_unit=bank,
@@ -265,8 +273,13 @@ def test_the_clock_piece_explains_itself(frozen, province):
             now=NOW,
             due_on=date(2026, 11, 23),
         )
-        late = operations.start_clock(
-            case_id=4, kind="verify", owner_unit=bank, started_at=beijing(2026, 12, 30, 9), now=NOW
+        late = alone(
+            operations.start_clock,
+            case_id=4,
+            kind="verify",
+            owner_unit=bank,
+            started_at=beijing(2026, 12, 30, 9),
+            now=NOW,
         )
         db.session.commit()
         template = (
