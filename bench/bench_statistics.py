@@ -234,7 +234,7 @@ def bulletin(url: str, period_code: str) -> None:
 def generate(url: str, complaints: int) -> None:
     from flask_migrate import upgrade
 
-    from portal.demo.generate import generate as fill
+    from portal.national.generate import generate as fill
 
     app = make_app(url)
     with app.app_context():

@@ -97,41 +97,33 @@ def register_subscribers() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.accountability.views import bp as accountability_bp
-    from portal.accountability.views_seasons import bp as campaign_bp
-    from portal.audit.views import bp as audit_bp
-    from portal.auth.admin import bp as users_bp
-    from portal.auth.views import bp as auth_bp
-    from portal.bulletins.views import bp as bulletins_bp
-    from portal.complaints.views_cases import bp as cases_bp
-    from portal.complaints.views_categories import bp as categories_bp
-    from portal.complaints.views_intake import bp as intake_bp
-    from portal.deadlines.views import bp as deadlines_bp
-    from portal.duty.views import bp as duty_bp
-    from portal.home.views import bp as home_bp
-    from portal.notify.views import bp as notify_bp
-    from portal.orgs.views import bp as orgs_bp
-    from portal.statistics.views import bp as statistics_bp
+    """One blueprint per domain with screens, named like its folder; each domain's
+    ``blueprint.py`` lists its URLs and the views that answer them."""
+    from portal.accountability.blueprint import bp as accountability
+    from portal.admin.blueprint import bp as admin
+    from portal.auth.blueprint import bp as auth
+    from portal.bulletins.blueprint import bp as bulletins
+    from portal.complaints.blueprint import bp as complaints
+    from portal.deadlines.blueprint import bp as deadlines
+    from portal.duty.blueprint import bp as duty
+    from portal.home.blueprint import bp as home
+    from portal.notify.blueprint import bp as notify
+    from portal.statistics.blueprint import bp as statistics
     from portal.web import errors
-    from portal.workdays.views import bp as calendar_bp
+    from portal.workdays.blueprint import bp as workdays
 
     for blueprint in (
-        home_bp,
-        auth_bp,
-        users_bp,
-        orgs_bp,
-        audit_bp,
-        notify_bp,
-        duty_bp,
-        calendar_bp,
-        deadlines_bp,
-        intake_bp,
-        cases_bp,
-        categories_bp,
-        accountability_bp,
-        campaign_bp,
-        statistics_bp,
-        bulletins_bp,
+        home,
+        auth,
+        admin,
+        notify,
+        duty,
+        workdays,
+        deadlines,
+        complaints,
+        accountability,
+        statistics,
+        bulletins,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
@@ -184,10 +176,12 @@ def register_cli(app: Flask) -> None:
     from portal.demo.cli import demo_cli
     from portal.duty.cli import duty_cli
     from portal.jobs.cli import deadlines_cli, jobs_cli
+    from portal.national.cli import generate_command
     from portal.notify.cli import outbox_cli
     from portal.statistics.cli import statistics_cli
     from portal.workdays.cli import calendar_cli
 
+    demo_cli.add_command(generate_command)
     for group in (
         demo_cli,
         outbox_cli,

@@ -7,8 +7,6 @@ module only says what a role may do inside what it can see.
 
 from enum import StrEnum
 
-from portal.orgs.rules import UnitKind
-
 
 def N_(text: str) -> str:  # marks a label for extraction; translated where shown
     return text
@@ -166,54 +164,3 @@ PERMISSIONS = {
 
 def has_permission(role: Role, permission: Permission) -> bool:
     return permission in PERMISSIONS[role]
-
-
-def assignable_roles(actor_role: Role, unit_kind: UnitKind) -> list[Role]:
-    """Roles an administrator may give a user who belongs to a unit of ``unit_kind``.
-
-    The association administrator staffs the association and names each member's
-    administrator (Art. 6: the member reports its people to the association); a
-    member administrator staffs its own tree.
-    """
-    if actor_role == Role.ASSOC_ADMIN:
-        if unit_kind == UnitKind.ASSOCIATION:
-            return [Role.ASSOC_ADMIN, Role.ASSOC_HANDLER, Role.ASSOC_LEADER]
-        if unit_kind == UnitKind.MEMBER:
-            return [Role.MEMBER_ADMIN]
-        return []
-    if actor_role == Role.MEMBER_ADMIN:
-        if unit_kind == UnitKind.MEMBER:
-            return [Role.MEMBER_ADMIN, Role.MEMBER_HANDLER, Role.MEMBER_LEADER]
-        if unit_kind in (UnitKind.ASSOCIATION,):
-            return []
-        # Intermediate units that handle complaints themselves keep handlers too.
-        if unit_kind == UnitKind.OUTLET:
-            return [Role.BRANCH_OFFICER]
-        return [Role.MEMBER_HANDLER, Role.BRANCH_OFFICER]
-    return []
-
-
-def can_edit_unit(role: Role, unit_kind: UnitKind) -> bool:
-    """Which units' details a role may edit (always inside the role's scope)."""
-    if role == Role.ASSOC_ADMIN:
-        return unit_kind in (UnitKind.ASSOCIATION, UnitKind.MEMBER)
-    if role == Role.MEMBER_ADMIN:
-        return unit_kind != UnitKind.ASSOCIATION
-    return False
-
-
-def can_toggle_unit(role: Role, unit_kind: UnitKind) -> bool:
-    """Deactivating a member is the association's decision; a member runs its own tree."""
-    if role == Role.ASSOC_ADMIN:
-        return unit_kind == UnitKind.MEMBER
-    if role == Role.MEMBER_ADMIN:
-        return unit_kind not in (UnitKind.ASSOCIATION, UnitKind.MEMBER)
-    return False
-
-
-def can_add_child(role: Role, parent_kind: UnitKind) -> bool:
-    if role == Role.ASSOC_ADMIN:
-        return parent_kind == UnitKind.ASSOCIATION
-    if role == Role.MEMBER_ADMIN:
-        return parent_kind not in (UnitKind.ASSOCIATION, UnitKind.OUTLET)
-    return False

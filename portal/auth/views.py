@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -13,8 +13,6 @@ from portal.auth.rules import password_problems
 from portal.db import db
 from portal.web import clock
 from portal.web.i18n import LANG_COOKIE
-
-bp = Blueprint("auth", __name__)
 
 SIGN_IN_MESSAGES = {
     "invalid": "用户名或密码不正确。",
@@ -35,7 +33,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
-@bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -55,7 +52,6 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-@bp.post("/logout")
 @login_required
 def logout():
     logout_user()
@@ -63,7 +59,6 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = PasswordForm()
@@ -84,7 +79,6 @@ def change_password():
     return render_template("auth/password.html", form=form), status
 
 
-@bp.get("/lang/<code>")
 def set_language(code):
     if code not in current_app.config["PORTAL_LANGUAGES"]:
         code = current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -6,7 +6,7 @@ outside one's scope. Members see published versions and their own annex only.
 
 from io import BytesIO
 
-from flask import Blueprint, abort, redirect, request, send_file, url_for
+from flask import abort, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -23,8 +23,6 @@ from portal.statistics import export
 from portal.statistics.rules import parse_period, period_of
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece
-
-bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 
 
 def load_bulletin_or_404(bulletin_id: int) -> Bulletin:
@@ -52,14 +50,12 @@ def _list_context(**extra):
     } | extra
 
 
-@bp.get("")
 @login_required
 def index():
     require(Permission.BULLETIN_VIEW)
     return render_page_or_piece("bulletins/index.html", "bulletins/_list.html", **_list_context())
 
 
-@bp.post("")
 @login_required
 def create():
     require(Permission.BULLETIN_MANAGE)
@@ -101,7 +97,6 @@ def _detail(bulletin: Bulletin, status=200, job=None, error=None):
     )
 
 
-@bp.get("/<int:bulletin_id>")
 @login_required
 def detail(bulletin_id):
     bulletin = load_bulletin_or_404(bulletin_id)
@@ -109,7 +104,6 @@ def detail(bulletin_id):
     return _detail(bulletin)
 
 
-@bp.post("/<int:bulletin_id>")
 @login_required
 def save(bulletin_id):
     bulletin = load_bulletin_or_404(bulletin_id)
@@ -126,7 +120,6 @@ def save(bulletin_id):
     return _detail(bulletin)
 
 
-@bp.post("/<int:bulletin_id>/<any(preview, publish):step>")
 @login_required
 def start_job(bulletin_id, step):
     bulletin = load_bulletin_or_404(bulletin_id)
@@ -145,7 +138,6 @@ def start_job(bulletin_id, step):
     return render_page_or_piece("bulletins/job.html", "bulletins/_job.html", 202, job=job)
 
 
-@bp.get("/jobs/<int:job_id>")
 @login_required
 def job_status(job_id):
     return render_page_or_piece(
@@ -153,7 +145,6 @@ def job_status(job_id):
     )
 
 
-@bp.post("/<int:bulletin_id>/correct")
 @login_required
 def correct(bulletin_id):
     bulletin = load_bulletin_or_404(bulletin_id)
@@ -174,7 +165,6 @@ def _pdf(data: bytes, name: str):
     )
 
 
-@bp.get("/<int:bulletin_id>/preview.pdf")
 @login_required
 def preview(bulletin_id):
     bulletin = load_bulletin_or_404(bulletin_id)
@@ -184,7 +174,6 @@ def preview(bulletin_id):
     return _pdf(bulletin.preview_pdf, f"bulletin-{bulletin.period}-draft.pdf")
 
 
-@bp.get("/<int:bulletin_id>/download")
 @login_required
 def download(bulletin_id):
     bulletin = load_bulletin_or_404(bulletin_id)
@@ -195,7 +184,6 @@ def download(bulletin_id):
     return _pdf(bulletin.pdf, f"bulletin-{bulletin.period}-v{bulletin.version}.pdf")
 
 
-@bp.get("/<int:bulletin_id>/annex/<int:member_id>")
 @login_required
 def annex(bulletin_id, member_id):
     """A member's own detailed figures for the period (Excel), from the same queries."""
@@ -213,7 +201,6 @@ def annex(bulletin_id, member_id):
     )
 
 
-@bp.get("/<int:bulletin_id>/annex.xlsx")
 @login_required
 def association_annex(bulletin_id):
     """The association's annex: every member's figures and every accountability decision

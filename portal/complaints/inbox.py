@@ -335,7 +335,7 @@ def inbox_page(
     user pages shift nothing: no row is shown twice or skipped for that reason, and page
     N costs the same for every N. ``page`` is only the number shown. The total is counted
     up to ``count_cap`` rows, on the pages that lie within it, unless ``count`` is False
-    (a text search: see views_cases.inbox); a list that fits on its first page is its
+    (a text search: see views.cases.inbox); a list that fits on its first page is its
     own total either way."""
     base, due_at = _filtered(user, filters, now=now, tz=tz, unit=unit)
     query = base.options(*LIST_OPTIONS)

@@ -1,8 +1,6 @@
 """What every page may show of the deadlines: a clock's explanation and the years whose
 official calendar today's deadlines still need (the banner for administrators)."""
 
-from flask import Blueprint
-
 from portal.deadlines import queries
 from portal.deadlines.display import ClockDescription, describe_clock
 from portal.deadlines.models import Clock
@@ -11,15 +9,11 @@ from portal.web import clock
 from portal.web.i18n import is_chinese
 from portal.workdays import store
 
-bp = Blueprint("deadlines", __name__)
 
-
-@bp.app_template_global("describe_clock")
-def _describe_clock(clock_row: Clock) -> ClockDescription:
+def describe(clock_row: Clock) -> ClockDescription:
     lang = "zh" if is_chinese() else "en"
     return describe_clock(clock_row, store.current_calendar(), clock.now(), lang)
 
 
-@bp.app_template_global("unconfirmed_calendar_years")
-def _unconfirmed_years() -> list[int]:
+def unconfirmed_years() -> list[int]:
     return queries.unconfirmed_years_ahead(local_day(clock.now()))

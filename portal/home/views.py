@@ -1,4 +1,4 @@
-from flask import Blueprint, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -11,15 +11,11 @@ from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import scope_filter, scope_root
 from portal.web import clock
 
-bp = Blueprint("home", __name__)
 
-
-@bp.get("/")
 def root():
     return redirect(url_for("home.index"))
 
 
-@bp.get("/favicon.ico")
 def favicon():
     # Browsers ask for /favicon.ico whatever the page says.
     return redirect(url_for("static", filename="favicon.svg"), 301)
@@ -38,7 +34,6 @@ def _case_counts() -> dict:
     return count_inboxes(current_user, lists, within="open", now=clock.now(), tz=clock.tz())
 
 
-@bp.get("/home")
 @login_required
 def index():
     counts = dict(

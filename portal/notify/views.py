@@ -1,4 +1,4 @@
-from flask import Blueprint, request
+from flask import request
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select
 
@@ -8,9 +8,6 @@ from portal.notify.models import Notification
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece
 from portal.web.pagination import paginate
-
-bp = Blueprint("notify", __name__, url_prefix="/notifications")
-
 
 # Every full page shows the bell's count: built once, and prepared on PostgreSQL.
 _UNREAD = (
@@ -25,7 +22,6 @@ def unread_count(user) -> int:
     return db.session.scalar(_UNREAD, {"user_id": user.id})
 
 
-@bp.get("")
 @login_required
 def index():
     # Only one's own notifications: the user id comes from the session, never the URL.
@@ -38,7 +34,6 @@ def index():
     )
 
 
-@bp.get("/badge")
 @login_required
 def badge():
     return render_page_or_piece(
@@ -46,7 +41,6 @@ def badge():
     )
 
 
-@bp.post("/read")
 @login_required
 def mark_all_read():
     operations.mark_read(current_user, None, clock.now())

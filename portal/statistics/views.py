@@ -4,7 +4,7 @@ Association and members share one page: the figures are scoped by the user, so a
 sees its own subtree. Every number links to the filtered case list that produces it.
 """
 
-from flask import Blueprint, render_template, request, send_file, url_for
+from flask import render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -23,8 +23,6 @@ from portal.statistics import charts, export, queries, snapshots
 from portal.statistics.rules import Period, parse_period, percent, period_of
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece, wants_piece
-
-bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 
 
 def _filters(args) -> tuple[Period | None, dict, str | None]:
@@ -53,7 +51,6 @@ def _members():
     ).all()
 
 
-@bp.get("")
 @login_required
 def dashboard():
     require(Permission.STATISTICS_VIEW)
@@ -81,7 +78,7 @@ def dashboard():
         ),
         "open_now": _open_now(filters),
         "open_link": lambda **extra: url_for(
-            "cases.inbox",
+            "complaints.inbox",
             **{
                 k: v
                 for k, v in (
@@ -136,10 +133,9 @@ def _inbox_link(period: Period, filters: dict):
         base["unit"] = filters["member_id"]
     if filters.get("category_id"):
         base["category"] = filters["category_id"]
-    return lambda **extra: url_for("cases.inbox", **(base | extra))
+    return lambda **extra: url_for("complaints.inbox", **(base | extra))
 
 
-@bp.get("/export.xlsx")
 @login_required
 def export_tables():
     require(Permission.STATISTICS_VIEW)

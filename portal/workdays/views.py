@@ -4,7 +4,7 @@ and the deadline calculator that explains any due date to anyone signed in."""
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -20,15 +20,9 @@ from portal.workdays.grid import WEEK_HEADER_ZH, month_grid, year_grids
 from portal.workdays.notice import NoticeError
 from portal.workdays.notice_files import read_notice
 from portal.workdays.overrides import DayEditError, day_state
-from portal.workdays.rules import BEIJING, DEADLINE_RULE_EN, DEADLINE_RULE_ZH, OfficialDay
-
-bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+from portal.workdays.rules import BEIJING, OfficialDay
 
 CHANGED = "calendar-changed"  # HX-Trigger: the unconfirmed-year banner refreshes itself
-
-
-bp.add_app_template_global(DEADLINE_RULE_ZH, "DEADLINE_RULE_ZH")
-bp.add_app_template_global(DEADLINE_RULE_EN, "DEADLINE_RULE_EN")
 
 
 def _today() -> date:
@@ -57,13 +51,11 @@ def _month(year: int, month: int):
     return month_grid(store.current_calendar(), year, month, _manual(year), _today())
 
 
-@bp.get("")
 @login_required
 def index():
-    return redirect(url_for("calendar.year", year=_today().year))
+    return redirect(url_for("workdays.year", year=_today().year))
 
 
-@bp.get("/<int:year>")
 @login_required
 def year(year: int):
     _check_year(year)
@@ -78,7 +70,6 @@ def year(year: int):
     )
 
 
-@bp.get("/<int:year>/<int:month>")
 @login_required
 def month(year: int, month: int):
     _check_year(year)
@@ -100,7 +91,6 @@ def _fill_day_form(form: DayForm, day: date) -> None:
     form.name.data = state["name"]
 
 
-@bp.route("/day/<day>", methods=["GET", "POST"])
 @login_required
 def edit_day(day: str):
     day = _load_day_or_404(day)
@@ -147,11 +137,10 @@ def _day_changed(day: date, recomputed: int):
     )
     if not wants_piece():
         flash(message, "success")
-        return redirect(url_for("calendar.year", year=day.year, _anchor=f"month-{day:%Y-%m}"))
+        return redirect(url_for("workdays.year", year=day.year, _anchor=f"month-{day:%Y-%m}"))
     return _render_month(day.year, day.month, trigger=CHANGED, message=message)
 
 
-@bp.route("/notice", methods=["GET", "POST"])
 @login_required
 def notice():
     require(Permission.CALENDAR_MANAGE)
@@ -173,7 +162,7 @@ def notice():
                 ),
                 "success",
             )
-            return redirect(url_for("calendar.year", year=parsed.year))
+            return redirect(url_for("workdays.year", year=parsed.year))
     return render_page_or_piece(
         "workdays/notice.html",
         "workdays/_notice_form.html",
@@ -182,7 +171,6 @@ def notice():
     )
 
 
-@bp.get("/explain")
 @login_required
 def explain():
     form = ExplainForm(formdata=request.args)
@@ -200,11 +188,10 @@ def explain():
     )
 
 
-@bp.get("/banner")
 @login_required
 def banner():
     """The unconfirmed-year warning, refreshed in place after a calendar change."""
     require(Permission.CALENDAR_MANAGE)
     if not wants_piece():
-        return redirect(url_for("calendar.index"))
+        return redirect(url_for("workdays.index"))
     return render_template("workdays/_unconfirmed_banner.html")

@@ -1,0 +1,1 @@
+"""The screens of accountability; their URLs: ``accountability/blueprint.py``."""

@@ -1,0 +1,24 @@
+"""The administrators' screens: units, users and the change log (操作记录). Each URL with
+its endpoint and the view that answers it."""
+
+from flask import Blueprint
+
+from portal.admin.views import audit, units, users
+
+bp = Blueprint("admin", __name__)
+
+# views/units.py
+bp.add_url_rule("/units", "units", units.index)
+bp.add_url_rule("/units/<int:unit_id>", "unit", units.detail)
+bp.add_url_rule("/units/new", "new_unit", units.create, methods=["GET", "POST"])
+bp.add_url_rule("/units/<int:unit_id>/edit", "edit_unit", units.edit, methods=["GET", "POST"])
+bp.add_url_rule("/units/<int:unit_id>/active", "unit_active", units.toggle_active, methods=["POST"])
+
+# views/users.py
+bp.add_url_rule("/users", "users", users.index)
+bp.add_url_rule("/users/new", "new_user", users.create, methods=["GET", "POST"])
+bp.add_url_rule("/users/<int:user_id>/edit", "edit_user", users.edit, methods=["GET", "POST"])
+bp.add_url_rule("/users/<int:user_id>/active", "user_active", users.toggle_active, methods=["POST"])
+
+# views/audit.py
+bp.add_url_rule("/audit", "audit", audit.index)

@@ -1,0 +1,1 @@
+"""The screens of admin; their URLs: ``admin/blueprint.py``."""

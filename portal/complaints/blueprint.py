@@ -1,0 +1,30 @@
+"""Complaints: the inbox and the case page, intake, the category taxonomy. Each URL with
+its endpoint and the view that answers it."""
+
+from flask import Blueprint
+
+from portal.complaints.views import cases, categories, intake
+
+bp = Blueprint("complaints", __name__)
+
+# views/cases.py
+bp.add_url_rule("/cases", "inbox", cases.inbox)
+bp.add_url_rule("/cases/export.xlsx", "export_list", cases.export_list)
+bp.add_url_rule("/cases/<int:case_id>", "detail", cases.detail)
+bp.add_url_rule("/cases/<int:case_id>/do/<action>", "act", cases.act, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/reveal/<field>", "reveal", cases.reveal, methods=["POST"])
+bp.add_url_rule("/cases/attachments/<int:attachment_id>", "attachment", cases.attachment)
+bp.add_url_rule("/cases/<int:case_id>/clocks/<int:clock_id>", "explain_clock", cases.explain_clock)
+
+# views/intake.py
+bp.add_url_rule("/cases/new", "intake", intake.create, methods=["GET", "POST"])
+bp.add_url_rule("/cases/outlets", "outlet_picker", intake.outlet_picker)
+bp.add_url_rule("/cases/repeats", "repeat_suggestions", intake.repeat_suggestions)
+bp.add_url_rule("/cases/<int:case_id>/worksheet", "worksheet", intake.worksheet)
+
+# views/categories.py
+bp.add_url_rule("/categories", "categories", categories.index)
+bp.add_url_rule("/categories", "new_category", categories.create, methods=["POST"])
+bp.add_url_rule(
+    "/categories/<int:category_id>/active", "category_active", categories.toggle, methods=["POST"]
+)

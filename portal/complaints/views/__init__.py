@@ -1,0 +1,1 @@
+"""The screens of complaints; their URLs: ``complaints/blueprint.py``."""

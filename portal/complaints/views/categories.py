@@ -1,0 +1,89 @@
+"""The association edits the category taxonomy: add, rename, deactivate (never delete)."""
+
+from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from sqlalchemy import select
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from portal.auth.access import require
+from portal.auth.roles import Permission
+from portal.complaints.models import Category
+from portal.db import db
+from portal.web.forms import PortalForm
+from portal.web.htmx import render_page_or_piece
+
+
+class CategoryForm(PortalForm):
+    parent_id = SelectField(_l("上级类别"), coerce=int, validate_choice=False)
+    code = StringField(
+        _l("代码"),
+        validators=[
+            DataRequired(_l("请填写代码。")),
+            Regexp(r"^[A-Z0-9-]{2,20}$", message=_l("代码为 2–20 位大写字母、数字或横线。")),
+        ],
+    )
+    name = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")), Length(max=60)])
+
+
+def _all():
+    return list(db.session.scalars(select(Category).order_by(Category.sort, Category.id)))
+
+
+def _render(form, status=200):
+    form.parent_id.choices = [(0, _("（一级类别）"))] + [
+        (c.id, c.name) for c in _all() if not c.parent_id
+    ]
+    return render_page_or_piece(
+        "complaints/categories.html",
+        "complaints/_categories.html",
+        status=status,
+        form=form,
+        categories=_all(),
+    )
+
+
+@login_required
+def index():
+    require(Permission.CATEGORY_MANAGE)
+    return _render(CategoryForm())
+
+
+@login_required
+def create():
+    require(Permission.CATEGORY_MANAGE)
+    form = CategoryForm()
+    form.parent_id.choices = []
+    if form.validate_on_submit():
+        parent = db.session.get(Category, form.parent_id.data) if form.parent_id.data else None
+        if db.session.scalar(select(Category).where(Category.code == form.code.data)):
+            form.code.errors.append(_("该代码已被使用。"))
+        elif form.parent_id.data and (parent is None or parent.parent_id):
+            form.parent_id.errors.append(_("只支持两级类别。"))
+        else:
+            db.session.add(
+                Category(
+                    code=form.code.data,
+                    name=form.name.data.strip(),
+                    parent_id=parent.id if parent else None,
+                    sort=(max((c.sort for c in _all()), default=0) + 1),
+                )
+            )
+            db.session.flush()
+            return _render(CategoryForm(formdata=None))
+    return _render(form, 422)
+
+
+@login_required
+def toggle(category_id):
+    require(Permission.CATEGORY_MANAGE)
+    category = db.session.get(Category, category_id)
+    if category is None:
+        from flask import abort
+
+        abort(404)
+    category.is_active = request.form.get("active") == "1"
+    db.session.flush()
+    return _render(CategoryForm(formdata=None))

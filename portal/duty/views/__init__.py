@@ -1,0 +1,1 @@
+"""The screens of duty; their URLs: ``duty/blueprint.py``."""
