@@ -24,10 +24,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 def freeze_startup_objects() -> None:
     """Once a server process has built its app (``wsgi.py``): what exists by then (the
     modules, compiled templates, mappers, message catalogues) lives as long as the
-    process, so Python's cycle collector stops scanning it. Its full collections, which
-    come every few hundred requests and stall the request they fall in, took 100-120 ms
-    over the portal's startup objects, and take about 8 ms after (bench_latency at a
-    million complaints; the young collections are unchanged)."""
+    process, so Python's cycle collector stops scanning it. Its full collections come
+    every few hundred requests and stall the request they fall in; most of their work
+    was the startup objects (docs/performance.md)."""
     gc.collect()
     gc.freeze()
 

@@ -90,18 +90,17 @@ def postgresql_engine_options() -> dict:
     Statements are planned with their values unless marked: psycopg would prepare a
     statement on the server after its 5th run on a connection, and PostgreSQL may then
     plan it once for any parameters — a plan that cannot use the partial indexes (the
-    open cases, the open clocks) nor see that the association's scope is the whole tree:
-    1.3 s instead of 2 ms for the count of open cases over a million complaints
-    (bench/bench_latency.py). So psycopg never prepares on its own (the threshold is out
-    of reach), and only the statements marked ``PREPARE`` (portal.db: look-ups whose plan
-    does not depend on the values) are prepared, on their first run. Not
-    ``plan_cache_mode=force_generic_plan``: PostgreSQL applies it to every statement
-    sent with parameters, not only to prepared ones (1.5 s for the province's list).
+    open cases, the open clocks) nor see that the association's scope is the whole tree,
+    and a count that takes milliseconds takes seconds. So psycopg never prepares on its
+    own (the threshold is out of reach), and only the statements marked ``PREPARE``
+    (portal.db: look-ups whose plan does not depend on the values) are prepared, on their
+    first run. Not ``plan_cache_mode=force_generic_plan``: PostgreSQL applies it to every
+    statement sent with parameters, not only to prepared ones.
 
     JIT compilation off: the portal's queries are short, and PostgreSQL compiles any
-    query whose estimate passes ``jit_above_cost`` — under the load test
-    (bench/load_test.py, 20,000 complaints) the accountability detection's query took
-    1.4 s with JIT and 0.15 s without. ``PORTAL_PG_JIT=on`` leaves the server's setting.
+    query whose estimate passes ``jit_above_cost``, which cost the accountability
+    detection ten times its run. ``PORTAL_PG_JIT=on`` leaves the server's setting.
+    Figures: docs/performance.md.
     """
     connect_args: dict = {"prepare_threshold": NEVER_BY_COUNT}
     if not _bool("PORTAL_PG_JIT", False):

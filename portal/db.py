@@ -1,6 +1,7 @@
 """The SQLAlchemy handle, with naming conventions so Alembic migrations get stable names."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,6 +28,13 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+# Every model's base class. Flask-SQLAlchemy builds ``db.Model`` at run time from
+# ``Base``; type checkers cannot see through that, so they are shown ``Base`` itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 class UTCDateTime(TypeDecorator):
@@ -111,11 +119,11 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
 # planned with their values, keeps one plan for any values when it is as good. Three kinds
 # are such statements without being marked: a single-row INSERT … VALUES; the ORM's
 # INSERT of a few rows in one statement (its "insertmanyvalues", one text per number of
-# rows: forwarding starts three clocks so, and parsing and planning that INSERT took
-# 0.46 ms of server time); and an UPDATE of the row with a given primary key (the ORM's
-# flush of a changed object: every step writes its case and its clocks so; parsing and
-# planning the case's UPDATE, with its twenty indexes, took 0.26 ms of its 0.6). psycopg
-# prepares what it runs by executemany, a statement run for many rows, anyway.
+# rows: forwarding starts three clocks so); and an UPDATE of the row with a given primary
+# key (the ORM's flush of a changed object: every step writes its case and its clocks
+# so, and planning the case's UPDATE with its twenty indexes took most of its time).
+# psycopg prepares what it runs by executemany, a statement run for many rows, anyway.
+# Figures: docs/performance.md.
 # Everything else keeps being planned with its values (config.postgresql_engine_options);
 # so are the INSERTs of a bulk load's batches of many rows, each text run once or twice
 # and not worth a place in the connection's cache of prepared statements.

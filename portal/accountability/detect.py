@@ -5,9 +5,9 @@ trigger and complaint), so the sweep may run it as often as it likes.
 
 The sweep runs it over the whole province; a step on a case (a media or repeat intake,
 a verification, a rectification) runs it over that case's member only, which is all the
-step can newly make true, so a busy province does not slow every verification down (the
-load test measured 8 s per verification over 20,000 complaints before). What such a
-narrower run could miss (a repeat chain across two members) the next sweep finds.
+step can newly make true, so a busy province does not slow every verification down.
+What such a narrower run could miss (a repeat chain across two members) the next sweep
+finds.
 """
 
 from datetime import datetime

@@ -16,10 +16,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.accountability.rules import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger
-from portal.db import UTCDateTime, db
+from portal.db import Model, UTCDateTime
 
 
-class AccountabilityCase(db.Model):
+class AccountabilityCase(Model):
     """One accountability matter against a member bank, opened by a trigger of Art. 12(1)."""
 
     __tablename__ = "accountability_case"
@@ -50,7 +50,7 @@ class AccountabilityCase(db.Model):
         return STATE_LABELS[CaseState(self.state)]
 
 
-class CaseEvidence(db.Model):
+class CaseEvidence(Model):
     """A complaint that proves a case, and the outlet it concerns.
 
     Unique per trigger and complaint: one complaint proves a trigger once, so re-running
@@ -75,7 +75,7 @@ class CaseEvidence(db.Model):
     __table_args__ = (UniqueConstraint("trigger", "complaint_id"),)
 
 
-class AccountabilityEvent(db.Model):
+class AccountabilityEvent(Model):
     """One entry of a case's history: who decided what, when and why. Append-only."""
 
     __tablename__ = "accountability_event"
@@ -93,7 +93,7 @@ class AccountabilityEvent(db.Model):
     actor = relationship("User")
 
 
-class AccountabilitySettings(db.Model):
+class AccountabilitySettings(Model):
     """The thresholds of Art. 12(1)2-3, one row (id 1); absent means the defaults."""
 
     __tablename__ = "accountability_settings"
@@ -106,7 +106,7 @@ class AccountabilitySettings(db.Model):
     updated_at = mapped_column(UTCDateTime)
 
 
-class Interview(db.Model):
+class Interview(Model):
     """约见谈话 (Art. 12(1)): the association's leader meets the member unit's leader."""
 
     __tablename__ = "accountability_interview"
@@ -122,7 +122,7 @@ class Interview(db.Model):
     rectify_by = mapped_column(Date, nullable=False)  # the plan's completion is due then
 
 
-class RectificationPlan(db.Model):
+class RectificationPlan(Model):
     """The member's answer, in the 8D structure; ``status`` draft → submitted →
     completed (evidence given) → verified / rejected (back to the member)."""
 
@@ -150,7 +150,7 @@ class RectificationPlan(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Season(db.Model):
+class Season(Model):
     """A season of the service-excellence campaign (优服创建活动赛季), set by the association."""
 
     __tablename__ = "campaign_season"
@@ -161,7 +161,7 @@ class Season(db.Model):
     ends_on = mapped_column(Date, nullable=False)
 
 
-class Disqualification(db.Model):
+class Disqualification(Model):
     """Art. 12(3): a member loses the organisation award of the season; an outlet loses
     the advanced-service-unit selection. ``member_id`` scopes both kinds."""
 
@@ -187,7 +187,7 @@ class Disqualification(db.Model):
     __table_args__ = (UniqueConstraint("season_id", "unit_id", "award"),)
 
 
-class AccountabilityDocument(db.Model):
+class AccountabilityDocument(Model):
     """A generated PDF (the criticism notice, the letter to the regulator). Stored with
     its hash so a decision's documents never change afterwards."""
 

@@ -1,10 +1,10 @@
 from sqlalchemy import JSON, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.db import UTCDateTime, db, path_string, utcnow
+from portal.db import Model, UTCDateTime, path_string, utcnow
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One administrative change. Never updated or deleted: corrections are new entries."""
 
     __tablename__ = "audit_entry"

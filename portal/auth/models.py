@@ -5,10 +5,10 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.roles import ASSOCIATION_ROLES, MEMBER_ROLES, ROLE_LABELS, Role
-from portal.db import UTCDateTime, db, utcnow
+from portal.db import Model, UTCDateTime, utcnow
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

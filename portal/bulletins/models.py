@@ -15,13 +15,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.db import UTCDateTime, db, utcnow
+from portal.db import Model, UTCDateTime, utcnow
 
 DRAFT, PUBLISHED = "draft", "published"
 NARRATIVE_FIELDS = ("overview", "typical_cases_note", "advice", "next_steps")
 
 
-class Bulletin(db.Model):
+class Bulletin(Model):
     """One version of a period's bulletin (Art. 8(4)).
 
     Invariant: once published, a version never changes (its PDF and SHA-256 are frozen,
@@ -75,7 +75,7 @@ class Bulletin(db.Model):
         return self.state == PUBLISHED
 
 
-class BulletinDownload(db.Model):
+class BulletinDownload(Model):
     """One download of a published bulletin (or a member's annex), counted per member."""
 
     __tablename__ = "bulletin_download"
@@ -93,7 +93,7 @@ class BulletinDownload(db.Model):
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 
-class Job(db.Model):
+class Job(Model):
     """A background job (rendering takes seconds). Claimed by a worker; a claim older
     than the stale limit is taken again, so a worker dying mid-job loses nothing."""
 

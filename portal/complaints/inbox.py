@@ -193,7 +193,7 @@ def count_inboxes(
     def own(f: InboxFilters) -> list:
         # A list's conditions that the WHERE (the ``within`` list) does not already hold:
         # repeated in every FILTER, the open states' IN took half the time of the count
-        # of open cases over a million complaints (the dashboard's, 20 ms → 9 ms).
+        # of open cases (the dashboard's; docs/performance.md).
         conditions = _state_and_clock(f, due_at, now=now, tz=tz)
         return [c for c in conditions if not any(c.compare(w) for w in inside)]
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.complaints.rules import OPEN_STATES, STATE_LABELS, State
-from portal.db import UTCDateTime, db, path_string, utcnow
+from portal.db import Model, UTCDateTime, path_string, utcnow
 
 # The open states as SQL, word for word in the partial indexes' WHERE and in the
 # inbox's "open" filter (``queries.open_state_filter``): SQLite uses a partial index only
@@ -34,8 +34,8 @@ OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{v}'" for v in OPEN_STATE_
 DOUBLED_SEARCH_COLUMNS = ("complainant_name", "facts", "demand")
 
 # A search reads its GIN index's whole pending list, where each update of a case adds its
-# texts' trigrams until a vacuum or this limit (kB) moves them into the index: 4 MB by
-# default, 40 ms instead of 17 for a search at a million cases (migration f4c2a8b61d07).
+# texts' trigrams until a vacuum or this limit (kB) moves them into the index. The 4 MB
+# default made searches more than twice as slow (migration f4c2a8b61d07).
 SEARCH_PENDING_LIST_KB = 128
 
 
@@ -47,7 +47,7 @@ def doubled(expression):
     )
 
 
-class Category(db.Model):
+class Category(Model):
     """Two-level taxonomy (e.g. 银行卡与ATM › ATM吞卡), edited by the association."""
 
     __tablename__ = "complaint_category"
@@ -66,7 +66,7 @@ class Category(db.Model):
         return f"{self.parent.name} › {self.name}" if self.parent else self.name
 
 
-class TrackingCounter(db.Model):
+class TrackingCounter(Model):
     """The last tracking number issued per year (one row per year, bumped atomically)."""
 
     __tablename__ = "tracking_counter"
@@ -90,7 +90,7 @@ STATISTICS_COLUMNS = [
 ]
 
 
-class Complaint(db.Model):
+class Complaint(Model):
     __tablename__ = "complaint"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -213,7 +213,7 @@ class Complaint(db.Model):
 UNACCEPTED_SQL = "action = 'unaccepted'"
 
 
-class ComplaintEvent(db.Model):
+class ComplaintEvent(Model):
     """One entry of a case's history. Append-only: corrections are new entries.
 
     ``internal_org_id`` is NULL for entries everyone who sees the case may read; an
@@ -251,7 +251,7 @@ class ComplaintEvent(db.Model):
     )
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A scan, photo or recording. The bytes live in the database so that every app
     server reaches them and they are never under the web root; served only to users
     who can see the case."""
@@ -275,7 +275,7 @@ class Attachment(db.Model):
     uploaded_by = relationship("User")
 
 
-class Rectification(db.Model):
+class Rectification(Model):
     """Art. 9(2): for a substantiated complaint, the member's rectification opinion and its
     opinion on the responsible staff, each followed up to completion."""
 
@@ -295,7 +295,7 @@ class Rectification(db.Model):
     completion_note: Mapped[str | None] = mapped_column(Text)
 
 
-class PiiReveal(db.Model):
+class PiiReveal(Model):
     """Each time someone shows a complainant's full mobile or ID number."""
 
     __tablename__ = "pii_reveal"

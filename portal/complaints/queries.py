@@ -133,8 +133,8 @@ CLOCK_EVENTS_SHOWN = ("breached", "recomputed", "extended")
 # The history (``timeline``): the case's own entries and its clocks' lines in one statement.
 # Its constants are written into the SQL, not bound: bound, PostgreSQL could not tell how
 # rare the events shown are without their values, priced its generic plan too high, and so
-# planned the prepared statement anew on every run (0.4 ms, eight times what it takes to
-# run). Only the case and the reader's organisation are parameters.
+# planned the prepared statement anew on every run, which cost more than running it. Only
+# the case and the reader's organisation are parameters.
 _ENTRIES = (
     select(
         ComplaintEvent.at.label("at"),
@@ -399,8 +399,9 @@ def search_condition(q: str):
     # in a text exactly when the doubled term is in the doubled text. The plain test
     # comes first and is cheap; the doubled one then only runs where the plain one
     # matched. A common word (in 4% of the cases) is searched by reading the inbox in
-    # its order until a page is found, some 500 rows: doubling each row's texts made
-    # that 7-11 ms, the plain test 3-4 ms. Wrapped in coalesce, the planner takes it
+    # its order until a page is found, some 500 rows, and doubling each row's texts
+    # costs more than the plain test (docs/performance.md). Wrapped in coalesce, the
+    # planner takes it
     # for a test it knows nothing of (halving its row estimate), not as a second
     # independent text match (which would square it and mislead its choice of plan).
     term = "".join(c + c for c in q)

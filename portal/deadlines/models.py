@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.db import UTCDateTime, db, path_string, utcnow
+from portal.db import Model, UTCDateTime, path_string, utcnow
 from portal.deadlines.rules import DEADLINE_TZ, RULES, ClockKind, ClockState, clock_state
 
 # SQL fragments of the partial indexes. The sweep's queries repeat them word for word:
@@ -20,7 +20,7 @@ UNBREACHED = "met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL"
 ACCEPT = "kind = 'accept'"
 
 
-class Clock(db.Model):
+class Clock(Model):
     """One Art. 11 limit running on one case, owned by the unit that must act."""
 
     __tablename__ = "clock"
@@ -123,7 +123,7 @@ class Clock(db.Model):
 EVENTS = ("started", "met", "breached", "recomputed", "extended", "cancelled", "reminded")
 
 
-class ClockEvent(db.Model):
+class ClockEvent(Model):
     """What happened to a clock; the case history merges these. Append-only."""
 
     __tablename__ = "clock_event"

@@ -7,10 +7,10 @@ record of who was responsible when (Art. 12(1)1 asks whether anybody accepted).
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.db import UTCDateTime, db, utcnow
+from portal.db import Model, UTCDateTime, utcnow
 
 
-class MemberProfile(db.Model):
+class MemberProfile(Model):
     """What a member bank reports about its complaint handling (Art. 6): the leader in
     charge (分管领导, who may or may not use the portal) and the responsible department
     (投诉受理责任部门). Its handlers are portal users (``DutyPair``)."""
@@ -37,7 +37,7 @@ class MemberProfile(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ContactReport(db.Model):
+class ContactReport(Model):
     """One change of a member's contacts as reported to the association (Art. 6: "any
     change is reported at the first moment"). ``reported_at`` is the server's time, never
     a date from a form: a member cannot back-date a change. Never updated or deleted."""
@@ -67,7 +67,7 @@ class ContactReport(db.Model):
     )
 
 
-class DutyPair(db.Model):
+class DutyPair(Model):
     """Handler A and handler B of a unit that accepts complaints (Art. 7): the member
     itself, or an intermediate unit (a city branch) that handles complaints itself."""
 
@@ -89,7 +89,7 @@ class DutyPair(db.Model):
     __table_args__ = (CheckConstraint("handler_a_id <> handler_b_id", name="a_differs_from_b"),)
 
 
-class Absence(db.Model):
+class Absence(Model):
     """A handler away from the post (Art. 7), mid-day start and end allowed; the end is
     exclusive. Cancelled, never deleted: who was on duty stays answerable."""
 

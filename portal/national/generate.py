@@ -158,9 +158,7 @@ def generate(
     cases.run(counts, _progress(complaints, writer, loading, echo), chunk)
     _tracking_counters(cases.tracking)
 
-    acc_writer = BulkWriter(
-        accountability.TABLES | {"complaint_event": tables.EVENT_COLUMNS}
-    )
+    acc_writer = BulkWriter(accountability.TABLES | {"complaint_event": tables.EVENT_COLUMNS})
     generator = accountability.AccountabilityGenerator(
         world, writer=acc_writer, fmt=fmt, now=now, ids=cases.ids, seed=seed
     )

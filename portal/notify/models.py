@@ -1,10 +1,10 @@
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import UTCDateTime, db, utcnow
+from portal.db import Model, UTCDateTime, utcnow
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One e-mail waiting to leave, or the record that it left."""
 
     __tablename__ = "outbox_message"
@@ -27,7 +27,7 @@ class OutboxMessage(db.Model):
     __table_args__ = (Index("ix_outbox_message_status_next", "status", "next_attempt_at"),)
 
 
-class Notification(db.Model):
+class Notification(Model):
     """An in-app message to one user (the bell in the header)."""
 
     __tablename__ = "notification"

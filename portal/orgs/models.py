@@ -3,11 +3,11 @@
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import UTCDateTime, db, path_string, utcnow
+from portal.db import Model, UTCDateTime, path_string, utcnow
 from portal.orgs.rules import KIND_LABELS, UnitKind
 
 
-class Unit(db.Model):
+class Unit(Model):
     __tablename__ = "unit"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

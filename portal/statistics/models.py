@@ -3,10 +3,10 @@
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import UTCDateTime, db
+from portal.db import Model, UTCDateTime
 
 
-class StatisticsSnapshot(db.Model):
+class StatisticsSnapshot(Model):
     """The figures of one dashboard view (scope, period, member and category filters)
     as computed at ``computed_at``: ``portal.statistics.snapshots`` serves them while
     they are younger than the configured age and recomputes them otherwise.

@@ -1,7 +1,7 @@
 """The dashboard's period figures, stored per view and refreshed in the background.
 
 Over a national data set a period holds a hundred thousand complaints and half a
-million clocks: aggregating them takes seconds, far beyond a page's 50 ms. So each
+million clocks: aggregating them takes seconds, far beyond a page's budget. So each
 dashboard view (scope, period, member and category filters) keeps its figures in
 ``statistics_snapshot``; a request serves them while they are younger than
 ``STATISTICS_MAX_AGE`` seconds and computes them afresh (and stores them) otherwise.

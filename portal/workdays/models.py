@@ -22,14 +22,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.db import UTCDateTime, db, utcnow
+from portal.db import Model, UTCDateTime, utcnow
 
 # Where a stored day came from: the chinesecalendar package, an imported State Council
 # notice, or an administrator's click on the year page.
 SOURCES = ("official", "notice", "manual")
 
 
-class CalendarDay(db.Model):
+class CalendarDay(Model):
     """One date that departs from the Monday–Friday rule, and why."""
 
     __tablename__ = "calendar_day"
@@ -52,7 +52,7 @@ class CalendarDay(db.Model):
         return f"<CalendarDay {self.day} {self.kind} {self.name}>"
 
 
-class CalendarYear(db.Model):
+class CalendarYear(Model):
     """Whether a year's State Council arrangement is known.
 
     A year without a confirmed row is provisional: limits reaching into it are counted
@@ -74,7 +74,7 @@ class CalendarYear(db.Model):
         return f"<CalendarYear {self.year} {'confirmed' if self.confirmed else 'provisional'}>"
 
 
-class CalendarChange(db.Model):
+class CalendarChange(Model):
     """One change of the calendar: who, when, what it was before and after, and why.
 
     Never updated or deleted: a correction is another change.
@@ -98,7 +98,7 @@ class CalendarChange(db.Model):
     actor = relationship("User", lazy="joined")
 
 
-class CalendarRevision(db.Model):
+class CalendarRevision(Model):
     """A single row whose token changes with every calendar change.
 
     Each app server caches the calendar in memory and compares this token (one primary

@@ -51,9 +51,9 @@ def inbox():
         before=InboxKey.decode(request.args.get("before")),
         page=request.args.get("page", 1, type=int),
         count_cap=current_app.config["INBOX_COUNT_CAP"],
-        # Counting the matches of a common word (吞卡 is in 4% of the cases) took 20 to
-        # 200 ms at a million cases, many times the page itself; a search shows its
-        # total only when it fits on one page.
+        # Counting the matches of a common word (吞卡 is in 4% of the cases) costs many
+        # times the page itself at a national scale; a search shows its total only when
+        # it fits on one page.
         count=not queries.searches_text(filters.q),
     )
     return render_page_or_piece(
