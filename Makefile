@@ -3,64 +3,88 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+DEPS := $(shell sha1sum pyproject.toml | cut -c1-12)
+# What running needs, and on top of it what testing, linting and benchmarking need.
+RUN_STAMP := $(VENV)/.run-$(DEPS)
+DEV_STAMP := $(VENV)/.dev-$(DEPS)
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+step = @printf '\033[1m==> %s\033[0m\n' "$(1)"
+# pip, with one line counting the packages as it goes (its errors are still printed).
+pip_install = $(PY) -m pip install --disable-pip-version-check $(1) 2>&1 \
+	| awk '/^(Collecting|Requirement already)/ {n++; printf "\r    %d packages", n; fflush()} \
+	       /^ERROR/ {print} END {print ""}'
 
-.PHONY: run test setup system-deps system-deps-test translations db seed bench load lint clean
+.PHONY: run test test-fast lint setup dev-setup system-deps system-deps-test translations \
+	db seed bench load clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,bench]'
-	rm -f $(VENV)/.installed-* && touch $(STAMP)
+$(RUN_STAMP): pyproject.toml
+	$(call step,Python environment in $(VENV) (Python ≥ 3.11))
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(call step,Installing the portal and the packages it runs on)
+	@$(call pip_install,-e .)
+	@$(PY) -c 'import portal, flask_sqlalchemy, weasyprint' && rm -f $(VENV)/.run-* && touch $@
 
-setup: $(STAMP) system-deps translations
+$(DEV_STAMP): $(RUN_STAMP)
+	$(call step,Installing the tools to test and lint and benchmark)
+	@$(call pip_install,-e '.[test,bench,lint]')
+	@$(PY) -c 'import pytest, mypy, locust' && rm -f $(VENV)/.dev-* && touch $@
+
+setup: $(RUN_STAMP) system-deps translations
+
+dev-setup: $(DEV_STAMP) system-deps-test translations
 
 system-deps:
-	bash scripts/system-deps.sh run
+	$(call step,System packages: a CJK font and the libraries PDFs render with)
+	@bash scripts/system-deps.sh run
 
 system-deps-test:
-	bash scripts/system-deps.sh test
+	@bash scripts/system-deps.sh test
 
-translations: $(STAMP)
-	$(VENV)/bin/pybabel compile -f -d portal/translations >/dev/null
+translations: $(RUN_STAMP)
+	@$(VENV)/bin/pybabel compile -q -f -d portal/translations
 
 db: setup
-	$(FLASK) db upgrade
+	$(call step,Database (SQLite in instance/): migrating to the latest schema)
+	@$(FLASK) db upgrade 2>&1 | { grep -v '^INFO' || true; }
 
 seed: db
-	$(FLASK) demo seed
+	$(call step,Demo province: 7 banks with their outlets and users; about 300 complaints)
+	@$(FLASK) demo seed
 
 ## Start the portal with demo data on SQLite at http://127.0.0.1:5000
 run: seed
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(call step,Starting the portal)
+	@$(PY) scripts/serve.py
 
 ## The whole test suite, on SQLite and on a throw-away PostgreSQL cluster
-test: $(STAMP) system-deps-test translations
+test: dev-setup
 	$(PY) -m pytest
 
+## For the edit loop: the unit and web tests on SQLite only (about a minute)
+test-fast: dev-setup
+	$(PY) -m pytest tests/unit tests/web --backends sqlite -q
+
+## ruff (lint and format) and mypy over portal/ (configured in pyproject.toml)
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check portal tests bench scripts
+	$(VENV)/bin/ruff format --check portal tests bench scripts
+	$(VENV)/bin/mypy
+
 ## Due dates per second (pure calendar), then the sweep over 1,000,000 open clocks on a
-## throw-away PostgreSQL cluster (needs initdb/pg_ctl, like make test; a few minutes), then
-## the statistics and the bulletin of a half year at 1,000,000 complaints (generated with
-## `flask demo generate`: about 15 minutes more), then
-## server time per request against the latency budgets (a throw-away cluster with 100,000
-## generated complaints; BENCH_DATABASE_URL=... for an existing generated database).
-## The load test is separate: make load
-bench: setup
+## throw-away PostgreSQL cluster, then the statistics and the bulletin of a half year at
+## 1,000,000 complaints, then server time per request against the latency budgets.
+## What each measures and how long it takes: docs/benchmarks.md. The load test: make load
+bench: dev-setup
 	$(PY) bench/bench_due.py
 	$(PY) bench/bench_sweep.py
 	$(PY) bench/bench_statistics.py
 	$(PY) bench/bench_latency.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
-## Load test: gunicorn -w 4 on a throw-away PostgreSQL with 20,000 generated complaints, locust on
-## loopback stepping up the users of every role (reads and writes) to the knee (p95 under
-## 200 ms), then checks that no write was lost or duplicated. A few minutes, bounded in
-## time and requests; options: .venv/bin/python bench/load_test.py --help
-load: setup
+## Load test: gunicorn -w 4 on a throw-away PostgreSQL, locust stepping up the users of
+## every role to the knee (docs/benchmarks.md); options: .venv/bin/python bench/load_test.py --help
+load: dev-setup
 	$(PY) bench/load_test.py $(LOAD_ARGS)
 
-lint: $(STAMP)
-	$(VENV)/bin/ruff check portal tests bench
-	$(VENV)/bin/ruff format --check portal tests bench
-
 clean:
-	rm -rf $(VENV) instance test-artifacts .pytest_cache
+	rm -rf $(VENV) instance test-artifacts .pytest_cache .mypy_cache

@@ -53,15 +53,32 @@ def _only_on(item) -> str | None:
     return None
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--backends",
+        default=",".join(BACKENDS),
+        help="the databases to run the database tests on, comma-separated "
+        "(make test-fast: --backends sqlite)",
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     """A test that concerns one backend only runs on that half of the suite: its other
-    variant is deselected at collection (before any cluster starts), not skipped."""
+    variant is deselected at collection (before any cluster starts), not skipped. So is
+    every variant on a backend left out by ``--backends``."""
+    chosen = {name.strip() for name in config.getoption("backends").split(",")}
+    if not chosen <= set(BACKENDS):
+        raise pytest.UsageError(f"--backends: choose among {', '.join(BACKENDS)}")
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         backend = callspec.params.get("database_url") if callspec else None
         only = _only_on(item)
-        (dropped if only and backend and backend != only else kept).append(item)
+        left_out = backend and (backend not in chosen or (only and backend != only))
+        (dropped if left_out else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
