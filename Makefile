@@ -7,6 +7,7 @@ DEPS := $(shell sha1sum pyproject.toml | cut -c1-12)
 # What running needs, and on top of it what testing, linting and benchmarking need.
 RUN_STAMP := $(VENV)/.run-$(DEPS)
 DEV_STAMP := $(VENV)/.dev-$(DEPS)
+DEV_EXTRAS := '.[test,bench,lint]'
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 step = @printf '\033[1m==> %s\033[0m\n' "$(1)"
@@ -27,7 +28,7 @@ $(RUN_STAMP): pyproject.toml
 
 $(DEV_STAMP): $(RUN_STAMP)
 	$(call step,Installing the tools to test and lint and benchmark)
-	@$(call pip_install,-e '.[test,bench,lint]')
+	@$(call pip_install,-e $(DEV_EXTRAS))
 	@$(PY) -c 'import pytest, mypy, locust' && rm -f $(VENV)/.dev-* && touch $@
 
 setup: $(RUN_STAMP) system-deps translations
@@ -42,7 +43,7 @@ system-deps-test:
 	@bash scripts/system-deps.sh test
 
 translations: $(RUN_STAMP)
-	@$(VENV)/bin/pybabel compile -q -f -d portal/translations
+	@$(VENV)/bin/pybabel compile -f -d portal/translations 2>&1 | { grep -v '^compiling catalog' || true; }
 
 db: setup
 	$(call step,Database (SQLite in instance/): migrating to the latest schema)

@@ -1,11 +1,11 @@
 """The SQLAlchemy handle, with naming conventions so Alembic migrations get stable names."""
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy import DateTime, MetaData, String, Table, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import ExecuteStyle
 from sqlalchemy.orm import DeclarativeBase
@@ -24,6 +24,10 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # DeclarativeBase types it as any FromClause; every model here maps a Table.
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)

@@ -10,9 +10,10 @@ What such a narrower run could miss (a repeat chain across two members) the next
 finds.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, false, or_, select, text
+from sqlalchemy import Row, exists, false, or_, select, text
 
 from portal.accountability import operations
 from portal.accountability.models import CaseEvidence
@@ -36,7 +37,7 @@ ROW_COLUMNS = (
 )
 
 
-def _candidates(since, member_id: int | None) -> list:
+def _candidates(since, member_id: int | None) -> Sequence[Row]:
     """The complaints some trigger may hold for, with the two flags the rules need."""
     unaccepted = exists().where(
         ComplaintEvent.complaint_id == Complaint.id, ComplaintEvent.action == "unaccepted"

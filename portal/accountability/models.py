@@ -1,6 +1,8 @@
 """Accountability cases (Art. 12), their evidence, their append-only history, and the
 thresholds the association administrator sets."""
 
+from datetime import date, datetime
+
 from sqlalchemy import (
     JSON,
     Date,
@@ -29,8 +31,8 @@ class AccountabilityCase(Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False, index=True)
     trigger: Mapped[str] = mapped_column(String(20), nullable=False)
     state: Mapped[str] = mapped_column(String(20), nullable=False, default=CaseState.DETECTED)
-    opened_at = mapped_column(UTCDateTime, nullable=False)
-    decided_at = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     member = relationship("Unit")
@@ -66,7 +68,7 @@ class CaseEvidence(Model):
     trigger: Mapped[str] = mapped_column(String(20), nullable=False)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), nullable=False)
     outlet_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
-    added_at = mapped_column(UTCDateTime, nullable=False)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     case = relationship("AccountabilityCase", back_populates="evidence")
     complaint = relationship("Complaint")
@@ -84,7 +86,7 @@ class AccountabilityEvent(Model):
     case_id: Mapped[int] = mapped_column(
         ForeignKey("accountability_case.id"), nullable=False, index=True
     )
-    at = mapped_column(UTCDateTime, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     action: Mapped[str] = mapped_column(String(30), nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
@@ -103,7 +105,7 @@ class AccountabilitySettings(Model):
     recurring_count: Mapped[int] = mapped_column(Integer, nullable=False)
     recurring_months: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    updated_at = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Interview(Model):
@@ -115,11 +117,12 @@ class Interview(Model):
     case_id: Mapped[int] = mapped_column(
         ForeignKey("accountability_case.id"), nullable=False, unique=True
     )
-    held_on = mapped_column(Date, nullable=False)
+    held_on: Mapped[date] = mapped_column(Date, nullable=False)
     association_attendees: Mapped[str] = mapped_column(String(200), nullable=False)
     member_attendees: Mapped[str] = mapped_column(String(200), nullable=False)
     requirements: Mapped[str] = mapped_column(Text, nullable=False)
-    rectify_by = mapped_column(Date, nullable=False)  # the plan's completion is due then
+    # The plan's completion is due then.
+    rectify_by: Mapped[date] = mapped_column(Date, nullable=False)
 
 
 class RectificationPlan(Model):
@@ -141,10 +144,10 @@ class RectificationPlan(Model):
     prevention: Mapped[str] = mapped_column(Text, nullable=False)  # D7
     closure: Mapped[str | None] = mapped_column(Text)  # D8: the evidence of completion
     owner: Mapped[str] = mapped_column(String(60), nullable=False)
-    due_on = mapped_column(Date, nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="submitted")
-    submitted_at = mapped_column(UTCDateTime, nullable=False)
-    completed_at = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -157,8 +160,8 @@ class Season(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
-    starts_on = mapped_column(Date, nullable=False)
-    ends_on = mapped_column(Date, nullable=False)
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[date] = mapped_column(Date, nullable=False)
 
 
 class Disqualification(Model):
@@ -177,7 +180,7 @@ class Disqualification(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("accountability_case.id"), nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    decided_at = mapped_column(UTCDateTime, nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     season = relationship("Season")
     unit = relationship("Unit", foreign_keys=[unit_id])
@@ -201,7 +204,7 @@ class AccountabilityDocument(Model):
     filename: Mapped[str] = mapped_column(String(120), nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
-    created_at = mapped_column(UTCDateTime, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (UniqueConstraint("case_id", "kind"),)
 

@@ -1,6 +1,7 @@
 """Writes on accountability cases. Each appends to the case's history and to the history
 of every linked complaint, then flushes; the caller commits."""
 
+from collections.abc import Sequence
 from datetime import datetime, time
 
 from sqlalchemy import select
@@ -117,7 +118,7 @@ def _log(case, action, *, actor, now, note=None, **detail) -> None:
         )
 
 
-def open_or_add_evidence(*, trigger, member_id, complaints: list[Complaint], now) -> bool:
+def open_or_add_evidence(*, trigger, member_id, complaints: Sequence[Complaint], now) -> bool:
     """Art. 12(1): open a case against ``member_id`` for ``trigger`` or add the new
     complaints to its open one. Complaints that already prove this trigger are skipped.
     Returns whether anything changed."""

@@ -1,6 +1,8 @@
 """Users. Passwords are argon2 hashes; lockout state lives in the row so that every
 app server behind the proxy sees the same count."""
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,12 +25,12 @@ class User(Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until = mapped_column(UTCDateTime)
-    last_login_at = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changing it signs out every session of this user (password change, deactivation).
     session_token: Mapped[str] = mapped_column(String(64), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     unit = relationship("Unit", lazy="joined")
 

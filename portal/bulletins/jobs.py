@@ -81,6 +81,8 @@ def run_preview(job: Job, now) -> None:
 def run_publish(job: Job, now) -> None:
     bulletin = _bulletin(job)
     actor = db.session.get(User, int(job.payload["actor_id"]))
+    if actor is None:  # users are deactivated, never deleted
+        raise LookupError("用户不存在")
     operations.publish(
         bulletin,
         _render(bulletin),
@@ -103,7 +105,7 @@ def run(job: Job, now) -> None:
         db.session.commit()
     except Exception as exc:  # noqa: BLE001 — any failure is recorded on the job
         db.session.rollback()
-        job = db.session.get(Job, job_id)
+        job = db.session.get_one(Job, job_id)  # committed when claimed, never deleted
         job.error = f"{type(exc).__name__}: {exc}"[:2000]
         job.progress = 0
         if isinstance(exc, operations.BulletinError) or job.attempts >= MAX_ATTEMPTS:

@@ -1,5 +1,7 @@
 """Bulletins, their downloads, and the background job table that renders them."""
 
+from datetime import datetime
+
 from sqlalchemy import (
     JSON,
     ForeignKey,
@@ -43,11 +45,11 @@ class Bulletin(Model):
     next_steps: Mapped[str] = mapped_column(Text, nullable=False, default="")
     typical_case_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
-    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     preview_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    preview_at = mapped_column(UTCDateTime)
-    published_at = mapped_column(UTCDateTime)
+    preview_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str | None] = mapped_column(String(64))
@@ -85,7 +87,7 @@ class BulletinDownload(Model):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))  # None: association
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     kind: Mapped[str] = mapped_column(String(12), nullable=False, default="bulletin")
-    at = mapped_column(UTCDateTime, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (Index("ix_bulletin_download_bulletin_member", "bulletin_id", "member_id"),)
 
@@ -106,9 +108,9 @@ class Job(Model):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # percent
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    claimed_at = mapped_column(UTCDateTime)
-    finished_at = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
     result_id: Mapped[int | None] = mapped_column(Integer)  # e.g. the bulletin rendered
 

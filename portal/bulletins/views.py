@@ -181,6 +181,7 @@ def download(bulletin_id):
     if bulletin.state != PUBLISHED:
         abort(404)
     operations.record_download(bulletin, user=current_user, now=clock.now())
+    assert bulletin.pdf is not None  # publishing stored it, and it is frozen thereafter
     return _pdf(bulletin.pdf, f"bulletin-{bulletin.period}-v{bulletin.version}.pdf")
 
 

@@ -119,6 +119,7 @@ def _attach(case, user, event, field):
         field.errors.extend(_(p) for p in problems)
         raise operations.CaseError(_("附件未通过检查。"), field=field.name)
     for upload in uploads:
+        assert upload.content_type is not None  # read_uploads refused unknown types
         operations.add_attachment(
             case,
             actor=user,
@@ -320,7 +321,7 @@ def _last_event_id(case: Complaint) -> int:
 
 def _conflict(case: Complaint, seen_raw: str | None) -> Outcome:
     """409 with the history entries the user has not seen (public ones only)."""
-    seen = int(seen_raw) if (seen_raw or "").isdigit() else 0
+    seen = int(seen_raw) if seen_raw and seen_raw.isdigit() else 0
     changes = db.session.scalars(
         select(ComplaintEvent)
         .where(

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, func, literal, select, true, tuple_
 from sqlalchemy.orm import joinedload, load_only
 
 from portal.complaints.models import Category, Complaint
@@ -123,7 +123,7 @@ def _state_and_clock(filters: InboxFilters, due_at, *, now: datetime, tz) -> lis
 
 def _narrowing(filters: InboxFilters, unit: Unit | None) -> list:
     """The conditions of the other filters: category, unit, dates, flags, search."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if filters.category_id:
         # A top-level category takes its subcategories (the statistics count it so too).
         children = select(Category.id).where(Category.parent_id == filters.category_id)
@@ -259,7 +259,7 @@ def _stretches(due_at, key: InboxKey | None, backwards: bool):
     if key is None:
         return [(true(), forward)]
     if not backwards:
-        after = rest < tuple_(key.received_at, key.id)
+        after = rest < tuple_(literal(key.received_at), literal(key.id))
         if key.due_at is None:
             return [(and_(due_at.is_(None), after), forward)]
         return [
@@ -267,7 +267,7 @@ def _stretches(due_at, key: InboxKey | None, backwards: bool):
             (due_at > key.due_at, forward),
             (due_at.is_(None), forward),
         ]
-    before = rest > tuple_(key.received_at, key.id)
+    before = rest > tuple_(literal(key.received_at), literal(key.id))
     if key.due_at is None:
         return [(and_(due_at.is_(None), before), reverse), (due_at.is_not(None), reverse)]
     return [(and_(due_at == key.due_at, before), reverse), (due_at < key.due_at, reverse)]
@@ -362,9 +362,9 @@ def inbox_page(
     if page == 1 and not has_next:
         total = len(rows)  # the whole list is on this page: nothing to count
     elif count and (page - 1) * per_page < count_cap:
-        counted = db.session.scalar(
+        counted = db.session.execute(
             select(func.count()).select_from(base.limit(count_cap + 1).subquery())
-        )
+        ).scalar_one()
         total = counted if counted <= count_cap else None
     return KeysetPage(
         rows,

@@ -1,5 +1,8 @@
 """Complaint cases, their append-only history, attachments and the category taxonomy."""
 
+from datetime import date, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -96,8 +99,8 @@ class Complaint(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking_no: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
     state: Mapped[str] = mapped_column(String(20), nullable=False, default=State.REGISTERED)
-    received_at = mapped_column(UTCDateTime, nullable=False)
-    received_on = mapped_column(Date, nullable=False)  # Beijing date, for periods
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    received_on: Mapped[date] = mapped_column(Date, nullable=False)  # Beijing date, for periods
     channel: Mapped[str] = mapped_column(String(20), nullable=False)
     received_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
 
@@ -133,15 +136,16 @@ class Complaint(Model):
     handling_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
     handling_path: Mapped[str] = mapped_column(path_string(), nullable=False)
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    accepted_at = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Outcome.
     invalid_reason: Mapped[str | None] = mapped_column(Text)
     finding: Mapped[str | None] = mapped_column(String(20))  # substantiated / partly / …
-    replied_at = mapped_column(UTCDateTime)  # final reply to the customer (Art. 11(3))
-    promised_on = mapped_column(Date)
-    reported_at = mapped_column(UTCDateTime)
-    closed_at = mapped_column(UTCDateTime)
+    # The final reply to the customer (Art. 11(3)).
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promised_on: Mapped[date | None] = mapped_column(Date)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     satisfaction: Mapped[str | None] = mapped_column(String(20))
 
     # The earliest due time among the case's open clocks (Art. 11), None when none runs.
@@ -150,11 +154,13 @@ class Complaint(Model):
     # ``portal.complaints.next_due`` alone, as the clock domain reports each change.
     # Inboxes sort and page on it through the indexes below instead of grouping every
     # open clock per request.
-    next_due_at = mapped_column(UTCDateTime)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
 
     outlet = relationship("Unit", foreign_keys=[outlet_id])
     member = relationship("Unit", foreign_keys=[member_id])
@@ -225,7 +231,7 @@ class ComplaintEvent(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), nullable=False)
-    at = mapped_column(UTCDateTime, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     actor_role: Mapped[str | None] = mapped_column(String(30))
     actor_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
@@ -269,7 +275,7 @@ class Attachment(Model):
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
-    uploaded_at = mapped_column(UTCDateTime, nullable=False)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     event = relationship("ComplaintEvent", back_populates="attachments")
     uploaded_by = relationship("User")
@@ -288,10 +294,10 @@ class Rectification(Model):
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     opinion: Mapped[str] = mapped_column(Text, nullable=False)
     owner: Mapped[str | None] = mapped_column(String(60))
-    due_on = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
-    created_at = mapped_column(UTCDateTime, nullable=False)
-    completed_at = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completion_note: Mapped[str | None] = mapped_column(Text)
 
 
@@ -306,7 +312,7 @@ class PiiReveal(Model):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     field: Mapped[str] = mapped_column(String(20), nullable=False)
-    at = mapped_column(UTCDateTime, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 # The inbox order (nearest due first, none last; then newest) as index order, for keyset
@@ -315,15 +321,18 @@ class PiiReveal(Model):
 # On PostgreSQL they carry the scope and state columns too, so that filtering and counting
 # a list reads the index alone.
 _INBOX_ORDER = (Complaint.next_due_at, Complaint.received_at.desc(), Complaint.id.desc())
-_CARRY = {"postgresql_include": ["handling_path", "state"]}
-_OPEN = {"postgresql_where": text(OPEN_STATES_SQL), "sqlite_where": text(OPEN_STATES_SQL)}
+_CARRY: dict[str, Any] = {"postgresql_include": ["handling_path", "state"]}
+_OPEN: dict[str, Any] = {
+    "postgresql_where": text(OPEN_STATES_SQL),
+    "sqlite_where": text(OPEN_STATES_SQL),
+}
 Index("ix_complaint_due_order", *_INBOX_ORDER, **_CARRY)
 Index("ix_complaint_member_due_order", Complaint.member_id, *_INBOX_ORDER, **_CARRY)
 Index("ix_complaint_open_due_order", *_INBOX_ORDER, **_CARRY, **_OPEN)
 Index("ix_complaint_member_open_due_order", Complaint.member_id, *_INBOX_ORDER, **_CARRY, **_OPEN)
 # A list filtered to one state (the closed cases of a bank, the reports awaiting the
 # association) starts at its first row instead of stepping over the other states.
-_CARRY_PATH = {"postgresql_include": ["handling_path"]}
+_CARRY_PATH: dict[str, Any] = {"postgresql_include": ["handling_path"]}
 Index("ix_complaint_state_due_order", Complaint.state, *_INBOX_ORDER, **_CARRY_PATH)
 Index(
     "ix_complaint_member_state_due_order",

@@ -10,8 +10,10 @@ UPDATE writes it, which neither bumps the case's version nor touches ``updated_a
 
 from datetime import datetime
 from functools import cache
+from typing import Any, cast
 
 from sqlalchemy import ScalarSelect, Update, bindparam, func, inspect, select, text, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.util import identity_key
 
 from portal.complaints.models import Complaint
@@ -70,10 +72,14 @@ def resync_next_due() -> int:
     bulk load that wrote clocks directly (``flask demo generate``). Returns the number of
     cases updated."""
     open_cases = select(Clock.case_id).where(text(OPEN))
-    result = db.session.execute(
-        update(Complaint)
-        .where(Complaint.id.in_(open_cases) | Complaint.next_due_at.is_not(None))
-        .values(next_due_at=_earliest_open_due(), updated_at=Complaint.updated_at)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult; Session.execute is typed for any statement.
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(Complaint)
+            .where(Complaint.id.in_(open_cases) | Complaint.next_due_at.is_not(None))
+            .values(next_due_at=_earliest_open_due(), updated_at=Complaint.updated_at)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount

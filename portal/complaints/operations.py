@@ -96,7 +96,8 @@ def _next_tracking_seq(year: int) -> int:
 
 
 def _association(unit: Unit) -> Unit:
-    return db.session.get(Unit, int(unit.path.split("/")[1]))
+    # Every path starts at the association; units are never deleted.
+    return db.session.get_one(Unit, int(unit.path.split("/")[1]))
 
 
 def create_complaint(

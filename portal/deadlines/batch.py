@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, Select, bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, scoped_session
 
 from portal.db import PREPARE, db
 from portal.deadlines.models import Clock, ClockEvent
@@ -31,7 +31,8 @@ from portal.workdays.rules import WorkingCalendar
 
 @dataclass(eq=False)
 class ClockBatch:
-    session: Session
+    # Usually ``db.session``, the scoped session that stands for the request's own.
+    session: Session | scoped_session[Any]
     _calendar: WorkingCalendar | None = None
     # Each case's clocks as the batch has left them: all of them in the order they
     # started (the case page's clock table), and the open ones by id.

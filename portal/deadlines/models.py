@@ -38,12 +38,12 @@ class Clock(Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # 23:59:59 of due_on
     # Counted into a year whose official arrangement is not yet known (weekday rule).
     is_provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    met_at = mapped_column(UTCDateTime)
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by the sweep when the current due time passed unmet; cleared when the due
     # time moves into the future again (calendar correction, new promise).
-    breached_at = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_on: Mapped[date | None] = mapped_column(Date)
-    cancelled_at = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Optimistic lock for lifecycle edits; the sweep's set-based UPDATEs touch only
     # breached_at / reminded_on and leave it alone, so a handler meeting a clock while
     # the sweep runs does not fail.
@@ -131,7 +131,7 @@ class ClockEvent(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("clock.id"), nullable=False, index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), nullable=False, index=True)
-    at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     event: Mapped[str] = mapped_column(String(20), nullable=False)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     detail: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)

@@ -155,7 +155,9 @@ def start_clocks(
     start_day = local_day(started_at)
     clocks = []
     for kind in kinds:
-        due_on = calendar.add_working_days(start_day, limits[kind])
+        days = limits[kind]
+        assert days is not None  # a kind without a limit was refused above
+        due_on = calendar.add_working_days(start_day, days)
         clocks.append(
             Clock(
                 case_id=case_id,

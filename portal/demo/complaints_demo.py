@@ -210,7 +210,7 @@ def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
     )
     users = {u.username: u for u in db.session.scalars(select(User))}
     people = {"assoc": users["assoc-staff"]}
-    officers = {}
+    officers: dict[int, User] = {}
     for u in users.values():
         if u.role == "branch_officer":
             officers.setdefault(u.unit_id, u)
@@ -252,9 +252,9 @@ def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
             is_major=rng.random() < 0.04,
             is_media=rng.random() < 0.02,
         )
-        # A dissatisfied return visit reopens the matter: that repeat runs its own course.
-        while case is not None:
-            case = _run(_Story(rng, case, people, now), outlet, officers)
-            created += 1
+        # A dissatisfied return visit reopens the matter as a repeat complaint, which
+        # stays where the visit left it: ``_run`` follows the one case it is given.
+        _run(_Story(rng, case, people, now), outlet, officers)
+        created += 1
     db.session.flush()
     return created

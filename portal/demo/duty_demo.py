@@ -29,11 +29,11 @@ TITLES = ("副行长", "副行长", "副行长", "行长助理", "副行长", "�
 
 
 def _user(key: str) -> User:
-    return db.session.scalar(select(User).where(User.username == key))
+    return db.session.execute(select(User).where(User.username == key)).scalar_one()
 
 
 def _member(code: str) -> Unit:
-    return db.session.scalar(select(Unit).where(Unit.code == code))
+    return db.session.execute(select(Unit).where(Unit.code == code)).scalar_one()
 
 
 def _first_report(member: Unit, n: int, people: dict[str, User], at: datetime) -> None:

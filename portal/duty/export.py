@@ -46,13 +46,13 @@ def _person(user) -> list:
 
 def _cells(row: DirectoryRow, tz: tzinfo) -> list:
     p = row.profile
-    profile = ["未报备"] + [""] * 6
+    profile: list[str | None] = ["未报备", *[""] * 6]
     if p is not None:
         profile = [p.leader_name, p.leader_title, p.leader_work_phone, p.leader_mobile]
         profile += [p.leader_email, p.department_name, p.department_phone]
     pair = row.pair
     on_duty = row.answer.reason
-    if not row.answer.is_gap:
+    if pair is not None and not row.answer.is_gap:  # without a pair it is a gap
         person = pair.handler_a if row.answer.role == "A" else pair.handler_b
         on_duty = f"{row.answer.role}角 {person.full_name}（{row.answer.reason}）"
     return [

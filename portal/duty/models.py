@@ -4,6 +4,8 @@ Contact reports are append-only and absences are cancelled, never deleted: both 
 record of who was responsible when (Art. 12(1)1 asks whether anybody accepted).
 """
 
+from datetime import datetime
+
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -28,7 +30,7 @@ class MemberProfile(Model):
     leader_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     department_name: Mapped[str] = mapped_column(String(120), nullable=False)
     department_phone: Mapped[str | None] = mapped_column(String(40))
-    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     member = relationship("Unit")
@@ -53,7 +55,7 @@ class ContactReport(Model):
     section: Mapped[str] = mapped_column(String(20), nullable=False)  # profile, handler, pair
     # The unit or person concerned, by name as it was then (names change; reports stay).
     subject: Mapped[str] = mapped_column(String(160), nullable=False)
-    reported_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     before: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     after: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
@@ -78,7 +80,7 @@ class DutyPair(Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False, index=True)
     handler_a_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     handler_b_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
-    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     unit = relationship("Unit", foreign_keys=[unit_id])
@@ -97,12 +99,12 @@ class Absence(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
-    starts_at = mapped_column(UTCDateTime, nullable=False)
-    ends_at = mapped_column(UTCDateTime, nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     reason: Mapped[str] = mapped_column(String(200), nullable=False)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    entered_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    cancelled_at = mapped_column(UTCDateTime)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     user = relationship("User", foreign_keys=[user_id])

@@ -85,12 +85,13 @@ def notify_on_duty(
     so. Idempotent by ``dedupe_key``. Returns the users notified. ``receiver``: the
     unit's pair and who of it is on duty at ``now``, when the caller has asked already
     (``queries.receiver_at``)."""
+    pair: DutyPair | None
     if receiver is not None:
         pair, answer = receiver.pair, receiver.answer
     else:
         pair = queries.pair_for(unit)
         answer = queries.pair_on_duty(pair, now)
-    if not answer.is_gap:
+    if pair is not None and not answer.is_gap:  # without a pair it is a gap
         handler = pair.handler_a if answer.user_id == pair.handler_a_id else pair.handler_b
         text = body if answer.role == "A" else f"{body}\n（{answer.reason}）"
         notify_user(handler, title=title, body=text, link=link, dedupe_key=dedupe_key, now=now)

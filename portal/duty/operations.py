@@ -300,6 +300,7 @@ def gaps_with(
     found = []
     for unit in queries.duty_units_of(handler):
         pair = queries.pair_for(unit)
+        assert pair is not None  # the unit has a pair of its own: it names ``handler``
         ids = [pair.handler_a_id, pair.handler_b_id]
         known = queries.intervals(queries.absences_of(ids, starts_at, ends_at)) + [proposed]
         plans = queries.plan_for_pair(pair, first, last, known_at=now, absences=known)

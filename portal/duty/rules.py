@@ -138,10 +138,10 @@ def resolve_duty(
     _require_aware(at, "at")
     known = at if known_at is None else known_at
     why_a = _why_away(a, absences, at, known)
-    if why_a is None:
+    if a is not None and why_a is None:  # a missing handler is never available
         return DutyAnswer(a.user_id, "A", False, "A角在岗")
     why_b = _why_away(b, absences, at, known)
-    if why_b is None:
+    if b is not None and why_b is None:
         return DutyAnswer(b.user_id, "B", False, f"A角{why_a}，由B角受理")
     return DutyAnswer(None, None, True, f"A角{why_a}，B角{why_b}：无人受理")
 
@@ -268,9 +268,10 @@ def absence_problems(
     on duty in the past is a matter of record (Art. 7, 12(1)1).
     """
     problems: dict[str, str] = {}
-    if not (reason or "").strip():
+    text = (reason or "").strip()
+    if not text:
         problems["reason"] = "请填写不在岗事由。"
-    elif len(reason.strip()) > MAX_REASON:
+    elif len(text) > MAX_REASON:
         problems["reason"] = f"事由不超过 {MAX_REASON} 字。"
     if starts_at is None:
         problems["starts_at"] = "请填写开始时间。"
@@ -326,16 +327,16 @@ def normalise_phone(value: str | None) -> str | None:
 
 
 def is_mobile(value: str | None) -> bool:
-    return bool(value) and _MOBILE.match(value) is not None
+    return _MOBILE.match(value) is not None if value else False
 
 
 def is_work_phone(value: str | None) -> bool:
     """A landline with its area code (optional extension), a mobile, 400 or 95xxx."""
-    return bool(value) and _PHONE.match(value) is not None
+    return _PHONE.match(value) is not None if value else False
 
 
 def is_email(value: str | None) -> bool:
-    return bool(value) and _EMAIL.match(value) is not None
+    return _EMAIL.match(value) is not None if value else False
 
 
 def changed_fields(before: dict, after: dict) -> tuple[dict, dict]:

@@ -41,7 +41,9 @@ def index():
             select(Unit.kind, func.count())
             .where(scope_filter(current_user, Unit.path), Unit.is_active.is_(True))
             .group_by(Unit.kind)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     people = db.session.scalar(
         select(func.count())

@@ -14,7 +14,7 @@ The caller commits (the lock is released with the transaction), then drains the 
 """
 
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import insert, or_, select, text, update
@@ -243,6 +243,11 @@ def _describe(clock: Clock, tracking: str | None) -> str:
     return text_
 
 
+def _reminded_on(clock: Clock) -> date:
+    assert clock.reminded_on is not None  # mark_reminders has just set it
+    return clock.reminded_on
+
+
 def run_sweep(now: datetime) -> dict:
     """Mark breaches and queue reminders; returns the counts. The caller commits."""
     token = _people_memo.set({})
@@ -310,7 +315,7 @@ def _sweep(now: datetime) -> dict:
                 title=f"【{STATE_LABELS[ClockState.DUE_TODAY]}】{clock.label}",
                 body=_describe(clock, tracking.get(clock.case_id)) + "，今日到期，请按时办结。",
                 link=f"/cases/{clock.case_id}",
-                dedupe_key=f"clock{clock.id}:due:{clock.reminded_on.isoformat()}",
+                dedupe_key=f"clock{clock.id}:due:{_reminded_on(clock).isoformat()}",
             )
             for clock in reminded
             for user in clock_recipients(clock)

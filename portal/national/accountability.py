@@ -140,7 +140,8 @@ class AccountabilityGenerator:
     def run(self, candidates, today: date, thresholds: Thresholds) -> int:
         rows, info = _rows(candidates)
         by_id = {r.id: r for r in rows}
-        found = defaultdict(list)  # (member, trigger) -> [(at, complaint id)]
+        # (member, trigger) -> [(at, complaint id)]
+        found: defaultdict[tuple[int, str], list[tuple]] = defaultdict(list)
         for finding in detect(rows, today, thresholds):
             key = (finding.member_id, str(finding.trigger))
             found[key] += _firing_times(finding, info, thresholds, by_id)

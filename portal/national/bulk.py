@@ -71,7 +71,7 @@ class BulkWriter:
         self.rows: dict[str, list[tuple]] = {table: [] for table in columns}
         self.dialect = db.engine.dialect.name
         self.written = 0
-        self._thread = None
+        self._thread: threading.Thread | None = None
         self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._background = background and self.dialect == "postgresql"

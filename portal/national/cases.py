@@ -65,8 +65,14 @@ MAJOR, MEDIA = 0.03, 0.002
 LONG_HISTORY_EVERY = 1000  # complaints whose id is a multiple get ~30 history entries
 
 HOURS = (1, 0.5, 0.3, 0.3, 0.3, 0.5, 1, 2, 6, 10, 10, 9, 7, 8, 9, 9, 8, 7, 5, 4, 3, 2, 2, 1)
-CHANNELS = (("phone", 60), ("letter", 6), ("written", 8), ("email", 10), ("walk_in", 10))
-CHANNELS += (("regulator", 6),)
+CHANNELS: tuple[tuple[str, int], ...] = (
+    ("phone", 60),
+    ("letter", 6),
+    ("written", 8),
+    ("email", 10),
+    ("walk_in", 10),
+    ("regulator", 6),
+)
 REPLY_CHANNELS = (("phone", 80), ("sms", 10), ("letter", 5), ("email", 5))
 CATEGORY_WEIGHTS = {"ATT": 18, "QUE": 15, "FEE": 12, "DEP": 8, "LOA": 10, "CRD": 15}
 CATEGORY_WEIGHTS |= {"WMP": 8, "PII": 5, "OTH": 9}

@@ -2,15 +2,33 @@
 (as ``portal.deadlines`` and the sweep write them) and the complaint itself. Mixed into
 ``cases.CaseGenerator``, which holds the writer, the id counters and the calendar."""
 
-from portal.national.bulk import DAY
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from portal.national.bulk import DAY, BulkWriter, TimeFormat
 from portal.national.schedule import day_start, local_ordinal
+
+if TYPE_CHECKING:
+    from portal.national.world import World
 
 HOUR = 3600
 
 
 class Clock:
-    __slots__ = ("id", "kind", "owner", "path", "start", "limit", "due_on", "due_at", "prov")
-    __slots__ += ("met", "cancelled", "reason")
+    __slots__ = (
+        "id",
+        "kind",
+        "owner",
+        "path",
+        "start",
+        "limit",
+        "due_on",
+        "due_at",
+        "prov",
+        "met",
+        "cancelled",
+        "reason",
+    )
 
     def __init__(self, id_, kind, owner, path, start, limit, due_on, prov):
         self.id, self.kind, self.owner, self.path = id_, kind, owner, path
@@ -22,6 +40,19 @@ class Clock:
 class CaseRows:
     """Row writing for ``CaseGenerator``: ``self.out``, ``self.fmt``, ``self.ids``,
     ``self.limits``, ``self.due``/``self.prov`` (the calendar tables) come from it."""
+
+    world: "World"
+    out: BulkWriter
+    fmt: TimeFormat
+    _ts: Callable[[int | None], str | None]  # ``fmt.ts``
+    now: int
+    ids: dict[str, int]
+    limits: dict[str, int]
+    base: int  # the first day of ``due`` and ``prov``, as an ordinal
+    due: dict[int, list[int]]
+    prov: dict[int, list[bool]]
+    met_detail: dict[str, dict[bool, str]]
+    categories: list[tuple]
 
     def _next(self, name: str) -> int:
         self.ids[name] += 1

@@ -352,9 +352,10 @@ def _duty(members: list[Member], now: datetime) -> None:
     from portal.duty import operations
 
     for n, member in enumerate(members):
-        unit = db.session.get(Unit, member.id)
-        admin = db.session.get(User, member.admin_id)
-        leader = db.session.get(User, member.leader_id)
+        # All written by ``build_world`` a moment ago.
+        unit = db.session.get_one(Unit, member.id)
+        admin = db.session.get_one(User, member.admin_id)
+        leader = db.session.get_one(User, member.leader_id)
         operations.save_profile(
             unit,
             actor=admin,
@@ -387,7 +388,8 @@ def complainants(count: int, rng: random.Random, names) -> list[tuple]:
     hashed exactly as intake does (``portal.complaints.pii``). Encrypting a million
     values would take minutes, so cases draw their complainant from this pool: a
     person may complain several times, as real customers do."""
-    seen, pool = set(), []
+    seen: set[str] = set()
+    pool: list[tuple] = []
     while len(pool) < count:
         mobile = f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
         if mobile in seen:

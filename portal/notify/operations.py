@@ -112,7 +112,10 @@ def _insert_mail(rows: list[dict]) -> None:
 
 def queue_mail(*, recipient: str, subject: str, body: str, dedupe_key: str, now) -> OutboxMessage:
     _insert_mail([_mail_row(recipient, subject, body, dedupe_key, now)])
-    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    # There now, inserted or found: the key is unique.
+    return db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+    ).scalar_one()
 
 
 def _mail_addresses(user_ids: Iterable[int]) -> dict[int, str]:

@@ -19,7 +19,7 @@ _UNREAD = (
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(_UNREAD, {"user_id": user.id})
+    return db.session.execute(_UNREAD, {"user_id": user.id}).scalar_one()
 
 
 @login_required

@@ -1,5 +1,7 @@
 """The unit tree. Units are deactivated, never deleted, so history stays intact."""
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,7 +35,7 @@ class Unit(Model):
     in_campaign: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     parent = relationship("Unit", remote_side=[id], foreign_keys=[parent_id])
     member = relationship("Unit", remote_side=[id], foreign_keys=[member_id], post_update=True)

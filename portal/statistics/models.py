@@ -1,5 +1,7 @@
 """Stored dashboard figures: a period's statistics tables as of a moment."""
 
+from datetime import datetime
+
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,6 +29,6 @@ class StatisticsSnapshot(Model):
     # {language: HTML of the period section} rendered from ``data``; emptied when
     # ``data`` is recomputed.
     rendered: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
-    computed_at = mapped_column(UTCDateTime, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # Last shown: the refresh command keeps recently read views fresh.
-    read_at = mapped_column(UTCDateTime, nullable=False)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -16,6 +16,7 @@ Definitions (the period is the Beijing date of receipt, ``Complaint.received_on`
 
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -164,8 +165,11 @@ def _numbering(low: int, numbers: list[int]):
         table = type_coerce(Grouping(cast(param, ARRAY(Integer))), ARRAY(Integer))
         return lambda day: table[day - (low - 1)]
     rows = [(low + i, n) for i, n in enumerate(numbers)]
-    numbered = values(column("day", Integer), column("n", Integer), name="working_day")
-    numbered = numbered.data(rows).cte("working_day")
+    numbered = (
+        values(column("day", Integer), column("n", Integer), name="working_day")
+        .data(rows)
+        .cte("working_day")
+    )
     return lambda day: select(numbered.c.n).where(numbered.c.day == day).scalar_subquery()
 
 
@@ -213,7 +217,9 @@ def clock_figures(
         )
         .group_by(*key, Clock.kind)
     )
-    out, uncounted = {}, []
+    # Counts at first; the average days and the rate (None: nothing to divide) at the end.
+    out: dict[tuple[int | None, str], dict[str, Any]] = {}
+    uncounted = []
     for row in db.session.execute(stmt).mappings():
         member = row["member_id"] if by_member else None
         days = int(row["days"] or 0) + int(row["backwards"] or 0)
@@ -296,7 +302,7 @@ def _member_figures(user: User, period: Period, **filters) -> dict[int, dict]:
         .where(_in_period(user, period, **filters))
         .group_by(Complaint.member_id)
     )
-    rows = {
+    rows: dict[int, dict[str, Any]] = {
         row["member_id"]: {k: int(v or 0) for k, v in row.items()}
         for row in db.session.execute(stmt).mappings()
     }
@@ -308,8 +314,16 @@ def _member_figures(user: User, period: Period, **filters) -> dict[int, dict]:
     return rows
 
 
-COUNTS = ("received", "valid", "forwarded", "closed", "substantiated", "visited", "satisfied")
-COUNTS += ("repeats",)
+COUNTS: tuple[str, ...] = (
+    "received",
+    "valid",
+    "forwarded",
+    "closed",
+    "substantiated",
+    "visited",
+    "satisfied",
+    "repeats",
+)
 
 
 def _finish(row: dict) -> dict:
@@ -446,7 +460,7 @@ def accountability_decisions(user: User, period: Period) -> list[dict]:
     return decisions_for_period(user, period)
 
 
-OPEN_NOW = (
+OPEN_NOW: tuple[tuple[str, dict[str, Any]], ...] = (
     ("open", {}),
     ("registered", {"state": "registered"}),
     ("forwarded", {"state": "forwarded"}),

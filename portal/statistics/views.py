@@ -63,7 +63,7 @@ def dashboard():
         "period": period,
         "filters": filters,
     }
-    if error:
+    if error or period is None:  # a period is missing only with an error
         return render_page_or_piece(
             "statistics/dashboard.html", "statistics/_tables.html", status=422, **context
         )
@@ -140,7 +140,7 @@ def _inbox_link(period: Period, filters: dict):
 def export_tables():
     require(Permission.STATISTICS_VIEW)
     period, filters, error = _filters(request.args)
-    if error:
+    if error or period is None:  # a period is missing only with an error
         period, filters = period_of(clock.local_today()), {}
     return send_file(
         export.workbook(current_user, period, _open_now(filters), **filters),

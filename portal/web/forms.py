@@ -12,7 +12,7 @@ from wtforms.i18n import messages_path
 
 
 @cache
-def _wtforms_translations(locale: str) -> support.Translations:
+def _wtforms_translations(locale: str) -> support.NullTranslations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
@@ -20,5 +20,6 @@ class PortalForm(FlaskForm):
     class Meta:
         def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return super().get_translations(form)
+                # Flask-WTF builds each form's Meta with this class first and its own after.
+                return super().get_translations(form)  # type: ignore[misc]  # bases set at run time
             return _wtforms_translations(str(get_locale()))

@@ -18,7 +18,7 @@ LANG_COOKIE = "lang"
 def select_locale() -> str:
     languages = current_app.config["PORTAL_LANGUAGES"]
     chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in languages:
+    if chosen is not None and chosen in languages:
         return chosen
     if current_user and getattr(current_user, "is_authenticated", False):
         if current_user.locale in languages:

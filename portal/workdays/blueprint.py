@@ -9,8 +9,13 @@ from portal.workdays.rules import DEADLINE_RULE_EN, DEADLINE_RULE_ZH
 bp = Blueprint("workdays", __name__)
 
 # views.py
-bp.add_app_template_global(DEADLINE_RULE_ZH, "DEADLINE_RULE_ZH")
-bp.add_app_template_global(DEADLINE_RULE_EN, "DEADLINE_RULE_EN")
+# The rule's sentences, global in every template: add_app_template_global takes functions,
+# so these strings are set as it would set one.
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(
+        DEADLINE_RULE_ZH=DEADLINE_RULE_ZH, DEADLINE_RULE_EN=DEADLINE_RULE_EN
+    )
+)
 bp.add_url_rule("/calendar", "index", views.index)
 bp.add_url_rule("/calendar/<int:year>", "year", views.year)
 bp.add_url_rule("/calendar/<int:year>/<int:month>", "month", views.month)

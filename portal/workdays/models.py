@@ -7,7 +7,8 @@ so "is this a working day, and why" is known for every date. Art. 11 counts ever
 limit on this calendar.
 """
 
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 from sqlalchemy import (
     JSON,
@@ -37,11 +38,11 @@ class CalendarDay(Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_working_day: Mapped[bool] = mapped_column(Boolean, nullable=False)
     # holiday: off even on a weekday; makeup: a weekend day worked (调休上班).
-    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    kind: Mapped[Literal["holiday", "makeup"]] = mapped_column(String(10), nullable=False)
     # The holiday ("国庆节"); for a make-up day, the holiday it makes up for.
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     source: Mapped[str] = mapped_column(String(10), nullable=False)
-    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (
         CheckConstraint("kind IN ('holiday', 'makeup')", name="kind"),
@@ -66,7 +67,7 @@ class CalendarYear(Model):
     # The notice's title or number, or the package release the year was seeded from.
     source: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    confirmed_at = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     confirmed_by = relationship("User")
 
@@ -83,7 +84,7 @@ class CalendarChange(Model):
     __tablename__ = "calendar_change"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # seed (package years), day (one day edited), notice (a year's notice imported)
     action: Mapped[str] = mapped_column(String(10), nullable=False)
@@ -111,7 +112,7 @@ class CalendarRevision(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     token: Mapped[str] = mapped_column(String(32), nullable=False)
-    changed_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 @event.listens_for(Session, "before_flush")

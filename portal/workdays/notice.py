@@ -175,7 +175,7 @@ def _parse_holidays(raw: object, year: int, errors: list[str]) -> list[HolidayRa
             for day in (first, last):
                 if not _in_notice_year(day, year, name):
                     problems.append(f"{day} 不在{year}年内（只有元旦可从上一年12月开始）")
-        if problems:
+        if problems or first is None or last is None:  # a missing day is a problem
             errors.extend(f"{label}：{problem}" for problem in problems)
             continue
         holiday = HolidayRange(name, first, last)
@@ -227,7 +227,7 @@ def _parse_makeup(
                 problems.append(f"{day} 同时被列为假日（{off[day]}）")
             if day in seen:
                 problems.append(f"与第{seen[day]}项重复")
-        if problems:
+        if problems or day is None:  # a missing day is a problem
             errors.extend(f"{label}：{problem}" for problem in problems)
             continue
         seen[day] = number

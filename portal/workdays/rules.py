@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import accumulate, compress
 from types import MappingProxyType
-from typing import Literal, Self
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo
 
 # The official calendar's days are Beijing days: a step received on day D is received on
@@ -283,11 +283,11 @@ class WorkingCalendar:
         due = self.add_working_days(start, n)
         counted: list[date] = []
         makeup: list[DayRun] = []
-        runs: list[tuple[date, date, str, list[str]]] = []
+        runs: list[tuple[date, date, Literal["holiday", "weekend"], list[str]]] = []
         day = start + timedelta(days=1)
         while day <= due:
             kind, label = self.day_kind(day)
-            if kind in ("workday", "makeup"):
+            if kind == "workday" or kind == "makeup":
                 counted.append(day)
                 if kind == "makeup":
                     makeup.append(DayRun(day, day, "makeup", (self.makeup_workdays[day],)))
@@ -376,9 +376,10 @@ class Explanation:
         text = f"{day.day} {_MONTHS_EN[day.month - 1]}"
         return text if day.year == self.start.year else f"{text} {day.year}"
 
-    def _events(self) -> list[tuple[date, str, object]]:
-        """Skipped runs, make-up days and counted days in date order."""
-        events: list[tuple[date, str, object]] = [(r.first, "skip", r) for r in self.skipped]
+    def _events(self) -> list[tuple[date, str, Any]]:
+        """Skipped runs, make-up days and counted days in date order: (day, what, item),
+        the item a ``DayRun`` ("skip", "makeup") or the working day's number ("count")."""
+        events: list[tuple[date, str, Any]] = [(r.first, "skip", r) for r in self.skipped]
         events += [(r.first, "makeup", r) for r in self.makeup_counted]
         events += [(day, "count", k) for k, day in enumerate(self.counted, start=1)]
         # On a make-up day the "make-up" sentence comes before "working day k".

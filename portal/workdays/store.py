@@ -8,6 +8,7 @@ Art. 11 clocks it affects. Writes flush; the request or command commits once.
 
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.metadata import version
@@ -271,7 +272,7 @@ def stored_days(year: int) -> dict[date, CalendarDay]:
     return {row.day: row for row in rows}
 
 
-def year_changes(year: int, limit: int = 50) -> list[CalendarChange]:
+def year_changes(year: int, limit: int = 50) -> Sequence[CalendarChange]:
     return db.session.scalars(
         select(CalendarChange)
         .where(CalendarChange.year == year)

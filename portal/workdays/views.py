@@ -93,15 +93,15 @@ def _fill_day_form(form: DayForm, day: date) -> None:
 
 @login_required
 def edit_day(day: str):
-    day = _load_day_or_404(day)
+    when = _load_day_or_404(day)
     require(Permission.CALENDAR_MANAGE)
     form = DayForm()
     if request.method == "GET":
-        _fill_day_form(form, day)
+        _fill_day_form(form, when)
     elif form.validate_on_submit():
         try:
             edit = store.set_day(
-                day,
+                when,
                 form.is_working.data == "1",
                 form.name.data,
                 form.reason.data,
@@ -114,9 +114,9 @@ def edit_day(day: str):
             db.session.rollback()
             abort(409)
         else:
-            return _day_changed(day, edit.recomputed)
+            return _day_changed(when, edit.recomputed)
     status = 422 if form.errors else 200
-    return _render_month(day.year, day.month, status=status, editing=day, form=form)
+    return _render_month(when.year, when.month, status=status, editing=when, form=form)
 
 
 def _render_month(year: int, month: int, status: int = 200, trigger=None, **context):

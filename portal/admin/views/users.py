@@ -111,8 +111,9 @@ def create():
     form = UserForm()
     form.unit_id.choices = _unit_choices()
     form.role.choices = _role_choices()
-    if request.method == "GET" and request.args.get("unit", type=int):
-        form.unit_id.data = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=int)
+    if request.method == "GET" and unit_id:
+        form.unit_id.data = unit_id
     if form.validate_on_submit():
         unit = _validate_placement(form)
         if not form.password.data:

@@ -1,6 +1,8 @@
 """Intake at the association's desk (Art. 8): the worksheet, the outlet picker, repeat
 suggestions, the printable worksheet."""
 
+from collections.abc import Sequence
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -64,7 +66,7 @@ def create():
         received_at = clock.from_local(form.received_at.data)
         if received_at > clock.now():
             form.received_at.errors.append(_("受理时间不能晚于现在。"))
-        if not form.errors:
+        if outlet is not None and not form.errors:
             case = operations.create_complaint(
                 actor=current_user,
                 now=clock.now(),
@@ -88,6 +90,7 @@ def create():
                 repeat_reason=form.repeat_reason.data or None,
             )
             for upload in uploads:
+                assert upload.content_type is not None  # read_uploads refused unknown types
                 operations.add_attachment(
                     case,
                     actor=current_user,
@@ -111,7 +114,7 @@ def outlet_picker():
     """Search-as-you-type over the whole tree: name, code or district."""
     require(Permission.CASE_INTAKE)
     q = (request.args.get("q") or "").strip()
-    units = []
+    units: Sequence[Unit] = []
     if q:
         like = f"%{q}%"
         units = db.session.scalars(
