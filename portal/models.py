@@ -16,6 +16,7 @@ from portal.auth.models import User
 from portal.bulletins.models import Bulletin, BulletinDownload, Job
 from portal.complaints.models import (
     Attachment,
+    CaseFollower,
     Category,
     Complaint,
     ComplaintEvent,
@@ -23,7 +24,7 @@ from portal.complaints.models import (
     Rectification,
     TrackingCounter,
 )
-from portal.deadlines.models import Clock, ClockEvent
+from portal.deadlines.models import Clock, ClockEvent, DeadlineSettings
 from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
@@ -44,6 +45,7 @@ __all__ = [
     "BulletinDownload",
     "Job",
     "Attachment",
+    "CaseFollower",
     "Category",
     "Complaint",
     "ComplaintEvent",
@@ -57,6 +59,7 @@ __all__ = [
     "CalendarRevision",
     "CalendarYear",
     "Clock",
+    "DeadlineSettings",
     "ClockEvent",
     "ContactReport",
     "DutyPair",

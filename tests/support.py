@@ -198,6 +198,7 @@ def make_case(
             demand="道歉。",
         )
         if state in ("forwarded", "handling", "at_outlet"):
+            ensure_pair(province, outlet.split("-")[0])
             ops.forward_to_member(case, actor=staff, now=now)
         if state in ("handling", "at_outlet"):
             handler = db.session.get(User, province.user(f"{outlet.split('-')[0]}-a").id)
@@ -205,7 +206,20 @@ def make_case(
             if state == "at_outlet":
                 ops.forward_down(case, actor=handler, now=now, unit=unit, note=None)
         db.session.commit()
+        if state in ("forwarded", "handling", "at_outlet"):
+            from duty_support import keep_detached
+
+            keep_detached(province)
         return case.id
+
+
+def ensure_pair(province: Province, bank: str) -> None:
+    """Art. 7: a member receives forwarded complaints only once it has named handlers A
+    and B. A test that forwards to a bank without them gets them: ``bankN-a`` and a
+    ``bankN-b`` (added when missing)."""
+    from duty_support import name_pair
+
+    name_pair(province, int(bank.removeprefix("bank")))
 
 
 def with_duty_roster(app, province: Province) -> Province:

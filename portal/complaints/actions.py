@@ -7,7 +7,6 @@ from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.auth.models import User
 from portal.complaints import forms, operations
 from portal.complaints.attachments import read_uploads
 from portal.complaints.models import Complaint, ComplaintEvent, Rectification
@@ -18,9 +17,6 @@ from portal.db import db
 from portal.deadlines import operations as clocks
 from portal.deadlines.batch import clock_batch
 from portal.deadlines.models import Clock
-from portal.duty.operations import notify_on_duty
-from portal.duty.queries import receiver_at
-from portal.notify.operations import notify_user
 from portal.web import clock
 
 
@@ -50,25 +46,7 @@ def _invalidate(case, form, user, batch):
 
 
 def _forward(case, form, user, batch):
-    now = _now()
-    # Art. 7: a member receives forwarded complaints only once it has named handlers A and
-    # B; who of them is on duty is asked in the same breath.
-    receiver = receiver_at(case.member, now)
-    if receiver is None:
-        raise operations.CaseError(
-            _("该会员单位尚未设置A/B角承办人，暂不能转办；请先联系其管理员。")
-        )
-    operations.forward_to_member(case, actor=user, now=now, batch=batch)
-    # Art. 7: the handler on duty is told at once; A and B both see it in their inbox.
-    notify_on_duty(
-        case.member,
-        title=_("新投诉待受理：%(no)s", no=case.tracking_no),
-        body=case.category.full_name,
-        link=f"/cases/{case.id}",
-        dedupe_key=f"case{case.id}:forwarded:{case.version}",
-        now=now,
-        receiver=receiver,
-    )
+    operations.forward_to_member(case, actor=user, now=_now(), batch=batch)
 
 
 def _recall(case, form, user, batch):
@@ -88,17 +66,6 @@ def _forward_down(case, form, user, batch):
     operations.forward_down(
         case, actor=user, now=_now(), unit=unit, note=form.note.data or None, batch=batch
     )
-    for officer in db.session.scalars(
-        select(User).where(User.unit_id == unit.id, User.is_active.is_(True))
-    ):
-        notify_user(
-            officer,
-            title=_("投诉转至本单位处理：%(no)s", no=case.tracking_no),
-            body=_("请在三个工作日内答复客户。"),
-            link=f"/cases/{case.id}",
-            dedupe_key=f"case{case.id}:down:{unit.id}:{case.version}",
-            now=_now(),
-        )
 
 
 def _recall_up(case, form, user, batch):
@@ -359,12 +326,14 @@ def perform(action: str, case: Complaint, user) -> Outcome:
         db.session.flush()
         step_taken.send(case, action=action, now=_now())
     except operations.CaseError as error:
+        # The rules speak Chinese; a message the catalogue knows is shown translated.
+        message = _(str(error))
         field = getattr(form, error.field, None) if error.field else None
         if field is not None:
-            if str(error) not in field.errors:
-                field.errors.append(str(error))
+            if message not in field.errors:
+                field.errors.append(message)
         else:
-            form.form_errors.append(str(error))
+            form.form_errors.append(message)
         return Outcome(422, form=form)
     # The page the step answers with shows the clocks as the step left them.
     return Outcome(

@@ -13,6 +13,7 @@ bp.add_url_rule("/cases/export.xlsx", "export_list", cases.export_list)
 bp.add_url_rule("/cases/<int:case_id>", "detail", cases.detail)
 bp.add_url_rule("/cases/<int:case_id>/do/<action>", "act", cases.act, methods=["POST"])
 bp.add_url_rule("/cases/<int:case_id>/reveal/<field>", "reveal", cases.reveal, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/follow", "follow", cases.follow, methods=["POST"])
 bp.add_url_rule("/cases/attachments/<int:attachment_id>", "attachment", cases.attachment)
 bp.add_url_rule("/cases/<int:case_id>/clocks/<int:clock_id>", "explain_clock", cases.explain_clock)
 

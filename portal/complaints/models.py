@@ -301,6 +301,19 @@ class Rectification(Model):
     completion_note: Mapped[str | None] = mapped_column(Text)
 
 
+class CaseFollower(Model):
+    """A user who follows (关注) a case and hears of every step, whatever their part in
+    it: a leader keeping an eye on a case, a handler who passed it on."""
+
+    __tablename__ = "case_follower"
+
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
 class PiiReveal(Model):
     """Each time someone shows a complainant's full mobile or ID number."""
 

@@ -7,9 +7,10 @@ from datetime import date
 
 from sqlalchemy import Integer, select, text
 
-from portal.complaints import pii
+from portal.complaints import notices, pii
 from portal.complaints.models import (
     Attachment,
+    CaseFollower,
     Complaint,
     ComplaintEvent,
     PiiReveal,
@@ -20,6 +21,9 @@ from portal.db import PREPARE, db
 from portal.deadlines import operations as clocks
 from portal.deadlines.batch import ClockBatch, clock_batch
 from portal.deadlines.rules import ClockKind
+from portal.deadlines.settings import current_policy
+from portal.duty.notices import notify_on_duty
+from portal.duty.queries import receiver_at
 from portal.orgs.models import Unit
 
 
@@ -194,7 +198,8 @@ def invalidate(
     _touch(case, now)
     with _steps(batch) as steps:
         clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
-        record(case, actor, "invalidated", now, note=reason, detail={"told_how": told_how})
+        entry = record(case, actor, "invalidated", now, note=reason, detail={"told_how": told_how})
+        notices.tell(case, entry, notices.Notice([], "认定为无效投诉"), actor=actor, now=now)
 
 
 def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None = None) -> None:
@@ -204,6 +209,11 @@ def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None =
     member = case.member
     if not member.is_active:
         raise CaseError("该会员单位已停用，不能转办。")
+    # Art. 7: a member receives forwarded complaints only once it has named handlers A and
+    # B; who of them is on duty is asked in the same breath.
+    receiver = receiver_at(member, now)
+    if receiver is None:
+        raise CaseError("该会员单位尚未设置A/B角承办人，暂不能转办；请先联系其管理员。")
     case.state = State.FORWARDED
     case.handling_unit_id, case.handling_path = member.id, member.path
     case.handling_unit = member
@@ -220,7 +230,28 @@ def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None =
             started_at=now,
             now=now,
         )
-        record(case, actor, "forwarded", now, detail={"to": member.name, "to_id": member.id})
+        entry = record(
+            case, actor, "forwarded", now, detail={"to": member.name, "to_id": member.id}
+        )
+        # Art. 7: the handler on duty is told at once; A and B both see it in their inbox.
+        told = notify_on_duty(
+            member,
+            title=f"新投诉待受理：{case.tracking_no}",
+            body=case.category.full_name,
+            link=f"/cases/{case.id}",
+            dedupe_key=f"case{case.id}:forwarded:{case.version}",
+            now=now,
+            receiver=receiver,
+        )
+        notices.tell(
+            case,
+            entry,
+            notices.Notice([], "已转办会员单位", f"转办至{member.name}。"),
+            actor=actor,
+            now=now,
+            batch=steps,
+            told_already=told,
+        )
 
 
 def recall_from_member(
@@ -251,7 +282,19 @@ def recall_from_member(
             started_at=case.received_at,
             now=now,
         )
-        record(case, actor, "recalled", now, note=reason)
+        entry = record(case, actor, "recalled", now, note=reason)
+        notices.tell(
+            case,
+            entry,
+            notices.Notice(
+                notices.everyone(notices.member_pair(case), notices.association_owner(case)),
+                "协会已撤回转办",
+                f"{case.member.name}无须再受理该投诉。",
+            ),
+            actor=actor,
+            now=now,
+            batch=steps,
+        )
 
 
 def accept(case: Complaint, *, actor, now, batch: ClockBatch | None = None) -> None:
@@ -264,7 +307,10 @@ def accept(case: Complaint, *, actor, now, batch: ClockBatch | None = None) -> N
     _touch(case, now)
     with _steps(batch) as steps:
         clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.ACCEPT, met_at=now)
-        record(case, actor, "accepted", now)
+        entry = record(case, actor, "accepted", now)
+        notices.tell(
+            case, entry, notices.Notice([], "会员单位已受理"), actor=actor, now=now, batch=steps
+        )
 
 
 def forward_down(
@@ -277,6 +323,7 @@ def forward_down(
         raise CaseError("只能转交给本单位的下级单位。", field="unit_id")
     if not unit.is_active:
         raise CaseError("所选单位已停用。", field="unit_id")
+    losing = case.handling_unit
     case.handling_unit_id, case.handling_path = unit.id, unit.path
     case.handling_unit = unit
     _touch(case, now)
@@ -290,7 +337,7 @@ def forward_down(
             started_at=now,
             now=now,
         )
-        record(
+        entry = record(
             case,
             actor,
             "forwarded_down",
@@ -298,15 +345,36 @@ def forward_down(
             note=note,
             detail={"to": unit.name, "to_id": unit.id},
         )
+        # The unit gaining the case must reply; the one losing it (or, at the member, the
+        # handler who accepted it) knows where it went.
+        notices.tell(
+            case,
+            entry,
+            notices.Notice(
+                notices.everyone(notices.holders_of(unit), notices.holders(case, losing)),
+                "投诉已转交下级单位",
+                f"已转交{unit.name}处理，请在三个工作日内答复客户（第十一条第（三）项）。",
+            ),
+            actor=actor,
+            now=now,
+            batch=steps,
+        )
 
 
 def move_up(
     case: Complaint, *, actor, now, reason: str, action: str, batch: ClockBatch | None = None
 ) -> None:
-    """Recall by the member, or escalation by the unit (Art. 10(1)): back to the parent."""
+    """Recall by the member, or escalation by the unit (Art. 10(1)): back to the parent.
+
+    The case never lands without a clock: the unit losing it stops its reply clock (met,
+    on time or late as it stood), and the unit it lands at owns a reply clock from
+    arrival (Art. 11(3): 3 working days, or what the association set for escalated
+    cases). A promise made to the customer passes with the case; its clock is withdrawn.
+    The member's verify and report clocks run on."""
     if case.state != State.HANDLING or case.handling_unit_id == case.member_id:
         raise CaseError("该投诉已在会员单位层面处理。")
-    parent = case.handling_unit.parent
+    losing = case.handling_unit
+    parent = losing.parent
     target = parent if parent.path.startswith(case.member.path) else case.member
     if action == "recalled_up":
         target = case.member
@@ -314,20 +382,47 @@ def move_up(
     case.handling_unit = target
     _touch(case, now)
     with _steps(batch) as steps:
-        clocks.cancel_clock(
-            steps, case_id=case.id, kind=ClockKind.BRANCH_REPLY, at=now, reason=action
-        )
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.BRANCH_REPLY, met_at=now)
         clocks.cancel_clock(steps, case_id=case.id, kind=ClockKind.PROMISE, at=now, reason=action)
-        record(
+        if case.replied_at is None:
+            clocks.start_clock(
+                steps,
+                case_id=case.id,
+                kind=ClockKind.BRANCH_REPLY,
+                owner_unit=target,
+                started_at=now,
+                now=now,
+                limit=current_policy().escalated_reply_days,
+            )
+        entry = record(
             case, actor, action, now, note=reason, detail={"to": target.name, "to_id": target.id}
         )
+        if action == "escalated":
+            # Art. 10(1): beyond the unit's authority — the unit it lands at takes it over;
+            # the member's owner and the association's know it moved up.
+            told = notices.Notice(
+                notices.everyone(
+                    notices.holders(case, target),
+                    notices.accepting_handler(case),
+                    notices.association_owner(case),
+                ),
+                "下级单位上报投诉",
+                f"{losing.name}上报至{target.name}（超出其处理权限，第十条第（一）项）。",
+            )
+        else:
+            told = notices.Notice(
+                notices.everyone(notices.holders(case, losing), notices.holders(case, target)),
+                "投诉已收回至会员单位",
+                f"{target.name}已收回该投诉，{losing.name}无须再办理。",
+            )
+        notices.tell(case, entry, told, actor=actor, now=now, batch=steps)
 
 
 def record_contact(
     case: Complaint, *, actor, now, contacted_at, how: str, summary: str
 ) -> ComplaintEvent:
     _require_handling(case)
-    return record(
+    entry = record(
         case,
         actor,
         "contact",
@@ -335,6 +430,14 @@ def record_contact(
         note=summary,
         detail={"how": how, "contacted_at": contacted_at.isoformat()},
     )
+    notices.tell(
+        case,
+        entry,
+        notices.Notice(notices.accepting_handler(case), "网点已联系客户"),
+        actor=actor,
+        now=now,
+    )
+    return entry
 
 
 def report_progress(
@@ -357,7 +460,7 @@ def report_progress(
         )
         case.promised_on = promised_on
         _touch(case, now)
-        return record(
+        entry = record(
             case,
             actor,
             "progress",
@@ -365,6 +468,24 @@ def report_progress(
             note=summary,
             detail={"promised_on": promised_on.isoformat()},
         )
+        # Art. 11(3): not finished in time — the progress is reported to the superior unit.
+        day = f"{promised_on.year}年{promised_on.month}月{promised_on.day}日"
+        notices.tell(
+            case,
+            entry,
+            notices.Notice(
+                notices.everyone(
+                    notices.accepting_handler(case),
+                    notices.superior_of(case.handling_unit, case),
+                ),
+                "处理进度报告",
+                f"{case.handling_unit.name}未能按期办结，已向客户承诺于{day}前再次答复。",
+            ),
+            actor=actor,
+            now=now,
+            batch=steps,
+        )
+        return entry
 
 
 def final_reply(
@@ -388,7 +509,7 @@ def final_reply(
     with _steps(batch) as steps:
         clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.BRANCH_REPLY, met_at=told_at)
         clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.PROMISE, met_at=told_at)
-        return record(
+        entry = record(
             case,
             actor,
             "final_reply",
@@ -396,6 +517,19 @@ def final_reply(
             note=result,
             detail={"told_at": told_at.isoformat(), "told_how": told_how, "reaction": reaction},
         )
+        notices.tell(
+            case,
+            entry,
+            notices.Notice(
+                notices.accepting_handler(case),
+                "已答复客户",
+                "请核实处理情况并按期向协会上报处理结果（第十一条第（二）项）。",
+            ),
+            actor=actor,
+            now=now,
+            batch=steps,
+        )
+        return entry
 
 
 def verify(
@@ -407,7 +541,8 @@ def verify(
     _touch(case, now)
     with _steps(batch) as steps:
         clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.VERIFY, met_at=now)
-        record(case, actor, "verified", now, note=facts, detail={"finding": finding})
+        entry = record(case, actor, "verified", now, note=facts, detail={"finding": finding})
+        notices.tell(case, entry, notices.Notice([], "核实完毕"), actor=actor, now=now, batch=steps)
 
 
 def report_result(
@@ -422,7 +557,19 @@ def report_result(
     _touch(case, now)
     with _steps(batch) as steps:
         clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.REPORT, met_at=now)
-        record(case, actor, "reported", now, note=summary)
+        entry = record(case, actor, "reported", now, note=summary)
+        notices.tell(
+            case,
+            entry,
+            notices.Notice(
+                notices.association_owner(case),
+                "会员单位上报处理结果",
+                f"{case.member.name}已上报处理结果，请审核办结或退回重新核实。",
+            ),
+            actor=actor,
+            now=now,
+            batch=steps,
+        )
 
 
 def add_rectification(
@@ -442,7 +589,7 @@ def add_rectification(
     )
     db.session.add(item)
     db.session.flush()
-    record(
+    entry = record(
         case,
         actor,
         "rectification_added",
@@ -450,6 +597,7 @@ def add_rectification(
         note=opinion,
         detail={"kind": kind, "item": item.id, "due_on": due_on.isoformat() if due_on else None},
     )
+    notices.tell(case, entry, notices.Notice([], "下发整改意见"), actor=actor, now=now)
     return item
 
 
@@ -457,7 +605,8 @@ def complete_rectification(case: Complaint, item: Rectification, *, actor, now, 
     if item.completed_at is not None:
         raise CaseError("该整改事项已完成。")
     item.completed_at, item.completion_note = now, note
-    record(case, actor, "rectification_completed", now, note=note, detail={"item": item.id})
+    entry = record(case, actor, "rectification_completed", now, note=note, detail={"item": item.id})
+    notices.tell(case, entry, notices.Notice([], "整改完成"), actor=actor, now=now)
 
 
 def close(case: Complaint, *, actor, now, note: str | None) -> None:
@@ -466,7 +615,17 @@ def close(case: Complaint, *, actor, now, note: str | None) -> None:
     case.state = State.CLOSED
     case.closed_at = now
     _touch(case, now)
-    record(case, actor, "closed", now, note=note)
+    entry = record(case, actor, "closed", now, note=note)
+    notices.tell(
+        case,
+        entry,
+        notices.Notice(
+            notices.everyone(notices.accepting_handler(case), notices.member_pair(case)),
+            "协会审核通过，投诉已办结",
+        ),
+        actor=actor,
+        now=now,
+    )
 
 
 def send_back(case: Complaint, *, actor, now, reason: str, batch: ClockBatch | None = None) -> None:
@@ -486,7 +645,19 @@ def send_back(case: Complaint, *, actor, now, reason: str, batch: ClockBatch | N
             started_at=now,
             now=now,
         )
-        record(case, actor, "sent_back", now, note=reason)
+        entry = record(case, actor, "sent_back", now, note=reason)
+        notices.tell(
+            case,
+            entry,
+            notices.Notice(
+                notices.everyone(notices.accepting_handler(case), notices.member_pair(case)),
+                "协会退回重新核实",
+                "请重新核实并在期限内再次上报处理结果（第十一条第（二）项）。",
+            ),
+            actor=actor,
+            now=now,
+            batch=steps,
+        )
 
 
 def return_visit(
@@ -504,8 +675,11 @@ def return_visit(
         raise CaseError("只有已办结且尚未回访的投诉可以登记回访。")
     case.satisfaction = satisfaction
     _touch(case, now)
-    record(case, actor, "return_visit", now, note=comment, detail={"satisfaction": satisfaction})
+    entry = record(
+        case, actor, "return_visit", now, note=comment, detail={"satisfaction": satisfaction}
+    )
     if satisfaction != "dissatisfied":
+        notices.tell(case, entry, notices.Notice([], "已登记回访"), actor=actor, now=now)
         return None
     repeat = Complaint(
         complainant_name=case.complainant_name,
@@ -529,12 +703,25 @@ def return_visit(
     reopened = _register_repeat(
         repeat, case, actor=actor, now=now, local_today=local_today, batch=batch
     )
-    record(
+    reopening = record(
         case,
         actor,
         "reopened",
         now,
         detail={"repeat": reopened.tracking_no, "repeat_id": reopened.id},
+    )
+    # The member's owner and pair learn the customer is not satisfied; the association's
+    # handlers, that a repeat complaint waits to be forwarded.
+    notices.tell(
+        case,
+        reopening,
+        notices.Notice(
+            notices.everyone(notices.accepting_handler(case), notices.member_pair(case)),
+            "回访不满意，已重新登记",
+            f"客户对处理结果不满意，已作为重复投诉{reopened.tracking_no}重新登记。",
+        ),
+        actor=actor,
+        now=now,
     )
     return reopened
 
@@ -558,7 +745,9 @@ def _register_repeat(
     repeat.created_at = repeat.updated_at = now
     db.session.add(repeat)
     db.session.flush()
-    record(repeat, actor, "registered", now, detail={"repeat_of": original.tracking_no})
+    registered = record(
+        repeat, actor, "registered", now, detail={"repeat_of": original.tracking_no}
+    )
     with _steps(batch) as steps:
         clocks.start_clock(
             steps,
@@ -568,7 +757,38 @@ def _register_repeat(
             started_at=now,
             now=now,
         )
-        return repeat
+        notices.tell(
+            repeat,
+            registered,
+            notices.Notice(
+                notices.unit_handlers(association),
+                "重复投诉待转办",
+                f"原投诉{original.tracking_no}回访不满意，请在两个工作日内转办（第十一条第（一）项）。",
+            ),
+            actor=actor,
+            now=now,
+            batch=steps,
+        )
+    return repeat
+
+
+def follow(case: Complaint, *, user, now) -> bool:
+    """关注: ``user`` hears of every step of the case from now on. Returns whether they
+    did not follow it already."""
+    if db.session.get(CaseFollower, (case.id, user.id)) is not None:
+        return False
+    db.session.add(CaseFollower(complaint_id=case.id, user_id=user.id, created_at=now))
+    db.session.flush()
+    return True
+
+
+def unfollow(case: Complaint, *, user) -> bool:
+    row = db.session.get(CaseFollower, (case.id, user.id))
+    if row is None:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    return True
 
 
 def add_note(

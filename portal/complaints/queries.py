@@ -25,7 +25,14 @@ from sqlalchemy.orm import joinedload
 from portal.auth.models import User
 from portal.auth.roles import ASSOCIATION_ROLES, Role
 from portal.complaints import pii
-from portal.complaints.models import Attachment, Category, Complaint, ComplaintEvent, doubled
+from portal.complaints.models import (
+    Attachment,
+    CaseFollower,
+    Category,
+    Complaint,
+    ComplaintEvent,
+    doubled,
+)
 from portal.complaints.rules import OPEN_STATES, TRACKING_RE, State, available_actions
 from portal.db import PREPARE, db
 from portal.deadlines.models import Clock, ClockEvent
@@ -261,6 +268,20 @@ def user_name(user_id: int | None) -> str | None:
     if user_id is None:
         return None
     return db.session.scalar(_USER_NAME, {"user_id": user_id})
+
+
+_FOLLOWING = (
+    select(CaseFollower.user_id)
+    .where(
+        CaseFollower.complaint_id == bindparam("case_id"),
+        CaseFollower.user_id == bindparam("user_id"),
+    )
+    .execution_options(**PREPARE)
+)
+
+
+def is_following(user: User, case: Complaint) -> bool:
+    return db.session.scalar(_FOLLOWING, {"case_id": case.id, "user_id": user.id}) is not None
 
 
 def side_of(user: User) -> str:

@@ -1,5 +1,6 @@
-"""The deadlines have no pages of their own: a clock's explanation and the banner of
-missing calendar years, which any page may show, are their template globals."""
+"""The deadlines' one page, the association's deadline policy; and their template
+globals: a clock's explanation and the banner of missing calendar years, which any page
+may show."""
 
 from flask import Blueprint
 
@@ -10,3 +11,5 @@ bp = Blueprint("deadlines", __name__)
 # views.py
 bp.add_app_template_global(views.describe, "describe_clock")
 bp.add_app_template_global(views.unconfirmed_years, "unconfirmed_calendar_years")
+bp.add_url_rule("/deadlines/settings", "policy", views.policy)
+bp.add_url_rule("/deadlines/settings", "save_policy", views.save, methods=["POST"])

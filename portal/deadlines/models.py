@@ -144,3 +144,19 @@ def _refuse_rewriting_clock_history(session, flush_context, instances):
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, ClockEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise RuntimeError("clock events are append-only")
+
+
+class DeadlineSettings(Model):
+    """The association's ``rules.DeadlinePolicy``, one row (id 1); absent means the
+    defaults."""
+
+    __tablename__ = "deadline_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalated_reply_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Working days before the due day, e.g. "1,0".
+    reminder_days: Mapped[str] = mapped_column(String(40), nullable=False)
+    superior_after_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    leader_after_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -79,14 +79,17 @@ def start_clock(
     now: datetime,
     calendar: WorkingCalendar | None = None,
     due_on: date | None = None,
+    limit: int | None = None,
     actor=None,
 ) -> Clock:
     """Start the ``kind`` clock of a case, owned by ``owner_unit``.
 
     The step was received at ``started_at``; the due time follows the Art. 11 rule
-    (end of the N-th working day after that Beijing date). A ``promise`` clock takes
-    the date promised to the customer as ``due_on`` instead (Art. 11(3)). Starting a
-    clock that is already open cancels the open one first (re-verification restarts).
+    (end of the N-th working day after that Beijing date), N the kind's limit or
+    ``limit`` (a case escalated to a superior unit: what the association set). A
+    ``promise`` clock takes the date promised to the customer as ``due_on`` instead
+    (Art. 11(3)). Starting a clock that is already open cancels the open one first
+    (re-verification restarts).
     """
     kind = ClockKind(kind)
     _aware(started_at, "started_at")
@@ -94,7 +97,10 @@ def start_clock(
     if previous is not None:
         _cancel(batch, previous, at=now, reason="restarted", actor=actor)
         batch.session.flush()  # the open-clock unique index must see it closed first
-    limit = limit_days(kind, _accept_limit())
+    if limit is None:
+        limit = limit_days(kind, _accept_limit())
+    elif limit < 1 or kind == ClockKind.PROMISE:
+        raise ClockError("a limit is a positive number of working days, never a promise's")
     start_day = local_day(started_at)
     if limit is None:
         if due_on is None:

@@ -11,8 +11,9 @@ by default to the end of the next working day.
 Standard library only; the clock, the calendar and the time zone are arguments.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from portal.workdays.rules import BEIJING, WorkingCalendar
@@ -84,6 +85,66 @@ STATE_LABELS = {
     ClockState.MET_LATE: N_("逾期完成"),
     ClockState.BREACHED: N_("已超期"),
 }
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """What the association sets about deadlines beyond Art. 11's own limits: the reply
+    limit of a case moved up to a superior unit, the reminders before a deadline, and
+    who is told when a breach lasts (all in working days)."""
+
+    # Art. 11(3)'s branch limit by default: the unit a case is escalated to replies in it.
+    escalated_reply_days: int = 3
+    # Working days before the due day on which the owner is reminded (0: the due day).
+    reminder_days: tuple[int, ...] = (1, 0)
+    # Working days after the due day: the superior unit is told again, then the member's
+    # leader in charge (分管领导, Art. 6). 0 turns a level off.
+    superior_after_days: int = 1
+    leader_after_days: int = 2
+
+
+def policy_problems(policy: DeadlinePolicy) -> dict[str, str]:
+    """What is wrong with a policy, by field (empty when it may be saved)."""
+    problems = {}
+    if not 1 <= policy.escalated_reply_days <= 10:
+        problems["escalated_reply_days"] = N_("上报后的答复期限应为 1 至 10 个工作日。")
+    if any(not 0 <= n <= 5 for n in policy.reminder_days) or not policy.reminder_days:
+        problems["reminder_days"] = N_("提醒日为到期前 0 至 5 个工作日，至少一项。")
+    for name in ("superior_after_days", "leader_after_days"):
+        if not 0 <= getattr(policy, name) <= 10:
+            problems[name] = N_("超期后的通报时间应为 0 至 10 个工作日（0 为不通报）。")
+    return problems
+
+
+def reminder_targets(
+    today: date, calendar: WorkingCalendar, lead_days: Iterable[int]
+) -> dict[date, int]:
+    """The due dates whose owners are reminded today, with the working days left: the
+    due day itself (0) whatever day it is, a due date ``n`` working days ahead only on a
+    working day (nobody is reminded on a Sunday of Tuesday's deadline)."""
+    targets: dict[date, int] = {}
+    for n in sorted(set(lead_days)):
+        if n == 0:
+            targets[today] = 0
+        elif calendar.is_working_day(today):
+            targets.setdefault(calendar.add_working_days(today, n), n)
+    return targets
+
+
+def due_dates_breached_for(today: date, calendar: WorkingCalendar, days: int) -> list[date]:
+    """The due dates whose ``days``-th working day after falls on today: a breach that
+    has lasted that long is told further up (``DeadlinePolicy``). Only on a working day;
+    a due date on a day off counts from that day."""
+    if days < 1 or not calendar.is_working_day(today):
+        return []
+    found, day = [], today - timedelta(days=1)
+    while day >= today - timedelta(days=7 * days + 30):  # past any holiday's length
+        if calendar.add_working_days(day, days) == today:
+            found.append(day)
+        elif found:
+            break  # earlier days reach today's working day too early
+        day -= timedelta(days=1)
+    return sorted(found)
 
 
 def limit_days(kind: ClockKind, accept_limit_days: int = DEFAULT_ACCEPT_LIMIT_DAYS) -> int | None:

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.auth.models import User
 from portal.complaints import operations as ops
@@ -14,6 +14,7 @@ from portal.complaints.models import Category, Complaint
 from portal.complaints.taxonomy import seed_categories
 from portal.db import db
 from portal.demo.province import person_names
+from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 
@@ -257,4 +258,22 @@ def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
         _run(_Story(rng, case, people, now), outlet, officers)
         created += 1
     db.session.flush()
+    settle_the_past(now)
     return created
+
+
+def settle_the_past(now: datetime, days: int = 3) -> None:
+    """The steps of past months told people as they happened: their notices were read
+    and their e-mails sent long ago. Only the last ``days`` stay unread and queued, as a
+    working week's bell would show them."""
+    before = now - timedelta(days=days)
+    db.session.execute(
+        update(Notification)
+        .where(Notification.created_at < before, Notification.read_at.is_(None))
+        .values(read_at=Notification.created_at)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.created_at < before, OutboxMessage.status == "queued")
+        .values(status="sent", sent_at=OutboxMessage.created_at, attempts=1)
+    )

@@ -13,7 +13,7 @@ Idempotent and safe on several hosts at once:
 The caller commits (the lock is released with the transaction), then drains the outbox.
 """
 
-from contextvars import ContextVar
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask import current_app
@@ -31,104 +31,36 @@ from portal.deadlines.rules import (
     STATE_LABELS,
     ClockKind,
     ClockState,
+    DeadlinePolicy,
+    due_dates_breached_for,
     is_reminder_time,
+    reminder_targets,
+)
+from portal.deadlines.settings import current_policy
+from portal.duty.people import (
+    member_leaders,
+    memoized,
+    owner_handlers,
+    remembering_people,
+    superiors_of,
+    users_at,
 )
 from portal.notify.operations import Note, notify_many
-from portal.orgs.models import Unit
-from portal.orgs.rules import UnitKind
+from portal.workdays.store import current_calendar
 
 # pg_try_advisory_xact_lock key: "Art. 11" sweep, any constant shared by all hosts.
 SWEEP_LOCK_KEY = 7_311_011
 
-_HANDLER_ROLES = {
-    UnitKind.ASSOCIATION: (Role.ASSOC_HANDLER,),
-    UnitKind.MEMBER: (Role.MEMBER_HANDLER,),
-}
-_BRANCH_HANDLER_ROLES = (Role.BRANCH_OFFICER, Role.MEMBER_HANDLER)
-
-
-# Within one sweep the people of a unit do not change: remember them per unit and roles
-# (and a clock's recipients per owner unit), so a night with thousands of breaches does
-# not ask the database thousands of times.
-_people_memo: ContextVar[dict | None] = ContextVar("sweep_people_memo", default=None)
-
-
-def _memoized(key, load):
-    memo = _people_memo.get()
-    if memo is None:
-        return load()
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]
-
-
-def _users(unit_id: int, roles) -> list[User]:
-    return _memoized(
-        (unit_id, tuple(roles)),
-        lambda: db.session.scalars(
-            select(User)
-            .where(
-                User.unit_id == unit_id,
-                User.is_active.is_(True),
-                User.role.in_([role.value for role in roles]),
-            )
-            .order_by(User.id)
-        ).all(),
-    )
-
-
-def unit_handlers(unit: Unit) -> list[User]:
-    """Active users of ``unit`` who handle complaints at its level (Art. 6, 8, 9, 10)."""
-    roles = _HANDLER_ROLES.get(unit.unit_kind, _BRANCH_HANDLER_ROLES)
-    return _users(unit.id, roles)
-
-
-def _nearest_handlers(unit: Unit | None) -> list[User]:
-    while unit is not None:
-        found = unit_handlers(unit)
-        if found:
-            return found
-        unit = unit.parent
-    return []
-
 
 def clock_recipients(clock: Clock) -> list[User]:
-    """Who is reminded of ``clock``: the handlers of its owner unit.
-
-    The one place that decides it (the A/B duty roster will replace the body). Art. 7
-    forbids a complaint that nobody handles, so a unit without handlers falls back to
-    the nearest unit above it that has some.
-    """
-    return _memoized(("clock", clock.owner_unit_id), lambda: _owner_handlers(clock.owner_unit))
-
-
-def _owner_handlers(owner: Unit) -> list[User]:
-    if owner.member_id is not None:
-        # Art. 7: a member's complaints go to its A and B handlers (both see the inbox).
-        from portal.duty.queries import duty_handlers
-
-        handlers = duty_handlers(owner)
-        if handlers:
-            return handlers
-    return _nearest_handlers(owner)
+    """Who is reminded of ``clock``: those who answer for its owner unit
+    (``duty.people.owner_handlers``: the member's A and B, or the nearest handlers)."""
+    return memoized(("clock", clock.owner_unit_id), lambda: owner_handlers(clock.owner_unit))
 
 
 def superior_recipients(clock: Clock) -> list[User]:
-    """Who hears of a breach besides the owner: the superior unit (Art. 9, 12).
-
-    The association's own breach goes to its leaders; a member unit's to its leader in
-    charge of complaints (分管领导, Art. 6) and to the association's handlers, who track
-    every forwarded complaint (Art. 8(3)); any other unit's to the nearest unit above it
-    with handlers.
-    """
-    owner = clock.owner_unit
-    if owner.is_association:
-        return _users(owner.id, (Role.ASSOC_LEADER,))
-    if owner.is_member:
-        association = owner.parent
-        leaders = _users(owner.id, (Role.MEMBER_LEADER,))
-        return leaders + (unit_handlers(association) if association is not None else [])
-    return _nearest_handlers(owner.parent)
+    """Who hears of a breach besides the owner (``duty.people.superiors_of``)."""
+    return superiors_of(clock.owner_unit)
 
 
 def breach_recipients(clock: Clock) -> list[User]:
@@ -138,7 +70,7 @@ def breach_recipients(clock: Clock) -> list[User]:
             seen.setdefault(user.id, user)
         return list(seen.values())
 
-    return _memoized(("breach", clock.owner_unit_id), load)
+    return memoized(("breach", clock.owner_unit_id), load)
 
 
 def _take_lock() -> bool:
@@ -161,13 +93,14 @@ def mark_breaches(now: datetime) -> list[int]:
     return list(db.session.scalars(statement))
 
 
-def mark_reminders(now: datetime) -> list[int]:
-    """Mark the clocks due today that were not reminded today; return their ids."""
+def mark_reminders(now: datetime, due_dates: Iterable[date] | None = None) -> list[int]:
+    """Mark the clocks due on ``due_dates`` (today by default) that were not reminded
+    today; return their ids."""
     today = now.astimezone(DEADLINE_TZ).date()
     statement = (
         update(Clock)
         .where(
-            Clock.due_on == today,
+            Clock.due_on.in_(sorted(due_dates) if due_dates is not None else [today]),
             text(OPEN),
             Clock.breached_at.is_(None),
             or_(Clock.reminded_on.is_(None), Clock.reminded_on != today),
@@ -248,13 +181,72 @@ def _reminded_on(clock: Clock) -> date:
     return clock.reminded_on
 
 
+def _reminder_title(clock: Clock, days_left: int) -> str:
+    if days_left == 0:
+        return f"【{STATE_LABELS[ClockState.DUE_TODAY]}】{clock.label}"
+    return f"【即将到期】{clock.label}"
+
+
+def _reminder_tail(days_left: int) -> str:
+    if days_left == 0:
+        return "，今日到期，请按时办结。"
+    return f"，还剩{days_left}个工作日，请按时办结。"
+
+
+# A breach that lasts is told further up, level by level (``DeadlinePolicy``): the
+# superior unit again, then the leader in charge of complaints (Art. 6, 12).
+def _escalate(now: datetime, today: date, calendar, policy: DeadlinePolicy) -> int:
+    told = 0
+    for level, days in (
+        ("superior", policy.superior_after_days),
+        ("leader", policy.leader_after_days),
+    ):
+        due_dates = due_dates_breached_for(today, calendar, days)
+        if not due_dates:
+            continue
+        lasting = list(
+            db.session.scalars(
+                select(Clock)
+                .options(joinedload(Clock.owner_unit))
+                .where(
+                    Clock.due_on.in_(due_dates),
+                    text(OPEN),
+                    Clock.breached_at.is_not(None),
+                )
+                .order_by(Clock.id)
+            )
+        )
+        tracking = _tracking_numbers(lasting)
+        notes = [
+            Note(
+                user_id=user.id,
+                title=f"【超期{days}个工作日】{clock.label}仍未办理",
+                body=_describe(clock, tracking.get(clock.case_id))
+                + f"，已超期{days}个工作日仍未办理，请督促处理（第十二条）。",
+                link=f"/cases/{clock.case_id}",
+                dedupe_key=f"clock{clock.id}:escalate-{level}:{clock.due_on.isoformat()}",
+            )
+            for clock in lasting
+            for user in _escalation_recipients(clock, level)
+        ]
+        told += notify_many(notes, now=now)
+    return told
+
+
+def _escalation_recipients(clock: Clock, level: str) -> list[User]:
+    owner = clock.owner_unit
+    if level == "superior":
+        return superiors_of(owner)
+    if owner.is_association:
+        return users_at(owner.id, (Role.ASSOC_LEADER,))
+    member = owner if owner.is_member else owner.member
+    return member_leaders(member) if member is not None else []
+
+
 def run_sweep(now: datetime) -> dict:
     """Mark breaches and queue reminders; returns the counts. The caller commits."""
-    token = _people_memo.set({})
-    try:
+    with remembering_people():
         return _sweep(now)
-    finally:
-        _people_memo.reset(token)
 
 
 def _record(clocks: list[Clock], event: str, now: datetime, **detail) -> None:
@@ -304,16 +296,21 @@ def _sweep(now: datetime) -> dict:
     counts["notifications"] += len(notes)
     counts["breaches"] = len(breached)
 
-    # Reminders on the morning of the due day (Beijing time), once per clock and day.
+    # Reminders in the morning (Beijing time): on the due day, and the working days before
+    # it that the association chose; once per clock and day.
     if is_reminder_time(now, hour):
-        reminded = _clocks(mark_reminders(now))
+        policy, calendar = current_policy(), current_calendar()
+        today = now.astimezone(DEADLINE_TZ).date()
+        targets = reminder_targets(today, calendar, policy.reminder_days)
+        reminded = _clocks(mark_reminders(now, targets))
         _record(reminded, "reminded", now)
         tracking = _tracking_numbers(reminded)
         notes = [
             Note(
                 user_id=user.id,
-                title=f"【{STATE_LABELS[ClockState.DUE_TODAY]}】{clock.label}",
-                body=_describe(clock, tracking.get(clock.case_id)) + "，今日到期，请按时办结。",
+                title=_reminder_title(clock, targets[clock.due_on]),
+                body=_describe(clock, tracking.get(clock.case_id))
+                + _reminder_tail(targets[clock.due_on]),
                 link=f"/cases/{clock.case_id}",
                 dedupe_key=f"clock{clock.id}:due:{_reminded_on(clock).isoformat()}",
             )
@@ -323,6 +320,9 @@ def _sweep(now: datetime) -> dict:
         notify_many(notes, now=now)
         counts["notifications"] += len(notes)
         counts["reminders"] = len(reminded)
+        escalated = _escalate(now, today, calendar, policy)
+        counts["notifications"] += escalated
+        counts["escalations"] = escalated
     db.session.flush()
     counts["accountability"] = detect_accountability(now)["changed"]  # Art. 12(1)
     return counts

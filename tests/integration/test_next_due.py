@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from deadline_support import alone, beijing
 from sqlalchemy import func, select
-from support import statements_sent
+from support import ensure_pair, statements_sent
 
 from portal.auth.models import User
 from portal.complaints import operations as ops
@@ -38,6 +38,7 @@ def _stored(case_id: int):
 
 def _new_case(province, at: datetime) -> Complaint:
     seed_categories()
+    ensure_pair(province, "bank1")  # Art. 7: forwarding needs the bank's A and B
     staff = db.session.get(User, province.user("assoc-staff").id)
     outlet = db.session.get(Unit, province.unit("bank1-outlet1").id)
     return ops.create_complaint(

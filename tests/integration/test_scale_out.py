@@ -562,12 +562,14 @@ def test_two_sweeps_at_once_mark_tell_and_mail_everything_exactly_once(postgres_
     with app.app_context():
         province = build_province()
     with_duty_roster(app, province)
+    with app.app_context():  # everyone has an address before the first notice
+        for user in db.session.scalars(select(User)):
+            user.email = user.email or f"{user.username}@example.cn"
+        db.session.commit()
     forwarded = [make_case(app, province, state="forwarded") for _ in range(6)]
     at_outlet = [make_case(app, province, state="at_outlet", outlet="bank2-outlet1")]
     today = now.astimezone(BEIJING).date()
     with app.app_context():
-        for user in db.session.scalars(select(User)):
-            user.email = user.email or f"{user.username}@example.cn"
         outlet = db.session.get(Unit, province.unit("bank2-outlet1").id)
         # Cases of their own (a clock belongs to a case), above the ids make_case used.
         bare_cases(province, range(1000, 1005), outlet="bank2-outlet1")

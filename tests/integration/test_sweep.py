@@ -214,3 +214,45 @@ def test_cli_sweep_keeps_mail_queued_while_smtp_is_down(app, make_app, province)
         # Nothing lost, nothing doubled: three recipients, three queued messages.
         assert _count(OutboxMessage, OutboxMessage.status == "queued") == 3
         assert _count(Clock, Clock.breached_at.is_not(None)) == 1
+
+
+def test_owners_are_reminded_the_working_day_before_and_on_the_due_morning(app, province):
+    with app.app_context():
+        # Received Thu 19 Nov: verify (2 WD) due Mon 23 Nov. The default policy reminds on
+        # the working day before (Fri 20 Nov) and on the due morning.
+        clock = _start(province, 11, "verify", "bank1", beijing(2026, 11, 19, 15))
+        db.session.commit()
+        friday = run_sweep(beijing(2026, 11, 20, 8, 30))
+        db.session.commit()
+        assert friday["reminders"] == 1
+        ahead = db.session.scalars(
+            select(Notification).where(Notification.dedupe_key == f"clock{clock.id}:due:2026-11-20")
+        ).one()
+        assert ahead.title == "【即将到期】核实情况" and "还剩1个工作日" in ahead.body
+        assert run_sweep(beijing(2026, 11, 21, 9))["reminders"] == 0  # Saturday: nothing
+        assert run_sweep(beijing(2026, 11, 23, 8, 30))["reminders"] == 1
+        db.session.commit()
+        assert _notified(f"clock{clock.id}:due:2026-11-23") == {"bank1-a"}
+
+
+def test_a_lasting_breach_goes_up_to_the_superior_then_the_leader(app, province):
+    with app.app_context():
+        # Received Mon 16 Nov: verify due Wed 18 Nov; breached from Thu 19 Nov.
+        clock = _start(province, 12, "verify", "bank1", beijing(2026, 11, 16, 9))
+        db.session.commit()
+        run_sweep(beijing(2026, 11, 19, 7))  # marked breached, owner and superior told
+        db.session.commit()
+        key = f"clock{clock.id}:escalate-superior:2026-11-18"
+        first = run_sweep(beijing(2026, 11, 19, 9))  # one working day after the due day
+        db.session.commit()
+        assert first["escalations"] == 2
+        assert _notified(key) == {"bank1-leader", "assoc-staff"}  # the member's superior side
+        assert run_sweep(beijing(2026, 11, 19, 9, 5))["escalations"] == 0  # once
+        second = run_sweep(beijing(2026, 11, 20, 9))  # two working days after
+        db.session.commit()
+        assert second["escalations"] == 1
+        assert _notified(f"clock{clock.id}:escalate-leader:2026-11-18") == {"bank1-leader"}
+        # Met in the meantime: nobody is told any more.
+        alone(operations.stop_clock, case_id=12, kind="verify", met_at=beijing(2026, 11, 20, 10))
+        db.session.commit()
+        assert run_sweep(beijing(2026, 11, 23, 9))["escalations"] == 0

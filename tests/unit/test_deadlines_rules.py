@@ -13,10 +13,14 @@ from portal.deadlines.rules import (
     RULES,
     ClockKind,
     ClockState,
+    DeadlinePolicy,
     clock_state,
+    due_dates_breached_for,
     elapsed_working_days,
     limit_days,
     local_day,
+    policy_problems,
+    reminder_targets,
     should_remind,
 )
 from portal.workdays.official import official_calendar
@@ -132,3 +136,57 @@ def test_the_reminder_goes_out_on_the_due_morning(now, reminded_on, remind):
 
 def test_the_deadline_clock_is_beijing_time_whatever_the_display_zone():
     assert DEADLINE_TZ == ZoneInfo("Asia/Shanghai")
+
+
+# -- the association's policy: reminders before the due day, lasting breaches -----------
+
+
+@pytest.mark.parametrize(
+    "today, lead, targets",
+    [
+        # Monday 23 Nov 2026: the due day itself and the next working day (Tuesday).
+        (date(2026, 11, 23), (1, 0), {date(2026, 11, 23): 0, date(2026, 11, 24): 1}),
+        # Friday 27 Nov: one working day ahead is Monday 30 Nov.
+        (date(2026, 11, 27), (1, 0), {date(2026, 11, 27): 0, date(2026, 11, 30): 1}),
+        # Sunday 29 Nov: only what is due that day (a promised date may fall on a Sunday).
+        (date(2026, 11, 29), (2, 1, 0), {date(2026, 11, 29): 0}),
+        # Wednesday 30 Sep 2026, before National Day (1-7 Oct off): 8 Oct, then 9 Oct.
+        (date(2026, 9, 30), (2, 1), {date(2026, 10, 8): 1, date(2026, 10, 9): 2}),
+    ],
+)
+def test_reminder_targets_count_working_days_ahead(today, lead, targets):
+    assert reminder_targets(today, CAL, lead) == targets
+
+
+@pytest.mark.parametrize(
+    "today, days, due_dates",
+    [
+        # Monday 23 Nov: due Friday 20 Nov (or a weekend promise) breached a working day ago.
+        (date(2026, 11, 23), 1, [date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)]),
+        (date(2026, 11, 23), 2, [date(2026, 11, 19)]),
+        (date(2026, 11, 24), 1, [date(2026, 11, 23)]),
+        # Thursday 8 Oct 2026, the first working day after National Day.
+        (date(2026, 10, 8), 1, [date(2026, 9, 30), *(date(2026, 10, d) for d in range(1, 8))]),
+        (date(2026, 11, 22), 1, []),  # Sunday: nobody is told on a day off
+        (date(2026, 11, 23), 0, []),  # 0 turns the level off
+    ],
+)
+def test_a_lasting_breach_is_found_by_its_working_days(today, days, due_dates):
+    assert due_dates_breached_for(today, CAL, days) == due_dates
+
+
+@given(st.dates(date(2026, 1, 5), date(2026, 12, 20)), st.integers(1, 5))
+def test_each_due_date_is_escalated_on_exactly_one_day(due_on, days):
+    """Whatever the calendar, a breach due on a day is told on one working day only."""
+    hits = [
+        due_on + timedelta(n)
+        for n in range(1, 40)
+        if due_on in due_dates_breached_for(due_on + timedelta(n), CAL, days)
+    ]
+    assert hits == [CAL.add_working_days(due_on, days)]
+
+
+def test_a_policy_outside_its_bounds_is_refused():
+    assert policy_problems(DeadlinePolicy()) == {}
+    problems = policy_problems(DeadlinePolicy(escalated_reply_days=0, reminder_days=(9,)))
+    assert set(problems) == {"escalated_reply_days", "reminder_days"}

@@ -4,12 +4,13 @@ load (scoped) → check the action is available to this user now → validate �
 from functools import partial
 
 from flask import abort, current_app, make_response, request, send_file
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.auth.access import require
 from portal.auth.roles import Permission
-from portal.complaints import actions, export, queries
+from portal.complaints import actions, export, operations, queries
 from portal.complaints.inbox import InboxFilters, InboxKey, due_colour, inbox_page, inbox_query
 from portal.complaints.models import Complaint
 from portal.complaints.rules import (
@@ -130,6 +131,7 @@ def case_context(case: Complaint, clocks: list | None = None, **extra) -> dict:
         "rectifications": actions.rectifications(case),
         "repeats": queries.repeat_chain(current_user, case),
         "may_reveal": queries.sees_full_pii(current_user, case),
+        "following": queries.is_following(current_user, case),
         "accepted_by_name": queries.user_name(case.accepted_by_id),
         "intake_attachments": [a for a in case_files if a.event_id is None],
         "channels": CHANNELS,
@@ -207,6 +209,24 @@ def reveal(case_id, field):
         case=case,
         field=field,
         value=value,
+    )
+
+
+@login_required
+def follow(case_id):
+    """关注 or stop following a case: whoever may see it may follow it."""
+    case = load_case_or_404(case_id)
+    wanted = request.form.get("follow") == "1"
+    if wanted:
+        operations.follow(case, user=current_user, now=clock.now())
+        message = _("已关注：此后该投诉的每一步都会通知您。")
+    else:
+        operations.unfollow(case, user=current_user)
+        message = _("已取消关注。")
+    return render_page_or_piece(
+        "complaints/detail.html",
+        "complaints/_case.html",
+        **case_context(case, message=message),
     )
 
 
