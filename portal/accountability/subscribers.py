@@ -8,8 +8,9 @@ from portal.complaints.models import Complaint
 from portal.complaints.signals import complaint_registered, step_taken
 
 # A substantiated finding, a rectification completed or not, a report sent back for
-# re-verification: Art. 12(1)3 may newly hold (or stop holding).
-DETECTING_STEPS = frozenset({"verify", "rectify_done", "send_back"})
+# re-verification, a corrected outlet or category: Art. 12(1)3 may newly hold (or stop
+# holding); a flag set: Art. 12(1)4.
+DETECTING_STEPS = frozenset({"verify", "rectify_done", "send_back", "correct", "flags"})
 
 
 @complaint_registered.connect

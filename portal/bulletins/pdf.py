@@ -63,6 +63,10 @@ def build_context(bulletin: Bulletin, user) -> dict:
         ("有效投诉", now_figures["valid"], before["valid"], False),
         ("转办会员单位", now_figures["forwarded"], before["forwarded"], False),
         ("办结", now_figures["closed"], before["closed"], False),
+        ("重大投诉", now_figures["major"], before["major"], False),
+        ("舆情（已升级至网络或媒体）", now_figures["media"], before["media"], False),
+        ("不属受理范围（已告知转往他处）", now_figures["referred"], before["referred"], False),
+        ("重复登记", now_figures["duplicates"], before["duplicates"], False),
         ("回访满意率", now_figures["satisfaction_rate"], before["satisfaction_rate"], True),
         ("重复投诉率", now_figures["repeat_rate"], before["repeat_rate"], True),
     ] + [

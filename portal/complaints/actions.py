@@ -9,14 +9,15 @@ from sqlalchemy import select
 
 from portal.complaints import forms, operations
 from portal.complaints.attachments import read_uploads
-from portal.complaints.models import Complaint, ComplaintEvent, Rectification
-from portal.complaints.queries import org_id, units_below
+from portal.complaints.models import Category, Complaint, ComplaintEvent, Rectification
+from portal.complaints.queries import categories, org_id, units_below
 from portal.complaints.rules import promise_problem
 from portal.complaints.signals import step_taken
 from portal.db import db
 from portal.deadlines import operations as clocks
 from portal.deadlines.batch import clock_batch
 from portal.deadlines.models import Clock
+from portal.orgs.models import Unit
 from portal.web import clock
 
 
@@ -41,6 +42,63 @@ def _invalidate(case, form, user, batch):
         now=_now(),
         reason=form.reason.data,
         told_how=form.told_how.data,
+        batch=batch,
+    )
+
+
+def _refer(case, form, user, batch):
+    operations.refer(
+        case,
+        actor=user,
+        now=_now(),
+        referred_to=form.referred_to.data.strip(),
+        reason=form.reason.data,
+        told_how=form.told_how.data.strip(),
+        batch=batch,
+    )
+
+
+def _duplicate(case, form, user, batch):
+    number = (form.original.data or "").strip().upper()
+    original = db.session.scalar(select(Complaint).where(Complaint.tracking_no == number))
+    if original is None:
+        raise operations.CaseError(_("没有这个投诉编号。"), field="original")
+    operations.mark_duplicate(
+        case, original, actor=user, now=_now(), reason=form.reason.data or None, batch=batch
+    )
+    return None
+
+
+def _flags(case, form, user, batch):
+    operations.set_flags(
+        case,
+        actor=user,
+        now=_now(),
+        is_major=bool(form.is_major.data),
+        is_media=bool(form.is_media.data),
+        reason=form.reason.data,
+        batch=batch,
+    )
+
+
+def _correct(case, form, user, batch):
+    outlet = None
+    if form.outlet_id.data:
+        outlet = db.session.get(Unit, form.outlet_id.data)
+        if outlet is None:
+            raise operations.CaseError(_("请选择被投诉的网点。"), field="outlet_id")
+    category = db.session.get(Category, form.category_id.data) if form.category_id.data else None
+    operations.correct(
+        case,
+        actor=user,
+        now=_now(),
+        reason=form.reason.data,
+        outlet=outlet,
+        category=category,
+        complainant_name=form.complainant_name.data.strip(),
+        mobile=(form.mobile.data or "").strip() or None,
+        address=(form.address.data or "").strip(),
+        reply_channel=form.reply_channel.data,
         batch=batch,
     )
 
@@ -165,6 +223,7 @@ def _rectify(case, form, user, batch):
         opinion=form.opinion.data,
         owner=form.owner.data or None,
         due_on=form.due_on.data,
+        batch=batch,
     )
 
 
@@ -176,7 +235,9 @@ def _rectify_done(case, form, user, batch):
     )
     if item is None:
         raise operations.CaseError(_("没有这个整改事项。"), field="item_id")
-    operations.complete_rectification(case, item, actor=user, now=_now(), note=form.note.data)
+    operations.complete_rectification(
+        case, item, actor=user, now=_now(), note=form.note.data, batch=batch
+    )
 
 
 def _close(case, form, user, batch):
@@ -212,6 +273,10 @@ def _note(case, form, user, batch):
 
 ACTIONS = {
     "invalidate": (forms.InvalidateForm, _invalidate),
+    "refer": (forms.ReferForm, _refer),
+    "duplicate": (forms.DuplicateForm, _duplicate),
+    "flags": (forms.FlagsForm, _flags),
+    "correct": (forms.CorrectForm, _correct),
     "forward": (forms.EmptyForm, _forward),
     "recall": (forms.ReasonForm, _recall),
     "accept": (forms.EmptyForm, _accept),
@@ -252,6 +317,15 @@ def _form(action: str, case: Complaint, formdata=None, last_event_id: int | None
         form.unit_id.choices = forms.choices(
             (u.id, f"{u.name}（{u.code}）") for u in units_below(case)
         )
+    if action == "correct":
+        form.category_id.choices = forms.choices((c.id, c.full_name) for c in categories())
+        if formdata is None:
+            form.category_id.data = case.category_id
+            form.complainant_name.data = case.complainant_name
+            form.address.data = case.address
+            form.reply_channel.data = case.reply_channel
+    if action == "flags" and formdata is None:
+        form.is_major.data, form.is_media.data = case.is_major, case.is_media
     if hasattr(form, "contacted_at") and formdata is None:
         form.contacted_at.data = _local_now()
     if hasattr(form, "told_at") and formdata is None:

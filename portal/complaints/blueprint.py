@@ -3,7 +3,7 @@ its endpoint and the view that answers it."""
 
 from flask import Blueprint
 
-from portal.complaints.views import cases, categories, intake
+from portal.complaints.views import cases, categories, intake, rectifications
 
 bp = Blueprint("complaints", __name__)
 
@@ -28,4 +28,13 @@ bp.add_url_rule("/categories", "categories", categories.index)
 bp.add_url_rule("/categories", "new_category", categories.create, methods=["POST"])
 bp.add_url_rule(
     "/categories/<int:category_id>/active", "category_active", categories.toggle, methods=["POST"]
+)
+
+# views/rectifications.py
+bp.add_url_rule("/rectifications", "rectifications", rectifications.index)
+bp.add_url_rule(
+    "/rectifications/<int:rectification_id>/work",
+    "rectification_work",
+    rectifications.record_work,
+    methods=["POST"],
 )

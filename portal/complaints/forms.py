@@ -204,3 +204,70 @@ class ReturnVisitForm(VersionedForm):
 
 class EmptyForm(VersionedForm):
     """Accept, forward: nothing to fill in beyond the version."""
+
+
+class ReferForm(VersionedForm):
+    """Out of the association's scope (e.g. an insurer's or a court's matter): where the
+    customer was referred, and how they were told."""
+
+    referred_to = StringField(
+        _l("转往的机构或渠道"),
+        validators=[DataRequired(_l("请填写告知客户转往的机构或渠道。")), Length(max=200)],
+    )
+    reason = TextAreaField(
+        _l("不属于受理范围的原因"), validators=[DataRequired(_l("请填写原因。")), Length(max=2000)]
+    )
+    told_how = StringField(
+        _l("如何告知客户"),
+        validators=[DataRequired(_l("请填写告知客户的方式。")), Length(max=100)],
+    )
+
+
+class DuplicateForm(VersionedForm):
+    original = StringField(
+        _l("原投诉编号"),
+        validators=[DataRequired(_l("请填写已登记的原投诉编号。")), Length(max=20)],
+    )
+    reason = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+
+
+class FlagsForm(VersionedForm):
+    """The flags on an open case, with the reason for the change (Art. 12(1)4)."""
+
+    is_major = BooleanField(_l("重大投诉"))
+    is_media = BooleanField(_l("已升级至网络或媒体（舆情）"))
+    reason = TextAreaField(
+        _l("变更原因"), validators=[DataRequired(_l("请填写变更原因。")), Length(max=2000)]
+    )
+
+
+class CorrectForm(VersionedForm):
+    """What was typed wrong at intake, corrected with a reason (the association)."""
+
+    outlet_id = IntegerField(_l("被投诉网点"), validators=[Optional()])
+    category_id = SelectField(_l("投诉类别"), coerce=int, validate_choice=False)
+    complainant_name = StringField(
+        _l("投诉人姓名"), validators=[DataRequired(_l("请填写投诉人姓名。")), Length(max=60)]
+    )
+    mobile = StringField(
+        _l("手机号（不改请留空）"),
+        validators=[
+            Optional(),
+            Regexp(r"^1[3-9]\d{9}$", message=_l("手机号应为 11 位中国大陆手机号。")),
+        ],
+    )
+    address = StringField(_l("联系地址"), validators=[Optional(), Length(max=200)])
+    reply_channel = SelectField(_l("希望的答复方式"), choices=_choices(REPLY_CHANNELS))
+    reason = TextAreaField(
+        _l("更正原因"), validators=[DataRequired(_l("请填写更正原因。")), Length(max=2000)]
+    )
+
+
+class RectificationWorkForm(PortalForm):
+    """The outlet's (or the member's) report on an open rectification (Art. 9(2))."""
+
+    note = TextAreaField(
+        _l("整改进展或完成情况"),
+        validators=[DataRequired(_l("请填写整改进展或完成情况。")), Length(max=2000)],
+    )
+    done = BooleanField(_l("整改已完成"))

@@ -90,6 +90,8 @@ STATISTICS_COLUMNS = [
     "outlet_id",
     "category_id",
     "channel",
+    "is_major",
+    "is_media",
 ]
 
 
@@ -129,6 +131,10 @@ class Complaint(Model):
     is_media: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 舆情
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
     repeat_reason: Mapped[str | None] = mapped_column(String(20))
+    # Intake outcomes besides valid and invalid: where a matter out of scope was referred
+    # (State.REFERRED), and the case a duplicate registration was merged into.
+    referred_to: Mapped[str | None] = mapped_column(String(200))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
 
     # Where it is now. The path of the unit holding it is the tenancy key: the
     # association holds it until it is forwarded; then the member, then the unit the
@@ -168,7 +174,8 @@ class Complaint(Model):
     category = relationship("Category")
     received_by = relationship("User", foreign_keys=[received_by_id])
     accepted_by = relationship("User", foreign_keys=[accepted_by_id])
-    repeat_of = relationship("Complaint", remote_side=[id])
+    repeat_of = relationship("Complaint", remote_side=[id], foreign_keys=[repeat_of_id])
+    duplicate_of = relationship("Complaint", remote_side=[id], foreign_keys=[duplicate_of_id])
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -299,6 +306,8 @@ class Rectification(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completion_note: Mapped[str | None] = mapped_column(Text)
+
+    complaint = relationship("Complaint")
 
 
 class CaseFollower(Model):

@@ -52,6 +52,10 @@ def member_pair(case: Complaint) -> list[User]:
     return duty_handlers(case.member)
 
 
+def member_pair_of(member: Unit) -> list[User]:
+    return duty_handlers(member)
+
+
 def association_owner(case: Complaint) -> list[User]:
     """At the association, who forwarded the case (its owner there); before a forward,
     or if that person has left, the association's handlers."""

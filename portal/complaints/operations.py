@@ -16,7 +16,14 @@ from portal.complaints.models import (
     PiiReveal,
     Rectification,
 )
-from portal.complaints.rules import State, mask_id_number, mask_mobile, tracking_number
+from portal.complaints.rules import (
+    CHANGE_LABELS,
+    OPEN_STATES,
+    State,
+    mask_id_number,
+    mask_mobile,
+    tracking_number,
+)
 from portal.db import PREPARE, db
 from portal.deadlines import operations as clocks
 from portal.deadlines.batch import ClockBatch, clock_batch
@@ -200,6 +207,259 @@ def invalidate(
         clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
         entry = record(case, actor, "invalidated", now, note=reason, detail={"told_how": told_how})
         notices.tell(case, entry, notices.Notice([], "认定为无效投诉"), actor=actor, now=now)
+
+
+def refer(
+    case: Complaint,
+    *,
+    actor,
+    now,
+    referred_to: str,
+    reason: str,
+    told_how: str,
+    batch: ClockBatch | None = None,
+) -> None:
+    """Out of the association's scope: the customer is told where to turn, and the
+    matter closes at intake (counted apart from valid complaints)."""
+    if case.state != State.REGISTERED:
+        raise CaseError("只有待转办的投诉可以认定为不属受理范围。")
+    case.state = State.REFERRED
+    case.referred_to = referred_to
+    case.closed_at = now
+    _touch(case, now)
+    with _steps(batch) as steps:
+        clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
+        entry = record(
+            case,
+            actor,
+            "referred",
+            now,
+            note=reason,
+            detail={"referred_to": referred_to, "told_how": told_how},
+        )
+        notices.tell(
+            case, entry, notices.Notice([], "不属受理范围"), actor=actor, now=now, batch=steps
+        )
+
+
+def mark_duplicate(
+    case: Complaint,
+    original: Complaint,
+    *,
+    actor,
+    now,
+    reason: str | None,
+    batch: ClockBatch | None = None,
+) -> None:
+    """The same matter registered twice: this registration is linked to the case already
+    registered and closed without clocks of its own (it is counted apart)."""
+    if case.state != State.REGISTERED:
+        raise CaseError("只有待转办的投诉可以认定为重复登记。", field="original")
+    if original.id == case.id or original.state == State.DUPLICATE:
+        raise CaseError("请填写另一件未被认定为重复登记的原投诉编号。", field="original")
+    case.state = State.DUPLICATE
+    case.duplicate_of_id = original.id
+    case.closed_at = now
+    _touch(case, now)
+    with _steps(batch) as steps:
+        # No clock of its own: the original's clocks run; this one is withdrawn, not met.
+        clocks.cancel_clock(
+            steps, case_id=case.id, kind=ClockKind.FORWARD, at=now, reason="duplicate"
+        )
+        entry = record(
+            case,
+            actor,
+            "duplicated",
+            now,
+            note=reason,
+            detail={"original": original.tracking_no, "original_id": original.id},
+        )
+        record(
+            original,
+            actor,
+            "duplicate_merged",
+            now,
+            detail={"duplicate": case.tracking_no, "duplicate_id": case.id},
+        )
+        notices.tell(case, entry, notices.Notice([], "重复登记"), actor=actor, now=now, batch=steps)
+
+
+def set_flags(
+    case: Complaint,
+    *,
+    actor,
+    now,
+    is_major: bool,
+    is_media: bool,
+    reason: str,
+    batch: ClockBatch | None = None,
+) -> None:
+    """Set or clear 重大 and 舆情 (Art. 12(1)4) on an open case, with the reason."""
+    if case.state not in OPEN_STATES:
+        raise CaseError("只有办理中的投诉可以变更标记。")
+    changes = {
+        name: [getattr(case, name), value]
+        for name, value in (("is_major", is_major), ("is_media", is_media))
+        if getattr(case, name) != value
+    }
+    if not changes:
+        raise CaseError("标记没有变化。")
+    case.is_major, case.is_media = is_major, is_media
+    _touch(case, now)
+    entry = record(case, actor, "flags_changed", now, note=reason, detail={"changes": changes})
+    notices.tell(
+        case,
+        entry,
+        notices.Notice(
+            notices.everyone(
+                notices.association_owner(case),
+                notices.accepting_handler(case),
+                notices.member_pair(case) if case.state != State.REGISTERED else [],
+            ),
+            "标记变更",
+            "；".join(_flag_change(name, after) for name, (_before, after) in changes.items()),
+        ),
+        actor=actor,
+        now=now,
+        batch=batch,
+    )
+
+
+def _flag_change(name: str, set_: bool) -> str:
+    label = {"is_major": "重大投诉", "is_media": "舆情（已升级至网络或媒体）"}[name]
+    return f"{'标记为' if set_ else '取消'}{label}"
+
+
+def correct(
+    case: Complaint,
+    *,
+    actor,
+    now,
+    reason: str,
+    outlet: Unit | None = None,
+    category=None,
+    complainant_name: str | None = None,
+    mobile: str | None = None,
+    address: str | None = None,
+    reply_channel: str | None = None,
+    batch: ClockBatch | None = None,
+) -> dict:
+    """Correct what was typed wrong at intake (the association), with the reason. Before
+    the member accepts, a change of member re-routes the case: the old member's clocks
+    are withdrawn and the new member's pair receives it afresh (Art. 7, 11(2)); after,
+    the member cannot change. Returns the changes, ``{field: [before, after]}``."""
+    if case.state in (State.INVALID, State.REFERRED, State.DUPLICATE):
+        raise CaseError("已在受理环节办结的投诉无须更正。")
+    changes: dict[str, list] = {}
+    if outlet is not None and outlet.id != case.outlet_id:
+        if outlet.member_id is None or not outlet.is_active:
+            raise CaseError("请选择会员单位下在用的网点。", field="outlet_id")
+        changes["outlet"] = [case.outlet.name, outlet.name]
+        if outlet.member_id != case.member_id:
+            if case.state not in (State.REGISTERED, State.FORWARDED):
+                raise CaseError(
+                    "会员单位已受理该投诉，不能改由其他会员单位办理。", field="outlet_id"
+                )
+            changes["member"] = [case.member.name, outlet.member.name]
+    if category is not None and category.id != case.category_id:
+        if not category.is_active:
+            raise CaseError("该类别已停用。", field="category_id")
+        changes["category"] = [case.category.full_name, category.full_name]
+    texts = {
+        "complainant_name": complainant_name,
+        "address": address,
+        "reply_channel": reply_channel,
+    }
+    for name, value in texts.items():
+        if value is not None and (value or None) != getattr(case, name):
+            changes[name] = [getattr(case, name), value or None]
+    if mobile and pii.search_hash(mobile) != case.mobile_hash:
+        changes["mobile"] = [case.mobile_masked, mask_mobile(mobile)]
+    if not changes:
+        raise CaseError("没有需要更正的内容。")
+    old_member = case.member
+    if outlet is not None and "outlet" in changes:
+        assert outlet.member_id is not None  # refused above otherwise
+        case.outlet_id, case.outlet = outlet.id, outlet
+        case.member_id, case.member = outlet.member_id, outlet.member
+    if "category" in changes:
+        case.category_id, case.category = category.id, category
+    for name in texts:
+        if name in changes:
+            setattr(case, name, changes[name][1])
+    if "mobile" in changes:
+        case.mobile_enc, case.mobile_hash = pii.encrypt(mobile), pii.search_hash(mobile)
+        case.mobile_masked = mask_mobile(mobile)
+    _touch(case, now)
+    with _steps(batch) as steps:
+        if "member" in changes and case.state == State.FORWARDED:
+            _reroute(case, old_member, actor=actor, now=now, steps=steps, reason=reason)
+        entry = record(case, actor, "corrected", now, note=reason, detail={"changes": changes})
+        at_member = case.state not in (State.REGISTERED,)
+        notices.tell(
+            case,
+            entry,
+            notices.Notice(
+                notices.everyone(notices.accepting_handler(case), notices.member_pair(case))
+                if at_member
+                else [],
+                "协会更正登记信息",
+                "；".join(CHANGE_LABELS.get(name, name) for name in changes) + "已更正。",
+            ),
+            actor=actor,
+            now=now,
+            batch=steps,
+        )
+    return changes
+
+
+def _reroute(case: Complaint, old_member: Unit, *, actor, now, steps: ClockBatch, reason) -> None:
+    """Forwarded to the wrong member, not yet accepted: the right member's pair receives
+    it now, with fresh accept, verify and report clocks (Art. 7, 11(2)); the wrong
+    member's are withdrawn and its pair told."""
+    member = case.member
+    receiver = receiver_at(member, now)
+    if receiver is None:
+        raise CaseError(
+            "该会员单位尚未设置A/B角承办人，暂不能转办；请先联系其管理员。", field="outlet_id"
+        )
+    old_pair = notices.member_pair_of(old_member)
+    case.handling_unit_id, case.handling_path = member.id, member.path
+    case.handling_unit = member
+    kinds = (ClockKind.ACCEPT, ClockKind.VERIFY, ClockKind.REPORT)
+    clocks.cancel_clocks(steps, case_id=case.id, kinds=kinds, at=now, reason="rerouted")
+    steps.session.flush()  # the open-clock index must see them withdrawn first
+    clocks.start_clocks(
+        steps, case_id=case.id, kinds=kinds, owner_unit=member, started_at=now, now=now
+    )
+    entry = record(
+        case,
+        actor,
+        "rerouted",
+        now,
+        note=reason,
+        detail={"from": old_member.name, "to": member.name, "to_id": member.id},
+    )
+    told = notify_on_duty(
+        member,
+        title=f"新投诉待受理：{case.tracking_no}",
+        body=case.category.full_name,
+        link=f"/cases/{case.id}",
+        dedupe_key=f"case{case.id}:rerouted:e{entry.id}",
+        now=now,
+        receiver=receiver,
+    )
+    notices.tell(
+        case,
+        entry,
+        notices.Notice(
+            old_pair, "协会已撤回转办", f"该投诉已改转{member.name}，贵单位无须再受理。"
+        ),
+        actor=actor,
+        now=now,
+        batch=steps,
+        told_already=told,
+    )
 
 
 def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None = None) -> None:
@@ -573,9 +833,19 @@ def report_result(
 
 
 def add_rectification(
-    case: Complaint, *, actor, now, kind: str, opinion: str, owner: str | None, due_on: date | None
+    case: Complaint,
+    *,
+    actor,
+    now,
+    kind: str,
+    opinion: str,
+    owner: str | None,
+    due_on: date | None,
+    batch: ClockBatch | None = None,
 ) -> Rectification:
-    """Art. 9(2): opinions for a substantiated complaint, followed up to completion."""
+    """Art. 9(2): opinions for a substantiated complaint, followed up to completion. One
+    with a completion date owns a clock held by the complained outlet, reminded and
+    marked overdue like any deadline."""
     if case.finding not in ("substantiated", "partly"):
         raise CaseError("核实属实或部分属实的投诉才需下发整改意见。")
     item = Rectification(
@@ -589,24 +859,96 @@ def add_rectification(
     )
     db.session.add(item)
     db.session.flush()
-    entry = record(
-        case,
-        actor,
-        "rectification_added",
-        now,
-        note=opinion,
-        detail={"kind": kind, "item": item.id, "due_on": due_on.isoformat() if due_on else None},
-    )
-    notices.tell(case, entry, notices.Notice([], "下发整改意见"), actor=actor, now=now)
+    with _steps(batch) as steps:
+        if due_on is not None:
+            clocks.start_clock(
+                steps,
+                case_id=case.id,
+                kind=ClockKind.RECTIFY,
+                owner_unit=case.outlet,
+                started_at=now,
+                now=now,
+                due_on=due_on,
+                rectification_id=item.id,
+            )
+        entry = record(
+            case,
+            actor,
+            "rectification_added",
+            now,
+            note=opinion,
+            detail={
+                "kind": kind,
+                "item": item.id,
+                "due_on": due_on.isoformat() if due_on else None,
+            },
+        )
+        due = f"，请于{due_on.year}年{due_on.month}月{due_on.day}日前完成" if due_on else ""
+        notices.tell(
+            case,
+            entry,
+            notices.Notice(
+                notices.holders_of(case.outlet),
+                "下发整改意见",
+                f"整改单位：{case.outlet.name}{due}。",
+            ),
+            actor=actor,
+            now=now,
+            batch=steps,
+        )
     return item
 
 
-def complete_rectification(case: Complaint, item: Rectification, *, actor, now, note: str) -> None:
+def complete_rectification(
+    case: Complaint,
+    item: Rectification,
+    *,
+    actor,
+    now,
+    note: str,
+    batch: ClockBatch | None = None,
+) -> None:
     if item.completed_at is not None:
         raise CaseError("该整改事项已完成。")
     item.completed_at, item.completion_note = now, note
-    entry = record(case, actor, "rectification_completed", now, note=note, detail={"item": item.id})
-    notices.tell(case, entry, notices.Notice([], "整改完成"), actor=actor, now=now)
+    with _steps(batch) as steps:
+        clocks.stop_clock(
+            steps, case_id=case.id, kind=ClockKind.RECTIFY, met_at=now, rectification_id=item.id
+        )
+        entry = record(
+            case, actor, "rectification_completed", now, note=note, detail={"item": item.id}
+        )
+        notices.tell(
+            case,
+            entry,
+            notices.Notice(
+                notices.everyone(notices.accepting_handler(case), notices.member_pair(case)),
+                "整改完成",
+            ),
+            actor=actor,
+            now=now,
+            batch=steps,
+        )
+
+
+def record_rectification_work(
+    case: Complaint, item: Rectification, *, actor, now, note: str
+) -> ComplaintEvent:
+    """The outlet records what it has done towards an open rectification (Art. 9(2))."""
+    if item.completed_at is not None:
+        raise CaseError("该整改事项已完成。")
+    entry = record(case, actor, "rectification_progress", now, note=note, detail={"item": item.id})
+    notices.tell(
+        case,
+        entry,
+        notices.Notice(
+            notices.everyone(notices.accepting_handler(case), notices.member_pair(case)),
+            "整改进展",
+        ),
+        actor=actor,
+        now=now,
+    )
+    return entry
 
 
 def close(case: Complaint, *, actor, now, note: str | None) -> None:

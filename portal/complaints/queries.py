@@ -20,7 +20,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.auth.models import User
 from portal.auth.roles import ASSOCIATION_ROLES, Role
@@ -31,6 +31,7 @@ from portal.complaints.models import (
     Category,
     Complaint,
     ComplaintEvent,
+    Rectification,
     doubled,
 )
 from portal.complaints.rules import OPEN_STATES, TRACKING_RE, State, available_actions
@@ -462,3 +463,55 @@ def _containing(term: str) -> str:
 
 def open_state_filter():
     return Complaint.state.in_([s.value for s in OPEN_STATES])
+
+
+# -- Art. 9(2): rectifications, followed to completion ---------------------------------
+
+RECTIFICATION_STATUSES = ("open", "overdue", "done", "all")
+
+
+def rectifications_query(
+    user: User, *, status: str, today: date, member_id: int | None = None
+) -> Select:
+    """Rectification opinions ``user`` may see, the overdue and soonest due first. An
+    opinion is seen by whoever may see the complained outlet, which rectifies (Art.
+    9(2)), wherever its case is held now."""
+    outlet = aliased(Unit)
+    query = (
+        select(Rectification)
+        .join(Complaint, Complaint.id == Rectification.complaint_id)
+        .join(outlet, outlet.id == Complaint.outlet_id)
+        .options(
+            joinedload(Rectification.complaint).options(
+                joinedload(Complaint.outlet), joinedload(Complaint.handling_unit)
+            )
+        )
+        .where(scope_filter(user, outlet.path))
+    )
+    if status in ("open", "overdue"):
+        query = query.where(Rectification.completed_at.is_(None))
+    if status == "overdue":
+        query = query.where(Rectification.due_on < today)
+    if status == "done":
+        query = query.where(Rectification.completed_at.is_not(None))
+    if member_id:
+        query = query.where(Complaint.member_id == member_id)
+    return query.order_by(
+        Rectification.completed_at.is_not(None),
+        Rectification.due_on.is_(None),
+        Rectification.due_on,
+        Rectification.id,
+    )
+
+
+def load_rectification_or_404(user: User, rectification_id: int) -> Rectification:
+    outlet = aliased(Unit)
+    item = db.session.scalar(
+        select(Rectification)
+        .join(Complaint, Complaint.id == Rectification.complaint_id)
+        .join(outlet, outlet.id == Complaint.outlet_id)
+        .where(Rectification.id == rectification_id, scope_filter(user, outlet.path))
+    )
+    if item is None:
+        abort(404)
+    return item

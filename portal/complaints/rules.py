@@ -20,6 +20,9 @@ class State(StrEnum):
     HANDLING = "handling"  # accepted by the member; being verified / handled below
     REPORTED = "reported"  # the member reported the result to the association
     CLOSED = "closed"  # the association accepted the report
+    # Intake outcomes besides valid and invalid (Art. 8(3)), closed at once:
+    REFERRED = "referred"  # out of the association's scope: referred elsewhere
+    DUPLICATE = "duplicate"  # the same matter as a case already registered (linked)
 
 
 STATE_LABELS = {
@@ -29,9 +32,13 @@ STATE_LABELS = {
     State.HANDLING: N_("处理中"),
     State.REPORTED: N_("待协会审核"),
     State.CLOSED: N_("已办结"),
+    State.REFERRED: N_("不属受理范围，已告知转往他处"),
+    State.DUPLICATE: N_("重复登记，已并入原投诉"),
 }
 
 OPEN_STATES = frozenset({State.REGISTERED, State.FORWARDED, State.HANDLING, State.REPORTED})
+# Closed at intake without a handling: not valid complaints, counted apart (statistics).
+SET_ASIDE_STATES = frozenset({State.INVALID, State.REFERRED, State.DUPLICATE})
 
 CHANNELS = {
     "phone": N_("电话"),
@@ -167,14 +174,22 @@ def available_actions(
     actions = {"note"}
     if side == "association":
         if state == State.REGISTERED:
-            actions |= {"invalidate", "forward"}
+            actions |= {"invalidate", "refer", "duplicate", "forward"}
         elif state == State.FORWARDED:
             actions.add("recall")
         elif state == State.REPORTED:
             actions |= {"close", "send_back"}
         elif state == State.CLOSED and not satisfaction_recorded:
             actions.add("return_visit")
+        # What was typed wrong at intake is corrected, with a reason, while the case
+        # counts (statistics follow); the flags are set whenever the facts change.
+        if state in OPEN_STATES or state == State.CLOSED:
+            actions.add("correct")
+        if state in OPEN_STATES:
+            actions.add("flags")
     elif side == "member":
+        if state in OPEN_STATES and state != State.REGISTERED:
+            actions.add("flags")  # 舆情 and 重大 may arise at any time (Art. 12(1)4)
         if state == State.FORWARDED:
             actions.add("accept")
         elif state == State.HANDLING:
@@ -204,6 +219,16 @@ ACTION_LABELS = {
     "registered": N_("登记投诉"),
     "invalidated": N_("认定为无效投诉"),
     "invalidate": N_("认定无效并办结"),
+    "refer": N_("不属受理范围，告知转往他处"),
+    "referred": N_("不属受理范围，已告知转往他处"),
+    "duplicate": N_("重复登记，并入原投诉"),
+    "duplicated": N_("重复登记，已并入原投诉"),
+    "correct": N_("更正登记信息"),
+    "corrected": N_("更正登记信息"),
+    "flags": N_("设置重大投诉/舆情标记"),
+    "flags_changed": N_("标记变更"),
+    "rerouted": N_("更正会员单位，已改转办"),
+    "duplicate_merged": N_("重复登记已并入本投诉"),
     "forward": N_("转办会员单位"),
     "forwarded": N_("转办会员单位"),
     "recall": N_("撤回转办"),
@@ -227,6 +252,7 @@ ACTION_LABELS = {
     "rectify_done": N_("登记整改完成"),
     "rectification_added": N_("下发意见"),
     "rectification_completed": N_("整改完成"),
+    "rectification_progress": N_("整改进展"),
     "close": N_("审核通过并办结"),
     "closed": N_("办结"),
     "send_back": N_("退回重新核实"),
@@ -251,11 +277,26 @@ ACTION_LABELS = {
     "accountability_disqualified": N_("问责：取消本赛季评选资格（第十二条第三款）"),
 }
 
+# What a correction or a change of flags names in the history.
+CHANGE_LABELS = {
+    "outlet": N_("被投诉网点"),
+    "member": N_("会员单位"),
+    "category": N_("投诉类别"),
+    "complainant_name": N_("投诉人姓名"),
+    "mobile": N_("手机号"),
+    "address": N_("联系地址"),
+    "reply_channel": N_("答复方式"),
+    "is_major": N_("重大投诉"),
+    "is_media": N_("舆情"),
+}
+
 # The order in which available actions are offered on the case page.
 ACTION_ORDER = (
     "accept",
     "forward",
     "invalidate",
+    "refer",
+    "duplicate",
     "final_reply",
     "progress",
     "contact",
@@ -270,6 +311,8 @@ ACTION_ORDER = (
     "return_visit",
     "rectify",
     "rectify_done",
+    "flags",
+    "correct",
     "note",
 )
 
@@ -280,4 +323,5 @@ CLOCK_LABELS = {
     "report": N_("会员单位上报结果（5个工作日）"),  # Art. 11(2)
     "branch_reply": N_("网点答复客户（3个工作日）"),  # Art. 11(3)
     "promise": N_("承诺再次答复"),  # Art. 11(3)
+    "rectify": N_("整改完成期限"),  # Art. 9(2)
 }

@@ -16,6 +16,9 @@ from portal.deadlines.rules import DEADLINE_TZ, RULES, ClockKind, ClockState, cl
 # SQL fragments of the partial indexes. The sweep's queries repeat them word for word:
 # SQLite uses a partial index only when the query's WHERE visibly implies the index's.
 OPEN = "met_at IS NULL AND cancelled_at IS NULL"
+# One open clock per case and step, but one per rectification opinion (Art. 9(2)).
+OPEN_PER_CASE = "met_at IS NULL AND cancelled_at IS NULL AND rectification_id IS NULL"
+OPEN_PER_ITEM = "met_at IS NULL AND cancelled_at IS NULL AND rectification_id IS NOT NULL"
 UNBREACHED = "met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL"
 ACCEPT = "kind = 'accept'"
 
@@ -36,6 +39,9 @@ class Clock(Model):
     limit_days: Mapped[int | None] = mapped_column(Integer)  # None: a promised date
     due_on: Mapped[date] = mapped_column(Date, nullable=False)  # Beijing date
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # 23:59:59 of due_on
+    # The opinion a rectification clock follows (Art. 9(2)); None for the steps' clocks.
+    # By table name: the deadlines package does not import complaints.
+    rectification_id: Mapped[int | None] = mapped_column(ForeignKey("rectification.id"))
     # Counted into a year whose official arrangement is not yet known (weekday rule).
     is_provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -92,8 +98,16 @@ class Clock(Model):
             "case_id",
             "kind",
             unique=True,
-            postgresql_where=text(OPEN),
-            sqlite_where=text(OPEN),
+            postgresql_where=text(OPEN_PER_CASE),
+            sqlite_where=text(OPEN_PER_CASE),
+        ),
+        # One open clock per rectification opinion.
+        Index(
+            "uq_clock_open_rectification",
+            "rectification_id",
+            unique=True,
+            postgresql_where=text(OPEN_PER_ITEM),
+            sqlite_where=text(OPEN_PER_ITEM),
         ),
     )
 

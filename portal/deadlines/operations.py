@@ -19,6 +19,7 @@ from portal.deadlines.models import OPEN, Clock, ClockEvent
 from portal.deadlines.rules import (
     DEADLINE_TZ,
     DEFAULT_ACCEPT_LIMIT_DAYS,
+    PER_ITEM_KINDS,
     ClockKind,
     limit_days,
     local_day,
@@ -59,8 +60,18 @@ def _open_of_kinds(batch: ClockBatch, case_id: int, kinds: list[ClockKind]) -> l
     return [clock for clock in batch.open_clocks(case_id) if clock.kind in wanted]
 
 
-def _open_of_kind(batch: ClockBatch, case_id: int, kind: ClockKind) -> Clock | None:
-    return next(iter(_open_of_kinds(batch, case_id, [kind])), None)
+def _open_of_kind(
+    batch: ClockBatch, case_id: int, kind: ClockKind, rectification_id: int | None = None
+) -> Clock | None:
+    """The open clock of ``kind``; of a kind run per item, the one of that item."""
+    return next(
+        (
+            clock
+            for clock in _open_of_kinds(batch, case_id, [kind])
+            if clock.rectification_id == rectification_id
+        ),
+        None,
+    )
 
 
 def _cancel(batch: ClockBatch, clock: Clock, *, at: datetime, reason: str, actor=None) -> None:
@@ -80,6 +91,7 @@ def start_clock(
     calendar: WorkingCalendar | None = None,
     due_on: date | None = None,
     limit: int | None = None,
+    rectification_id: int | None = None,
     actor=None,
 ) -> Clock:
     """Start the ``kind`` clock of a case, owned by ``owner_unit``.
@@ -88,12 +100,15 @@ def start_clock(
     (end of the N-th working day after that Beijing date), N the kind's limit or
     ``limit`` (a case escalated to a superior unit: what the association set). A
     ``promise`` clock takes the date promised to the customer as ``due_on`` instead
-    (Art. 11(3)). Starting a clock that is already open cancels the open one first
-    (re-verification restarts).
+    (Art. 11(3)); so does a ``rectify`` clock, one per ``rectification_id`` (Art. 9(2)).
+    Starting a clock that is already open cancels the open one first (re-verification
+    restarts).
     """
     kind = ClockKind(kind)
     _aware(started_at, "started_at")
-    previous = _open_of_kind(batch, case_id, kind)
+    if (kind in PER_ITEM_KINDS) != (rectification_id is not None):
+        raise ClockError("a rectification clock, and only one, names its rectification")
+    previous = _open_of_kind(batch, case_id, kind, rectification_id)
     if previous is not None:
         _cancel(batch, previous, at=now, reason="restarted", actor=actor)
         batch.session.flush()  # the open-clock unique index must see it closed first
@@ -124,6 +139,7 @@ def start_clock(
         due_on=due_on,
         due_at=_due_at(due_on),
         is_provisional=provisional,
+        rectification_id=rectification_id,
     )
     batch.opened([clock])
     batch.record(
@@ -187,10 +203,16 @@ def start_clocks(
 
 
 def stop_clock(
-    batch: ClockBatch, *, case_id: int, kind: ClockKind | str, met_at: datetime, actor=None
+    batch: ClockBatch,
+    *,
+    case_id: int,
+    kind: ClockKind | str,
+    met_at: datetime,
+    rectification_id: int | None = None,
+    actor=None,
 ) -> Clock | None:
     """The step was done at ``met_at``: stop its open clock (None if none is open)."""
-    clock = _open_of_kind(batch, case_id, ClockKind(kind))
+    clock = _open_of_kind(batch, case_id, ClockKind(kind), rectification_id)
     if clock is None:
         return None
     clock.met_at = _aware(met_at, "met_at")

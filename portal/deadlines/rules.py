@@ -36,6 +36,15 @@ class ClockKind(StrEnum):
     REPORT = "report"
     BRANCH_REPLY = "branch_reply"
     PROMISE = "promise"
+    # Art. 9(2): a rectification opinion with a completion date, one clock per opinion.
+    RECTIFY = "rectify"
+
+
+# The steps of Art. 11 (and acceptance, Art. 7) whose timeliness the statistics report;
+# a rectification's date is the member's own, not a regulation limit.
+LIFECYCLE_KINDS = tuple(kind for kind in ClockKind if kind != ClockKind.RECTIFY)
+# Kinds of which a case may run several at once, one per item (``Clock.rectification_id``).
+PER_ITEM_KINDS = frozenset({ClockKind.RECTIFY})
 
 
 class ClockState(StrEnum):
@@ -75,6 +84,9 @@ RULES: dict[ClockKind, ClockRule] = {
     ),
     ClockKind.PROMISE: ClockRule(
         ClockKind.PROMISE, None, "第十一条第（三）项", N_("承诺再次回复"), "outlet"
+    ),
+    ClockKind.RECTIFY: ClockRule(
+        ClockKind.RECTIFY, None, "第九条第（二）项", N_("整改完成"), "outlet"
     ),
 }
 

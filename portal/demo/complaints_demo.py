@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from portal.auth.models import User
 from portal.complaints import operations as ops
-from portal.complaints.models import Category, Complaint
+from portal.complaints.models import Category, Complaint, Rectification
 from portal.complaints.taxonomy import seed_categories
 from portal.db import db
 from portal.demo.province import person_names
@@ -258,8 +258,34 @@ def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
         _run(_Story(rng, case, people, now), outlet, officers)
         created += 1
     db.session.flush()
+    complete_most_rectifications(rng, now)
     settle_the_past(now)
     return created
+
+
+def complete_most_rectifications(rng: random.Random, now: datetime) -> None:
+    """Most outlets finish their rectification in time (Art. 9(2)): those due before now
+    are completed a few days before their date, except one in seven, left overdue for
+    the list to show."""
+    due = db.session.scalars(
+        select(Rectification)
+        .where(Rectification.completed_at.is_(None), Rectification.due_on.is_not(None))
+        .order_by(Rectification.id)
+    ).all()
+    for item in due:
+        assert item.due_on is not None
+        done_on = item.due_on - timedelta(days=rng.randint(1, 10))
+        finished = datetime.combine(done_on, datetime.min.time(), TZ).replace(hour=15)
+        if finished >= now or finished <= item.created_at or rng.random() < 1 / 7:
+            continue
+        case = db.session.get_one(Complaint, item.complaint_id)
+        ops.complete_rectification(
+            case,
+            item,
+            actor=case.accepted_by,
+            now=finished.astimezone(UTC),
+            note="已完成专项培训并抽查服务质量。",
+        )
 
 
 def settle_the_past(now: datetime, days: int = 3) -> None:

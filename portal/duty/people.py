@@ -84,8 +84,13 @@ def nearest_handlers(unit: Unit | None) -> list[User]:
 
 
 def owner_handlers(owner: Unit) -> list[User]:
-    """Who answers for what ``owner`` holds: inside a member, its A and B handlers (both
-    see the inbox, Art. 7), else the nearest handlers."""
+    """Who answers for what ``owner`` holds: a unit below the member with people of its
+    own (an outlet's officers), those; else, inside a member, the A and B handlers
+    answering for it (both see the inbox, Art. 7); else the nearest handlers."""
+    if not owner.is_member and not owner.is_association:
+        own = unit_handlers(owner)
+        if own:
+            return own
     if owner.member_id is not None:
         handlers = duty_handlers(owner)
         if handlers:

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from portal.complaints.rules import CHANNELS
 from portal.deadlines.rules import DEADLINE_TZ as TZ
-from portal.deadlines.rules import RULES, ClockKind
+from portal.deadlines.rules import LIFECYCLE_KINDS, RULES
 from portal.statistics import queries
 from portal.statistics.rules import Period, percent
 
@@ -19,7 +19,7 @@ def tables(
     """(title, headers, rows) for each statistics table of ``period``; ``open_now`` (the
     counts of ``queries.open_now``, the dashboard's first panel) adds a sheet of the
     cases open at the time of export."""
-    kinds = [(k.value, RULES[k].label) for k in ClockKind]
+    kinds = [(k.value, RULES[k].label) for k in LIFECYCLE_KINDS]
     head, members = queries.overview(user, period, **filters)
     panel = []
     if open_now is not None:
@@ -48,6 +48,10 @@ def tables(
                 [_("转办会员单位"), head["forwarded"]],
                 [_("办结"), head["closed"]],
                 [_("属实（含部分属实）"), head["substantiated"]],
+                [_("重大投诉"), head["major"]],
+                [_("舆情（已升级至网络或媒体）"), head["media"]],
+                [_("不属受理范围，已告知转往他处"), head["referred"]],
+                [_("重复登记"), head["duplicates"]],
                 [_("回访满意率"), percent(head["satisfaction_rate"])],
                 [_("重复投诉率"), percent(head["repeat_rate"])],
                 *[
@@ -69,6 +73,7 @@ def tables(
                 *[label for _k, label in kinds],
                 _("满意率"),
                 _("重复投诉"),
+                _("重大投诉"),
                 _("问责决定"),
             ],
             [
@@ -79,6 +84,7 @@ def tables(
                     *[percent(m["on_time"][k]) for k, _l in kinds],
                     percent(m["satisfaction_rate"]),
                     m["repeats"],
+                    m["major"],
                     m["decisions"],
                 ]
                 for m in members

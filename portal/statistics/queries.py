@@ -6,7 +6,11 @@ and runs unchanged on SQLite and PostgreSQL.
 
 Definitions (the period is the Beijing date of receipt, ``Complaint.received_on``):
 - received: every complaint recorded in the period;
-- valid: decided valid, i.e. neither still undecided (registered) nor invalid (Art. 8(3));
+- valid: decided valid, i.e. neither still undecided (registered) nor set aside at intake
+  (invalid, Art. 8(3); out of scope and referred elsewhere; a duplicate registration);
+- referred, duplicates: set aside at intake as out of scope, or as the same matter as a
+  case already registered (counted apart, never valid);
+- major, media: flagged 重大 or 舆情 (Art. 12(1)4) when the figures were taken;
 - forwarded: ever sent to a member (an accept clock was started, Art. 11(1));
 - closed: the association accepted the member's report;
 - on-time rate per clock: clocks met no later than their due time / clocks met;
@@ -39,16 +43,16 @@ from sqlalchemy.sql.elements import Grouping
 from portal.accountability.queries import decisions_for_period
 from portal.auth.models import User
 from portal.complaints.models import Category, Complaint
-from portal.complaints.rules import State
+from portal.complaints.rules import SET_ASIDE_STATES, State
 from portal.db import UTCDateTime, db
 from portal.deadlines.models import ACCEPT, Clock
-from portal.deadlines.rules import ClockKind
+from portal.deadlines.rules import LIFECYCLE_KINDS
 from portal.orgs.models import Unit
 from portal.orgs.scoping import scope_filter
 from portal.statistics.rules import Period, rate
 from portal.workdays.store import current_calendar
 
-CLOCK_KINDS = [k.value for k in ClockKind]
+CLOCK_KINDS = [k.value for k in LIFECYCLE_KINDS]
 SUBSTANTIATED = ("substantiated", "partly")
 SATISFIED = ("satisfied", "basically")
 
@@ -102,7 +106,11 @@ def _case_columns(ids: tuple[int, int] | None):
     )
     return (
         func.count(Complaint.id).label("received"),
-        _count_if(Complaint.state.notin_([State.REGISTERED, State.INVALID])).label("valid"),
+        _count_if(Complaint.state.notin_([State.REGISTERED, *SET_ASIDE_STATES])).label("valid"),
+        _count_if(Complaint.state == State.REFERRED).label("referred"),
+        _count_if(Complaint.state == State.DUPLICATE).label("duplicates"),
+        _count_if(Complaint.is_major.is_(True)).label("major"),
+        _count_if(Complaint.is_media.is_(True)).label("media"),
         # One hashed set of the range's accepted cases, not a probe per complaint.
         _count_if(Complaint.id.in_(accepted)).label("forwarded"),
         _count_if(Complaint.state == State.CLOSED).label("closed"),
@@ -323,6 +331,10 @@ COUNTS: tuple[str, ...] = (
     "visited",
     "satisfied",
     "repeats",
+    "referred",
+    "duplicates",
+    "major",
+    "media",
 )
 
 

@@ -15,7 +15,7 @@ from portal.auth.roles import Permission
 from portal.complaints.queries import categories
 from portal.complaints.rules import CHANNELS
 from portal.db import db
-from portal.deadlines.rules import RULES, ClockKind
+from portal.deadlines.rules import LIFECYCLE_KINDS, RULES
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import load_unit_or_404, scope_filter
@@ -117,7 +117,7 @@ def _render_period(data: dict, period: Period, filters: dict, computed_at) -> st
         cats=data["cats"],
         channels=data["channels"],
         outlets=data["outlets"],
-        kinds=[(k.value, RULES[k].label) for k in ClockKind],
+        kinds=[(k.value, RULES[k].label) for k in LIFECYCLE_KINDS],
         channel_labels=CHANNELS,
         percent=percent,
         link=_inbox_link(period, filters),

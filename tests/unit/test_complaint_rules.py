@@ -32,33 +32,41 @@ def actions(side, state, **kw):
 @pytest.mark.parametrize(
     "side, state, kw, expected",
     [
-        # Art. 8(3): the association decides validity and forwards.
-        ("association", State.REGISTERED, {}, {"note", "invalidate", "forward"}),
-        ("association", State.FORWARDED, {}, {"note", "recall"}),
-        ("association", State.HANDLING, {}, {"note"}),
-        ("association", State.REPORTED, {}, {"note", "close", "send_back"}),
-        ("association", State.CLOSED, {}, {"note", "return_visit"}),
-        ("association", State.CLOSED, {"satisfaction_recorded": True}, {"note"}),
+        # Art. 8(3): the association decides validity (or sets a matter aside as out of
+        # scope or a duplicate) and forwards; it corrects the intake and sets the flags.
+        (
+            "association",
+            State.REGISTERED,
+            {},
+            {"note", "invalidate", "refer", "duplicate", "forward", "correct", "flags"},
+        ),
+        ("association", State.FORWARDED, {}, {"note", "recall", "correct", "flags"}),
+        ("association", State.HANDLING, {}, {"note", "correct", "flags"}),
+        ("association", State.REPORTED, {}, {"note", "close", "send_back", "correct", "flags"}),
+        ("association", State.CLOSED, {}, {"note", "return_visit", "correct"}),
+        ("association", State.CLOSED, {"satisfaction_recorded": True}, {"note", "correct"}),
+        ("association", State.INVALID, {}, {"note"}),
+        ("association", State.DUPLICATE, {}, {"note"}),
         # Art. 7, 9: the member accepts, verifies, reports; replies itself when it holds the case.
         ("member", State.REGISTERED, {}, {"note"}),
-        ("member", State.FORWARDED, {}, {"note", "accept"}),
+        ("member", State.FORWARDED, {}, {"note", "accept", "flags"}),
         (
             "member",
             State.HANDLING,
             {},
-            {"note", "verify", "forward_down", "contact", "final_reply", "progress"},
+            {"note", "verify", "forward_down", "contact", "final_reply", "progress", "flags"},
         ),
         (
             "member",
             State.HANDLING,
             {"handled_at_member": False},
-            {"note", "verify", "forward_down", "recall_up"},
+            {"note", "verify", "forward_down", "recall_up", "flags"},
         ),
         (
             "member",
             State.HANDLING,
             {"has_finding": True, "replied": True, "finding_substantiated": True},
-            {"note", "verify", "forward_down", "report", "contact", "rectify"},
+            {"note", "verify", "forward_down", "report", "contact", "rectify", "flags"},
         ),
         ("member", State.CLOSED, {"finding_substantiated": True}, {"note", "rectify"}),
         # Art. 10, 11(3): the unit holding the case replies, promises, or escalates.

@@ -194,6 +194,13 @@ PAGES = [
         ONCE,
     ),
     (ADMIN, "/deadlines/settings", "deadlines/_policy.html", "policy_form", ONCE),
+    (
+        STAFF,
+        "/rectifications?status=all",
+        "complaints/_rectifications.html",
+        "rectification_list",
+        ONCE,
+    ),
     (STAFF, "/bulletins", "bulletins/_list.html", "bulletin_list", ONCE),
     (STAFF, "/bulletins/{bulletin}", "bulletins/_editor.html", "bulletin_editor", ONCE),
     (STAFF, "/bulletins/jobs/{job}", "bulletins/_job.html", "job_status", ONCE),

@@ -95,6 +95,12 @@ def _foreign_job(province, outside):
     return province.job if outside == "assoc" else None
 
 
+def _foreign_rectification(province, outside):
+    # Art. 9(2): an opinion is seen by whoever sees the complained outlet.
+    return province.rectifications.get(outside)
+
+
+FOREIGN_OBJECTS["rectification_id"] = _foreign_rectification
 FOREIGN_OBJECTS["bulletin_id"] = _foreign_bulletin
 FOREIGN_OBJECTS["job_id"] = _foreign_job
 
@@ -175,6 +181,26 @@ def province(province, app):
             province.accountability[f"{bank}-outlet1"] = acc.id
             province.accountability[f"{bank}-sub"] = acc.id
             province.accountability[f"{bank}-city"] = acc.id
+        db.session.commit()
+    # A rectification opinion on a bank 2 outlet's case and on bank 1's second outlet's.
+    province.rectifications = {}
+    with app.app_context():
+        from portal.complaints.models import Rectification
+
+        for place, outside in (
+            ("bank2", ("bank2", "bank2-outlet1", "bank2-city", "bank2-sub")),
+            ("bank1-outlet2", ("bank1-outlet2", "bank1-sub", "bank1")),
+        ):
+            item = Rectification(
+                complaint_id=province.cases[place],
+                kind="rectification",
+                opinion="整改",
+                created_by_id=province.user("assoc-staff").id,
+                created_at=NOW,
+            )
+            db.session.add(item)
+            db.session.flush()
+            province.rectifications |= dict.fromkeys(outside, item.id)
         db.session.commit()
     province.absences = {}
     with app.app_context():

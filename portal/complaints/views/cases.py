@@ -16,6 +16,7 @@ from portal.complaints.models import Complaint
 from portal.complaints.rules import (
     ACTION_LABELS,
     ACTION_ORDER,
+    CHANGE_LABELS,
     CHANNELS,
     CLOCK_LABELS,
     FINDINGS,
@@ -140,6 +141,7 @@ def case_context(case: Complaint, clocks: list | None = None, **extra) -> dict:
         "satisfaction_labels": SATISFACTION,
         "rectification_kinds": RECTIFICATION_KINDS,
         "action_labels": ACTION_LABELS,
+        "change_labels": CHANGE_LABELS,
         "action_order": ACTION_ORDER,
         "clock_labels": CLOCK_LABELS,
         "clock_state_labels": CLOCK_STATE_LABELS,
