@@ -318,7 +318,13 @@ def _form(action: str, case: Complaint, formdata=None, last_event_id: int | None
             (u.id, f"{u.name}（{u.code}）") for u in units_below(case)
         )
     if action == "correct":
-        form.category_id.choices = forms.choices((c.id, c.full_name) for c in categories())
+        # The blank form offers the current category; the page loads the others when
+        # the list is opened (``views.categories.options``): no query on every case page.
+        form.category_id.choices = (
+            forms.choices((c.id, c.full_name) for c in categories())
+            if formdata is not None
+            else forms.choices([(case.category_id, case.category.full_name)])
+        )
         if formdata is None:
             form.category_id.data = case.category_id
             form.complainant_name.data = case.complainant_name
@@ -337,15 +343,28 @@ def _local_now():
     return clock.now().astimezone(clock.tz()).replace(tzinfo=None, second=0, microsecond=0)
 
 
+# Steps taken now and then (a correction, the flags, an outcome at intake): the case page
+# offers them closed and builds their form when one is opened (``views.cases.step_form``),
+# so every case page and every step's answer does not build and render them.
+ON_DEMAND = frozenset({"correct", "flags", "refer", "duplicate"})
+
+
 def blank_forms(case: Complaint, available, last_event_id: int | None = None) -> dict:
     """The forms of the steps open now, each naming the case version and the last
-    history entry the user has seen (``last_event_id``, looked up when not given)."""
-    names = set(available) | ({"rectify_done"} if "rectify" in available else set())
+    history entry the user has seen (``last_event_id``, looked up when not given);
+    the steps built on demand are left out."""
+    names = set(available) - ON_DEMAND
+    names |= {"rectify_done"} if "rectify" in available else set()
     if last_event_id is None:
         last_event_id = _last_event_id(case)  # once for all the forms
     return {
         name: _form(name, case, last_event_id=last_event_id) for name in names if name in ACTIONS
     }
+
+
+def blank_form(action: str, case: Complaint):
+    """The blank form of one step, built when the user opens it (``ON_DEMAND``)."""
+    return _form(action, case)
 
 
 def _last_event_id(case: Complaint) -> int:

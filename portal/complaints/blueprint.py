@@ -14,6 +14,7 @@ bp.add_url_rule("/cases/<int:case_id>", "detail", cases.detail)
 bp.add_url_rule("/cases/<int:case_id>/do/<action>", "act", cases.act, methods=["POST"])
 bp.add_url_rule("/cases/<int:case_id>/reveal/<field>", "reveal", cases.reveal, methods=["POST"])
 bp.add_url_rule("/cases/<int:case_id>/follow", "follow", cases.follow, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/form/<action>", "step_form", cases.step_form)
 bp.add_url_rule("/cases/attachments/<int:attachment_id>", "attachment", cases.attachment)
 bp.add_url_rule("/cases/<int:case_id>/clocks/<int:clock_id>", "explain_clock", cases.explain_clock)
 
@@ -25,6 +26,7 @@ bp.add_url_rule("/cases/<int:case_id>/worksheet", "worksheet", intake.worksheet)
 
 # views/categories.py
 bp.add_url_rule("/categories", "categories", categories.index)
+bp.add_url_rule("/categories/options", "category_options", categories.options)
 bp.add_url_rule("/categories", "new_category", categories.create, methods=["POST"])
 bp.add_url_rule(
     "/categories/<int:category_id>/active", "category_active", categories.toggle, methods=["POST"]

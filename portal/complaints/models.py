@@ -161,6 +161,11 @@ class Complaint(Model):
     # Inboxes sort and page on it through the indexes below instead of grouping every
     # open clock per request.
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many follow the case (``CaseFollower``): a step tells followers, and the case
+    # page says whether the reader follows, without asking when nobody does (most cases).
+    follower_count: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

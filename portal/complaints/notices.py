@@ -104,6 +104,8 @@ def superior_of(unit: Unit, case: Complaint) -> list[User]:
 
 
 def followers(case: Complaint) -> list[User]:
+    if not case.follower_count:
+        return []
     return list(
         db.session.scalars(
             select(User)

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import Integer, select, text
+from sqlalchemy import Integer, select, text, update
 
 from portal.complaints import notices, pii
 from portal.complaints.models import (
@@ -1120,7 +1120,7 @@ def follow(case: Complaint, *, user, now) -> bool:
     if db.session.get(CaseFollower, (case.id, user.id)) is not None:
         return False
     db.session.add(CaseFollower(complaint_id=case.id, user_id=user.id, created_at=now))
-    db.session.flush()
+    _count_followers(case, +1)
     return True
 
 
@@ -1129,8 +1129,22 @@ def unfollow(case: Complaint, *, user) -> bool:
     if row is None:
         return False
     db.session.delete(row)
-    db.session.flush()
+    _count_followers(case, -1)
     return True
+
+
+def _count_followers(case: Complaint, change: int) -> None:
+    """Following is not a step of the case: the count moves by a set-based UPDATE that
+    neither bumps the case's version (a step being saved meanwhile still succeeds) nor
+    touches ``updated_at``."""
+    db.session.flush()
+    db.session.execute(
+        update(Complaint)
+        .where(Complaint.id == case.id)
+        .values(follower_count=Complaint.follower_count + change, updated_at=Complaint.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(case, ["follower_count"])
 
 
 def add_note(

@@ -282,6 +282,8 @@ _FOLLOWING = (
 
 
 def is_following(user: User, case: Complaint) -> bool:
+    if not case.follower_count:
+        return False
     return db.session.scalar(_FOLLOWING, {"case_id": case.id, "user_id": user.id}) is not None
 
 

@@ -275,3 +275,29 @@ def test_history_entries_cannot_be_rewritten(desk, app):
         finally:
             db.session.rollback()
     assert _last_entry(app, case_id).note != "rewritten"
+
+
+def test_the_occasional_steps_load_their_form_when_opened(desk, app):
+    """A correction, the flags and the intake outcomes are offered closed; their form is
+    built when opened (every case page would otherwise build it)."""
+    case_id = desk.register()
+    staff = desk.as_("assoc-staff")
+    page = staff.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'hx-get="/cases/{case_id}/form/correct"' in page
+    assert 'name="correct-reason"' not in page  # not built on the page
+    form = staff.get(f"/cases/{case_id}/form/correct", headers={"HX-Request": "true"})
+    html = form.get_data(as_text=True)
+    assert form.status_code == 200 and 'name="correct-reason"' in html
+    assert f'name="correct-version" value="{_case(app, case_id).version}"' in html
+    assert staff.get(f"/cases/{case_id}/form/refer").status_code == 200
+    assert staff.get(f"/cases/{case_id}/form/forward").status_code == 404  # built eagerly
+    assert staff.get(f"/cases/{case_id}/form/nonsense").status_code == 404
+    desk.step("assoc-staff", case_id, "forward")
+    # A member's handler sets flags but does not correct the intake.
+    member = desk.as_("bank1-a")
+    assert member.get(f"/cases/{case_id}/form/flags").status_code == 200
+    assert member.get(f"/cases/{case_id}/form/correct").status_code == 404
+    # The category list of a correction loads its options when opened.
+    options = staff.get(f"/categories/options?selected={_case(app, case_id).category_id}")
+    assert options.status_code == 200 and "selected" in options.get_data(as_text=True)
+    assert member.get("/categories/options").status_code == 403

@@ -3,7 +3,7 @@ load (scoped) → check the action is available to this user now → validate �
 
 from functools import partial
 
-from flask import abort, current_app, make_response, request, send_file
+from flask import abort, current_app, make_response, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -125,6 +125,7 @@ def case_context(case: Complaint, clocks: list | None = None, **extra) -> dict:
         "case": case,
         "history": history,
         "actions": available,
+        "on_demand": sorted(actions.ON_DEMAND & set(available)),
         "forms": actions.blank_forms(
             case, available, last_event_id=max((e.id for e in history if e.id), default=0)
         ),
@@ -211,6 +212,22 @@ def reveal(case_id, field):
         case=case,
         field=field,
         value=value,
+    )
+
+
+@login_required
+def step_form(case_id, action):
+    """The form of a step offered closed on the case page, when the user opens it."""
+    case = load_case_or_404(case_id)
+    if action not in actions.ON_DEMAND or action not in queries.actions_for(current_user, case):
+        abort(404)
+    return render_template(
+        "complaints/_step_form.html",
+        case=case,
+        name=action,
+        form=actions.blank_form(action, case),
+        action_labels=ACTION_LABELS,
+        reply_channels=REPLY_CHANNELS,
     )
 
 

@@ -1,6 +1,6 @@
 """The association edits the category taxonomy: add, rename, deactivate (never delete)."""
 
-from flask import request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from portal.auth.access import require
 from portal.auth.roles import Permission
+from portal.complaints import queries
 from portal.complaints.models import Category
 from portal.db import db
 from portal.web.forms import PortalForm
@@ -42,6 +43,18 @@ def _render(form, status=200):
         status=status,
         form=form,
         categories=_all(),
+    )
+
+
+@login_required
+def options():
+    """The active categories as the options of a select, ``selected`` chosen: loaded when
+    the correction form's list is first opened."""
+    require(Permission.CASE_INTAKE)
+    return render_template(
+        "complaints/_category_options.html",
+        categories=queries.categories(),
+        selected=request.args.get("selected", type=int),
     )
 
 
