@@ -35,6 +35,7 @@ class InboxFilters:
     received_from: date | None = None
     received_to: date | None = None
     flag: str = ""  # major / media / repeat
+    queue: str = ""  # a step waiting (QUEUES): what the home page counts and links to
 
     @classmethod
     def from_args(cls, args) -> "InboxFilters":
@@ -53,6 +54,7 @@ class InboxFilters:
             received_from=as_date("from"),
             received_to=as_date("to"),
             flag=args.get("flag") or "",
+            queue=args.get("queue") or "",
         )
 
 
@@ -104,9 +106,29 @@ def _scoped(user):
     return query, due_at
 
 
+# The steps waiting for someone, as conditions on the case: who must act is the one who
+# sees the list (the association forwards and reviews, the member accepts, passes down
+# and reports). Named on the home page of each role, each linking to its list.
+QUEUES = {
+    "to_forward": lambda: [Complaint.state == State.REGISTERED],
+    "to_accept": lambda: [Complaint.state == State.FORWARDED],
+    # Accepted and still held by the member itself, nobody answered the customer yet.
+    "pass_down": lambda: [
+        Complaint.state == State.HANDLING,
+        Complaint.handling_unit_id == Complaint.member_id,
+        Complaint.replied_at.is_(None),
+    ],
+    # Verified (Art. 11(2)): the result report is next.
+    "to_report": lambda: [Complaint.state == State.HANDLING, Complaint.finding.is_not(None)],
+    "to_review": lambda: [Complaint.state == State.REPORTED],
+}
+
+
 def _state_and_clock(filters: InboxFilters, due_at, *, now: datetime, tz) -> list:
-    """The conditions of the state and clock filters."""
+    """The conditions of the state, queue and clock filters."""
     conditions = []
+    if filters.queue in QUEUES:
+        conditions += QUEUES[filters.queue]()
     if filters.state == "open":
         conditions.append(open_state_filter())
     elif filters.state in set(State):
@@ -179,11 +201,11 @@ def count_inboxes(
     user, lists: dict, *, within: str, now: datetime, tz, unit: Unit | None = None
 ) -> dict:
     """The number of rows of each inbox list in ``lists`` ({key: InboxFilters}), lists
-    that differ only in their state and clock filters and all lie inside the list
+    that differ only in their state, queue and clock filters and all lie inside the list
     ``within`` (e.g. the open cases). One statement reads the ``within`` list and counts
     each list with a FILTER on that list's own state and clock conditions. Where the due
     times come from a join (a branch officer's), each list is counted on its own."""
-    common = {dataclasses.replace(f, state="all", clock="") for f in lists.values()}
+    common = {dataclasses.replace(f, state="all", clock="", queue="") for f in lists.values()}
     if not sees_every_clock(user) or len(common) != 1:
         return {key: count_inbox(user, f, now=now, tz=tz, unit=unit) for key, f in lists.items()}
     query, due_at = _scoped(user)

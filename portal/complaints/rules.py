@@ -277,6 +277,12 @@ ACTION_LABELS = {
     "accountability_disqualified": N_("问责：取消本赛季评选资格（第十二条第三款）"),
 }
 
+# How the case page weighs the steps it offers: those that take a case back, or close it
+# without handling, are quiet; the occasional ones secondary; the first of the rest, in
+# ACTION_ORDER, is the one primary button.
+QUIET_STEPS = ["recall", "recall_up", "send_back", "invalidate", "refer", "duplicate", "escalate"]
+SECONDARY_STEPS = ["note", "correct", "flags", "contact", "rectify", "rectify_done"]
+
 # What a correction or a change of flags names in the history.
 CHANGE_LABELS = {
     "outlet": N_("被投诉网点"),

@@ -159,6 +159,25 @@ def due_dates_breached_for(today: date, calendar: WorkingCalendar, days: int) ->
     return sorted(found)
 
 
+@dataclass(frozen=True)
+class TimeLeft:
+    """How long a step has, in working days (Art. 11 counts nothing else): ``left``
+    working days to go, due ``today``, or ``overdue`` by ``days`` working days."""
+
+    state: str  # left / today / overdue
+    days: int
+
+
+def time_left(due_on: date, today: date, calendar: WorkingCalendar) -> TimeLeft:
+    """Counted like a limit: the working days after ``today`` up to the due day; a due
+    day past, the working days after it up to today."""
+    if due_on == today:
+        return TimeLeft("today", 0)
+    if due_on > today:
+        return TimeLeft("left", calendar.working_days_between(today, due_on))
+    return TimeLeft("overdue", calendar.working_days_between(due_on, today))
+
+
 def limit_days(kind: ClockKind, accept_limit_days: int = DEFAULT_ACCEPT_LIMIT_DAYS) -> int | None:
     """The limit in working days of ``kind``; acceptance's is a setting (ACCEPT_LIMIT_DAYS)."""
     kind = ClockKind(kind)

@@ -17,6 +17,7 @@ from portal.demo.province import person_names
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
+from portal.workdays.store import current_calendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -97,7 +98,9 @@ class _Story:
         return self.t < self.now
 
 
-def _run(story: _Story, outlet: Unit, sub_branch_officers: dict) -> None:
+def _run(story: _Story, outlet: Unit, sub_branch_officers: dict) -> Complaint | None:
+    """Drive one case as far as ``now`` allows; returns the repeat complaint a
+    dissatisfied return visit opened, which then runs its own course."""
     rng, case, p = story.rng, story.case, story.people
     local_today = lambda: story.t.astimezone(TZ).date()  # noqa: E731
     if rng.random() < 0.06:
@@ -109,20 +112,20 @@ def _run(story: _Story, outlet: Unit, sub_branch_officers: dict) -> None:
                 reason="不属于银行服务质量问题，已告知客户向相关部门反映。",
                 told_how="电话",
             )
-        return
+        return None
     if not story.later(1, 30 if rng.random() < 0.85 else 80):
-        return
+        return None
     ops.forward_to_member(case, actor=p["assoc"], now=story.t)
     if not story.later(0.5, 16 if rng.random() < 0.9 else 40):
-        return
+        return None
     handler = p[f"{case.member_id}:a"] if rng.random() < 0.7 else p[f"{case.member_id}:b"]
     ops.accept(case, actor=handler, now=story.t)
     if not story.later(0.5, 10):
-        return
+        return None
     ops.forward_down(case, actor=handler, now=story.t, unit=outlet, note="请网点尽快联系客户处理。")
     officer = sub_branch_officers.get(outlet.id, handler)
     if not story.later(1, 20):
-        return
+        return None
     ops.record_contact(
         case,
         actor=officer,
@@ -133,7 +136,7 @@ def _run(story: _Story, outlet: Unit, sub_branch_officers: dict) -> None:
     )
     if rng.random() < 0.3:
         if not story.later(20, 60):
-            return
+            return None
         promised = local_today() + timedelta(days=rng.randint(3, 8))
         ops.report_progress(
             case,
@@ -143,9 +146,9 @@ def _run(story: _Story, outlet: Unit, sub_branch_officers: dict) -> None:
             summary="问题涉及总行系统，正在协调处理，已向客户说明。",
         )
         if not story.later(40, 220):
-            return
+            return None
     elif not story.later(8, 60 if rng.random() < 0.8 else 110):
-        return
+        return None
     ops.final_reply(
         case,
         actor=officer,
@@ -156,7 +159,7 @@ def _run(story: _Story, outlet: Unit, sub_branch_officers: dict) -> None:
         reaction=rng.choice(["客户表示满意", "客户表示理解", "客户基本接受"]),
     )
     if not story.later(2, 30):
-        return
+        return None
     finding = rng.choices(["substantiated", "partly", "unsubstantiated"], [5, 3, 2])[0]
     ops.verify(
         case,
@@ -176,19 +179,29 @@ def _run(story: _Story, outlet: Unit, sub_branch_officers: dict) -> None:
             due_on=local_today() + timedelta(days=30),
         )
     if not story.later(4, 70 if rng.random() < 0.8 else 120):
-        return
+        return None
     ops.report_result(case, actor=handler, now=story.t, summary="已按规定处理完毕，客户已答复。")
     if not story.later(4, 60):
-        return
+        return None
     if rng.random() < 0.08:
         ops.send_back(
             case, actor=p["assoc"], now=story.t, reason="核实材料不完整，请补充监控调阅情况。"
         )
-        return
+        # Sent back: the member verifies again and reports within the restarted limits.
+        if not story.later(4, 30):
+            return None
+        ops.verify(
+            case, actor=handler, now=story.t, finding=finding, facts="补充调阅监控，核实无误。"
+        )
+        if not story.later(2, 40):
+            return None
+        ops.report_result(case, actor=handler, now=story.t, summary="已补充核实材料。")
+        if not story.later(4, 40):
+            return None
     ops.close(case, actor=p["assoc"], now=story.t, note="处理结果符合要求。")
     if rng.random() < 0.7 and story.later(10, 100):
         satisfaction = rng.choices(["satisfied", "basically", "dissatisfied"], [6, 3, 1])[0]
-        ops.return_visit(
+        return ops.return_visit(
             case,
             actor=p["assoc"],
             now=story.t,
@@ -196,6 +209,7 @@ def _run(story: _Story, outlet: Unit, sub_branch_officers: dict) -> None:
             satisfaction=satisfaction,
             comment="回访客户，客户意见已记录。",
         )
+    return None
 
 
 def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
@@ -254,13 +268,134 @@ def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
             is_media=rng.random() < 0.02,
         )
         # A dissatisfied return visit reopens the matter as a repeat complaint, which
-        # stays where the visit left it: ``_run`` follows the one case it is given.
-        _run(_Story(rng, case, people, now), outlet, officers)
-        created += 1
+        # runs its own course from the day of the visit, like any other case.
+        running: Complaint | None = case
+        while running is not None:
+            running = _run(_Story(rng, running, people, now), outlet, officers)
+            created += 1
     db.session.flush()
     complete_most_rectifications(rng, now)
+    created += _work_in_hand(rng, now, users, categories, names)
     settle_the_past(now)
     return created
+
+
+def _working_days_before(day: date, n: int) -> date:
+    """The day ``n`` working days before ``day`` (the one from which they count)."""
+    calendar = current_calendar()
+    while n > 0:
+        day -= timedelta(days=1)
+        if calendar.is_working_day(day):
+            n -= 1
+    return day
+
+
+def _work_in_hand(rng, now: datetime, users: dict, categories: dict, names) -> int:
+    """Whatever the day it is seeded on, every demo login has work of its own, due today
+    or soon, and one deadline already passed: the outlet officer of bank 1's first
+    outlet has cases to reply to (one due today, one with a promised date, one late);
+    bank 1's handlers have cases to accept, to pass down and to report; the association
+    has cases to forward and a report to review."""
+    today = now.astimezone(TZ).date()
+    assoc, a, b = users["assoc-staff"], users["bank1-a"], users["bank1-b"]
+    officer = users["bank1-outlet1"]
+    outlet = officer.unit
+
+    def new(days_ago: int, code: str, hour: int = 9):
+        day = _working_days_before(today, days_ago) if days_ago else today
+        received = datetime(day.year, day.month, day.day, hour, 20, tzinfo=TZ).astimezone(UTC)
+        received = min(received, now - timedelta(minutes=30))
+        facts, demand = next((f, d) for c, f, d in FACTS if c == code)
+        case = ops.create_complaint(
+            actor=assoc,
+            now=received,
+            local_today=received.astimezone(TZ).date(),
+            received_at=received,
+            received_on=received.astimezone(TZ).date(),
+            mobile=f"139{rng.randint(10000000, 99999999)}",
+            id_number=None,
+            outlet=outlet,
+            channel="phone",
+            complainant_name=next(names),
+            reply_channel="phone",
+            address=None,
+            staff=None,
+            category_id=categories[code].id,
+            facts=facts,
+            demand=demand,
+        )
+        return case, received
+
+    def to_outlet(case, at, handler):
+        ops.forward_to_member(case, actor=assoc, now=at + timedelta(minutes=40))
+        ops.accept(case, actor=handler, now=at + timedelta(hours=1))
+        ops.forward_down(
+            case, actor=handler, now=at + timedelta(hours=2), unit=outlet, note="请尽快联系客户。"
+        )
+
+    made = 0
+    # The outlet: passed down three working days ago, its reply is due today (Art. 11(3));
+    due_today, at = new(3, "ATT-01")
+    to_outlet(due_today, at, a)
+    # a reply promised to the customer in a few days;
+    promised, at = new(5, "QUE-01")
+    to_outlet(promised, at, b)
+    ops.report_progress(
+        promised,
+        actor=officer,
+        now=at + timedelta(days=2),
+        promised_on=today + timedelta(days=3),
+        summary="需总行系统排查，已向客户说明并约定答复日期。",
+    )
+    # and one whose reply is already a working day late.
+    late, at = new(4, "FEE-01")
+    to_outlet(late, at, a)
+    made += 3
+    # Bank 1: to accept (forwarded this morning), to pass down, to report.
+    waiting, at = new(0, "DEP-02", hour=8)
+    ops.forward_to_member(waiting, actor=assoc, now=at + timedelta(minutes=20))
+    held, at = new(1, "ATT-01")
+    ops.forward_to_member(held, actor=assoc, now=at + timedelta(minutes=30))
+    ops.accept(held, actor=b, now=at + timedelta(hours=3))
+    verified, at = new(1, "QUE-01")
+    to_outlet(verified, at, a)
+    ops.final_reply(
+        verified,
+        actor=officer,
+        now=at + timedelta(hours=5),
+        result=RESULTS[0],
+        told_at=at + timedelta(hours=5),
+        told_how="phone",
+        reaction="客户表示接受",
+    )
+    ops.verify(
+        verified,
+        actor=a,
+        now=at + timedelta(hours=6),
+        finding="partly",
+        facts="调阅监控，部分属实。",
+    )
+    made += 3
+    # The association: two to forward, one report to review.
+    new(0, "FEE-01", hour=8)
+    new(0, "QUE-01", hour=8)
+    reported, at = new(2, "ATT-01")
+    to_outlet(reported, at, b)
+    ops.final_reply(
+        reported,
+        actor=officer,
+        now=at + timedelta(hours=20),
+        result=RESULTS[1],
+        told_at=at + timedelta(hours=20),
+        told_how="phone",
+        reaction="客户表示满意",
+    )
+    ops.verify(
+        reported, actor=b, now=at + timedelta(hours=22), finding="substantiated", facts="属实。"
+    )
+    ops.report_result(reported, actor=b, now=at + timedelta(hours=23), summary="已处理完毕。")
+    made += 3
+    return made
 
 
 def complete_most_rectifications(rng: random.Random, now: datetime) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.metadata import version
 
+from flask import g, has_app_context
 from sqlalchemy import and_, delete, or_, select
 
 from portal.db import PREPARE, db
@@ -63,7 +64,17 @@ def load_calendar() -> WorkingCalendar:
 
 
 def current_calendar() -> WorkingCalendar:
-    """The working-day calendar, reused across requests until any host changes it."""
+    """The working-day calendar, reused across requests until any host changes it; within
+    one request (or command) its revision is checked once."""
+    if has_app_context() and "working_calendar" in g:
+        return g.working_calendar
+    calendar = _checked_calendar()
+    if has_app_context():
+        g.working_calendar = calendar
+    return calendar
+
+
+def _checked_calendar() -> WorkingCalendar:
     key = db.engine.url.render_as_string(hide_password=True)
     token = revision_token()  # read first: the days read after it are at least as new
     cached = _cache.get(key)
@@ -76,6 +87,8 @@ def current_calendar() -> WorkingCalendar:
 
 
 def _touch_revision(now: datetime) -> None:
+    if has_app_context():
+        g.pop("working_calendar", None)  # this request's own change: read it anew
     row = db.session.get(CalendarRevision, REVISION_ROW)
     if row is None:
         db.session.add(CalendarRevision(id=REVISION_ROW, token=uuid.uuid4().hex, changed_at=now))

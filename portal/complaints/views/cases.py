@@ -20,12 +20,15 @@ from portal.complaints.rules import (
     CHANNELS,
     CLOCK_LABELS,
     FINDINGS,
+    QUIET_STEPS,
     RECTIFICATION_KINDS,
     REPLY_CHANNELS,
     SATISFACTION,
+    SECONDARY_STEPS,
     STATE_LABELS,
 )
 from portal.db import db
+from portal.deadlines.queries import next_step_of, next_steps
 from portal.deadlines.rules import STATE_LABELS as CLOCK_STATE_LABELS
 from portal.orgs.scoping import load_unit_or_404, scope_root
 from portal.web import clock
@@ -62,6 +65,9 @@ def inbox():
         "complaints/inbox.html",
         "complaints/_inbox_table.html",
         pagination=pagination,
+        steps=next_steps(
+            current_user, [case.id for case, _due in pagination.items], clock.local_today()
+        ),
         filters=filters,
         search_too_short=queries.search_too_short(filters.q),
         categories=[] if wants_piece() else queries.categories(),  # the filter form's
@@ -116,9 +122,20 @@ def export_list():
     )
 
 
+def _own_first(clocks: list) -> list:
+    """The clock table: the viewer's own clocks first (an outlet's reply before the
+    member's verify and report), the running ones before those met, each as started."""
+    root = scope_root(current_user).path
+    return sorted(
+        clocks,
+        key=lambda c: (not c.owner_path.startswith(root), not c.is_open, c.started_at, c.id),
+    )
+
+
 def case_context(case: Complaint, clocks: list | None = None, **extra) -> dict:
     """What the case page shows; ``clocks`` when the step just taken knows them."""
     available = queries.actions_for(current_user, case)
+    case_clocks = actions.case_clocks(case) if clocks is None else clocks
     case_files = queries.files(case)
     history = queries.timeline(current_user, case, case_files)
     return {
@@ -129,7 +146,8 @@ def case_context(case: Complaint, clocks: list | None = None, **extra) -> dict:
         "forms": actions.blank_forms(
             case, available, last_event_id=max((e.id for e in history if e.id), default=0)
         ),
-        "clocks": actions.case_clocks(case) if clocks is None else clocks,
+        "clocks": _own_first(case_clocks),
+        "next_step": next_step_of(current_user, case_clocks, clock.local_today()),
         "rectifications": actions.rectifications(case),
         "repeats": queries.repeat_chain(current_user, case),
         "may_reveal": queries.sees_full_pii(current_user, case),
@@ -142,6 +160,8 @@ def case_context(case: Complaint, clocks: list | None = None, **extra) -> dict:
         "satisfaction_labels": SATISFACTION,
         "rectification_kinds": RECTIFICATION_KINDS,
         "action_labels": ACTION_LABELS,
+        "quiet_steps": QUIET_STEPS,
+        "secondary_steps": SECONDARY_STEPS,
         "change_labels": CHANGE_LABELS,
         "action_order": ACTION_ORDER,
         "clock_labels": CLOCK_LABELS,
@@ -247,6 +267,23 @@ def follow(case_id):
         "complaints/_case.html",
         **case_context(case, message=message),
     )
+
+
+@login_required
+def call(case_id):
+    """Tap to call the customer from a tablet: whoever may reveal the number (those
+    handling the case) gets it as a ``tel:`` address; each call is recorded as a reveal."""
+    case = load_case_or_404(case_id)
+    if not case.mobile_enc or not queries.sees_full_pii(current_user, case):
+        abort(403)
+    number = operations.reveal(case, actor=current_user, now=clock.now(), field="mobile")
+    if not number:
+        abort(404)
+    response = make_response("", 303 if not request.headers.get("HX-Request") else 204)
+    response.headers["HX-Redirect" if request.headers.get("HX-Request") else "Location"] = (
+        f"tel:{number}"
+    )
+    return response
 
 
 @login_required
