@@ -17,7 +17,7 @@ pip_install = $(PY) -m pip install --disable-pip-version-check $(1) 2>&1 \
 	       /^ERROR/ {print} END {print ""}'
 
 .PHONY: run test test-fast lint setup dev-setup system-deps system-deps-test translations \
-	db seed bench load clean
+	db seed bench load clean screenshots
 
 $(RUN_STAMP): pyproject.toml
 	$(call step,Python environment in $(VENV) (Python ≥ 3.11))
@@ -65,6 +65,10 @@ test: dev-setup
 ## For the edit loop: the unit and web tests on SQLite only (about a minute)
 test-fast: dev-setup
 	$(PY) -m pytest tests/unit tests/web --backends sqlite -q
+
+## Each role's home and case page at desk and tablet size, into screenshots/ (git-ignored)
+screenshots: dev-setup
+	$(PY) scripts/screenshots.py
 
 ## ruff (lint and format) and mypy over portal/ (configured in pyproject.toml)
 lint: $(DEV_STAMP)
