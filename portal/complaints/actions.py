@@ -17,8 +17,19 @@ from portal.db import db
 from portal.deadlines import operations as clocks
 from portal.deadlines.batch import clock_batch
 from portal.deadlines.models import Clock
+from portal.duty.wording import answer_text
 from portal.orgs.models import Unit
 from portal.web import clock
+from portal.web.i18n import cn_date
+
+
+@dataclass
+class Done:
+    """What a step did, said to the person who took it (and where to go next, when the
+    step created something elsewhere)."""
+
+    message: str
+    redirect_to: str | None = None
 
 
 @dataclass
@@ -44,6 +55,7 @@ def _invalidate(case, form, user, batch):
         told_how=form.told_how.data,
         batch=batch,
     )
+    return Done(_("已认定为无效投诉，不再转办。"))
 
 
 def _refer(case, form, user, batch):
@@ -56,6 +68,7 @@ def _refer(case, form, user, batch):
         told_how=form.told_how.data.strip(),
         batch=batch,
     )
+    return Done(_("已移交%(to)s处理，不再转办。", to=form.referred_to.data.strip()))
 
 
 def _duplicate(case, form, user, batch):
@@ -66,7 +79,7 @@ def _duplicate(case, form, user, batch):
     operations.mark_duplicate(
         case, original, actor=user, now=_now(), reason=form.reason.data or None, batch=batch
     )
-    return None
+    return Done(_("已认定为投诉%(no)s的重复登记，不再转办。", no=original.tracking_no))
 
 
 def _flags(case, form, user, batch):
@@ -79,6 +92,7 @@ def _flags(case, form, user, batch):
         reason=form.reason.data,
         batch=batch,
     )
+    return Done(_("已更新重大投诉、媒体关注标记。"))
 
 
 def _correct(case, form, user, batch):
@@ -88,7 +102,7 @@ def _correct(case, form, user, batch):
         if outlet is None:
             raise operations.CaseError(_("请选择被投诉的网点。"), field="outlet_id")
     category = db.session.get(Category, form.category_id.data) if form.category_id.data else None
-    operations.correct(
+    changes = operations.correct(
         case,
         actor=user,
         now=_now(),
@@ -101,20 +115,46 @@ def _correct(case, form, user, batch):
         reply_channel=form.reply_channel.data,
         batch=batch,
     )
+    return Done(_("已更正登记信息。") if changes else _("登记信息没有变化。"))
 
 
 def _forward(case, form, user, batch):
-    operations.forward_to_member(case, actor=user, now=_now(), batch=batch)
+    receiver = operations.forward_to_member(case, actor=user, now=_now(), batch=batch)
+    return Done(forward_message(case.member.name, receiver))
+
+
+def forward_message(bank: str, receiver) -> str:
+    """ "已转办至建行辽宁省分行，B角王某受理（A角不在岗（外出培训），由B角受理）。" (Art. 7)"""
+    answer = receiver.answer
+    if answer.is_gap:
+        return _(
+            "已转办至%(bank)s。当前无人受理（%(why)s），已提醒其管理员。",
+            bank=bank,
+            why=answer_text(answer),
+        )
+    pair = receiver.pair
+    person = pair.handler_a if answer.user_id == pair.handler_a_id else pair.handler_b
+    if answer.role == "A":
+        return _("已转办至%(bank)s，A角%(name)s受理。", bank=bank, name=person.full_name)
+    return _(
+        "已转办至%(bank)s，B角%(name)s受理（%(why)s）。",
+        bank=bank,
+        name=person.full_name,
+        why=answer_text(answer),
+    )
 
 
 def _recall(case, form, user, batch):
+    bank = case.member.name
     operations.recall_from_member(
         case, actor=user, now=_now(), reason=form.reason.data, batch=batch
     )
+    return Done(_("已从%(bank)s撤回，投诉回到协会待转办。", bank=bank))
 
 
 def _accept(case, form, user, batch):
     operations.accept(case, actor=user, now=_now(), batch=batch)
+    return Done(_("已受理。请转交被投诉网点，或由本单位直接核实处理。"))
 
 
 def _forward_down(case, form, user, batch):
@@ -124,18 +164,21 @@ def _forward_down(case, form, user, batch):
     operations.forward_down(
         case, actor=user, now=_now(), unit=unit, note=form.note.data or None, batch=batch
     )
+    return Done(_("已转交%(unit)s，其答复期限已开始计算。", unit=unit.name))
 
 
 def _recall_up(case, form, user, batch):
     operations.move_up(
         case, actor=user, now=_now(), reason=form.reason.data, action="recalled_up", batch=batch
     )
+    return Done(_("已收回至%(unit)s。", unit=case.handling_unit.name))
 
 
 def _escalate(case, form, user, batch):
     operations.move_up(
         case, actor=user, now=_now(), reason=form.reason.data, action="escalated", batch=batch
     )
+    return Done(_("已上报至%(unit)s，由其接手处理。", unit=case.handling_unit.name))
 
 
 def _attach(case, user, event, field):
@@ -170,6 +213,7 @@ def _contact(case, form, user, batch):
         summary=form.summary.data,
     )
     _attach(case, user, event, form.photos)
+    return Done(_("已记录联系客户。"))
 
 
 def _progress(case, form, user, batch):
@@ -184,6 +228,7 @@ def _progress(case, form, user, batch):
         summary=form.summary.data,
         batch=batch,
     )
+    return Done(_("已报告进度，承诺%(day)s前答复客户。", day=cn_date(form.promised_on.data)))
 
 
 def _final_reply(case, form, user, batch):
@@ -200,16 +245,19 @@ def _final_reply(case, form, user, batch):
         reaction=form.reaction.data,
         batch=batch,
     )
+    return Done(_("已记录最终答复，等待会员单位核实。"))
 
 
 def _verify(case, form, user, batch):
     operations.verify(
         case, actor=user, now=_now(), finding=form.finding.data, facts=form.facts.data, batch=batch
     )
+    return Done(_("已提交核实结论。下一步：向协会报送处理结果。"))
 
 
 def _report(case, form, user, batch):
     operations.report_result(case, actor=user, now=_now(), summary=form.summary.data, batch=batch)
+    return Done(_("已向协会报送处理结果，等待协会审核。"))
 
 
 def _rectify(case, form, user, batch):
@@ -225,6 +273,7 @@ def _rectify(case, form, user, batch):
         due_on=form.due_on.data,
         batch=batch,
     )
+    return Done(_("已提出整改意见。"))
 
 
 def _rectify_done(case, form, user, batch):
@@ -238,14 +287,17 @@ def _rectify_done(case, form, user, batch):
     operations.complete_rectification(
         case, item, actor=user, now=_now(), note=form.note.data, batch=batch
     )
+    return Done(_("整改事项已完成。"))
 
 
 def _close(case, form, user, batch):
     operations.close(case, actor=user, now=_now(), note=form.note.data or None)
+    return Done(_("已办结。可在回访后登记客户满意度。"))
 
 
 def _send_back(case, form, user, batch):
     operations.send_back(case, actor=user, now=_now(), reason=form.reason.data, batch=batch)
+    return Done(_("已退回%(bank)s重新核实，核实和报送期限重新计算。", bank=case.member.name))
 
 
 def _return_visit(case, form, user, batch):
@@ -258,7 +310,17 @@ def _return_visit(case, form, user, batch):
         comment=form.comment.data,
         batch=batch,
     )
-    return f"/cases/{repeat.id}" if repeat else None
+    if repeat is None:
+        return Done(_("已登记回访。"))
+    # The step created a new case elsewhere: the user goes there, told what happened.
+    return Done(
+        _(
+            "已登记回访：客户不满意，已作为重复投诉%(repeat)s重新登记（原投诉%(original)s）。",
+            repeat=repeat.tracking_no,
+            original=case.tracking_no,
+        ),
+        redirect_to=f"/cases/{repeat.id}",
+    )
 
 
 def _note(case, form, user, batch):
@@ -269,6 +331,7 @@ def _note(case, form, user, batch):
         text=form.text.data,
         internal_org_id=org_id(user) if form.internal.data else None,
     )
+    return Done(_("已添加内部备注。") if form.internal.data else _("已添加备注。"))
 
 
 ACTIONS = {
@@ -314,9 +377,14 @@ def _form(action: str, case: Complaint, formdata=None, last_event_id: int | None
         seen = _last_event_id(case) if last_event_id is None else last_event_id
         form.seen_event.data = str(seen)
     if action == "forward_down":
-        form.unit_id.choices = forms.choices(
-            (u.id, f"{u.name}（{u.code}）") for u in units_below(case)
-        )
+        below = units_below(case)
+        form.unit_id.choices = forms.choices((u.id, f"{u.name}（{u.code}）") for u in below)
+        # The searchable list (a combobox): each unit with the words it is found by.
+        form.unit_id.options = [
+            (u.id, f"{u.name}（{u.code}）", f"{u.city or ''} {u.district or ''}") for u in below
+        ]
+        if formdata is None:
+            form.unit_id.data = _complained_unit(case, below)
     if action == "correct":
         # The blank form offers the current category; the page loads the others when
         # the list is opened (``views.categories.options``): no query on every case page.
@@ -337,6 +405,13 @@ def _form(action: str, case: Complaint, formdata=None, last_event_id: int | None
     if hasattr(form, "told_at") and formdata is None:
         form.told_at.data = _local_now()
     return form
+
+
+def _complained_unit(case: Complaint, below: list[Unit]) -> int | None:
+    """Passing down goes to the complained outlet, or to the unit below that holds it."""
+    outlet_path = case.outlet.path
+    holding = [u for u in below if outlet_path.startswith(u.path)]
+    return max(holding, key=lambda u: len(u.path)).id if holding else None
 
 
 def _local_now():
@@ -415,7 +490,7 @@ def perform(action: str, case: Complaint, user) -> Outcome:
         return _conflict(case, form.seen_event.data)
     try:
         with clock_batch() as batch:
-            redirect_to = ACTIONS[action][1](case, form, user, batch)
+            done: Done = ACTIONS[action][1](case, form, user, batch)
         db.session.flush()
         step_taken.send(case, action=action, now=_now())
     except operations.CaseError as error:
@@ -430,7 +505,10 @@ def perform(action: str, case: Complaint, user) -> Outcome:
         return Outcome(422, form=form)
     # The page the step answers with shows the clocks as the step left them.
     return Outcome(
-        200, message=_("已保存。"), redirect_to=redirect_to, clocks=batch.case_clocks(case.id)
+        200,
+        message=done.message,
+        redirect_to=done.redirect_to,
+        clocks=batch.case_clocks(case.id),
     )
 
 

@@ -22,6 +22,7 @@ bp.add_url_rule("/cases/<int:case_id>/clocks/<int:clock_id>", "explain_clock", c
 # views/intake.py
 bp.add_url_rule("/cases/new", "intake", intake.create, methods=["GET", "POST"])
 bp.add_url_rule("/cases/outlets", "outlet_picker", intake.outlet_picker)
+bp.add_url_rule("/cases/uploads", "upload", intake.upload, methods=["POST"])
 bp.add_url_rule("/cases/repeats", "repeat_suggestions", intake.repeat_suggestions)
 bp.add_url_rule("/cases/<int:case_id>/worksheet", "worksheet", intake.worksheet)
 

@@ -293,6 +293,26 @@ class Attachment(Model):
     uploaded_by = relationship("User")
 
 
+class PendingUpload(Model):
+    """A file chosen on the intake worksheet, kept as soon as it is chosen: a submission
+    refused for another field does not lose it (the worksheet keeps its id). It becomes
+    an attachment when the complaint is registered; left over, the sweep drops it after
+    a day."""
+
+    __tablename__ = "pending_upload"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uploaded_by_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id"), nullable=False, index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(60), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
 class Rectification(Model):
     """Art. 9(2): for a substantiated complaint, the member's rectification opinion and its
     opinion on the responsible staff, each followed up to completion."""

@@ -3,9 +3,10 @@ flushes; the request commits once, so a failed step leaves nothing half-written.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Integer, select, text, update
+from sqlalchemy import CursorResult, Integer, delete, select, text, update
 
 from portal.complaints import notices, pii
 from portal.complaints.models import (
@@ -13,6 +14,7 @@ from portal.complaints.models import (
     CaseFollower,
     Complaint,
     ComplaintEvent,
+    PendingUpload,
     PiiReveal,
     Rectification,
 )
@@ -30,7 +32,7 @@ from portal.deadlines.batch import ClockBatch, clock_batch
 from portal.deadlines.rules import ClockKind
 from portal.deadlines.settings import current_policy
 from portal.duty.notices import notify_on_duty
-from portal.duty.queries import receiver_at
+from portal.duty.queries import Receiver, receiver_at
 from portal.orgs.models import Unit
 
 
@@ -187,6 +189,68 @@ def add_attachment(
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+# A file chosen on the worksheet and never registered is dropped after this long.
+PENDING_UPLOAD_LIFETIME = timedelta(days=1)
+
+
+def keep_upload(
+    *, actor, now, filename: str, content_type: str, data: bytes, sha256: str
+) -> PendingUpload:
+    """Keep a file chosen on the intake worksheet until the complaint is registered."""
+    kept = PendingUpload(
+        uploaded_by_id=actor.id,
+        filename=filename,
+        content_type=content_type,
+        size=len(data),
+        sha256=sha256,
+        data=data,
+        uploaded_at=now,
+    )
+    db.session.add(kept)
+    db.session.flush()
+    return kept
+
+
+def pending_uploads(actor, ids) -> list[PendingUpload]:
+    """The user's own kept files among ``ids`` (another user's id is not theirs to claim)."""
+    wanted = {int(i) for i in ids if str(i).isdigit()}
+    if not wanted:
+        return []
+    return list(
+        db.session.scalars(
+            select(PendingUpload)
+            .where(PendingUpload.id.in_(wanted), PendingUpload.uploaded_by_id == actor.id)
+            .order_by(PendingUpload.id)
+        )
+    )
+
+
+def attach_pending(case: Complaint, kept: list[PendingUpload], *, actor, now) -> None:
+    """The kept files become the new complaint's attachments."""
+    for item in kept:
+        add_attachment(
+            case,
+            actor=actor,
+            now=now,
+            filename=item.filename,
+            content_type=item.content_type,
+            data=item.data,
+            sha256=item.sha256,
+        )
+        db.session.delete(item)
+
+
+def purge_pending_uploads(now) -> int:
+    """Files chosen on a worksheet never registered: dropped after a day (the sweep)."""
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            delete(PendingUpload).where(PendingUpload.uploaded_at < now - PENDING_UPLOAD_LIFETIME)
+        ),
+    )
+    return result.rowcount
 
 
 def _touch(case: Complaint, now) -> None:
@@ -462,8 +526,9 @@ def _reroute(case: Complaint, old_member: Unit, *, actor, now, steps: ClockBatch
     )
 
 
-def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None = None) -> None:
-    """Art. 8(3), 11: forward to the member; its accept, verify and report clocks start."""
+def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None = None) -> Receiver:
+    """Art. 8(3), 11: forward to the member; its accept, verify and report clocks start.
+    Returns the pair that received it and who of it is on duty (Art. 7)."""
     if case.state != State.REGISTERED:
         raise CaseError("该投诉当前不能转办。")
     member = case.member
@@ -512,6 +577,7 @@ def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None =
             batch=steps,
             told_already=told,
         )
+    return receiver
 
 
 def recall_from_member(

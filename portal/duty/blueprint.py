@@ -3,6 +3,7 @@ that answers it."""
 
 from flask import Blueprint
 
+from portal.duty import wording
 from portal.duty.views import absences, association, members
 
 bp = Blueprint("duty", __name__)
@@ -11,6 +12,7 @@ bp = Blueprint("duty", __name__)
 bp.add_app_template_filter(members.duty_period, "duty_period")
 bp.add_app_template_filter(members.duty_gap_lines, "duty_gap_lines")
 bp.app_context_processor(members.labels)
+bp.add_app_template_filter(wording.answer_text, "duty_reason")
 bp.add_url_rule("/duty", "index", members.index)
 bp.add_url_rule("/duty/members/<int:member_id>", "profile", members.profile)
 bp.add_url_rule(

@@ -43,7 +43,7 @@ PAIR_KINDS = (
     UnitKind.SUB_BRANCH,
 )
 HORIZON_DAYS = 28  # the calendar and the directory look four weeks ahead
-NO_PAIR = DutyAnswer(None, None, True, "未设置A/B角：无人受理")
+NO_PAIR = DutyAnswer(None, None, True, no_pair=True)
 
 
 def current_calendar() -> WorkingCalendar:

@@ -61,13 +61,43 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class Away:
+    """Why a handler cannot accept: not named, account disabled, or away (with the
+    absence's own reason, as the member typed it)."""
+
+    kind: Literal["unnamed", "inactive", "away"]
+    detail: str = ""
+
+    def __str__(self) -> str:  # in Chinese, for notices and exports
+        if self.kind == "unnamed":
+            return "未指定"
+        if self.kind == "inactive":
+            return "账号已停用"
+        return f"不在岗（{self.detail}）" if self.detail else "不在岗"
+
+
+@dataclass(frozen=True)
 class DutyAnswer:
-    """Who accepts at one moment: A, else B, else nobody (a gap)."""
+    """Who accepts at one moment: A, else B, else nobody (a gap). ``why_a`` and ``why_b``
+    say why A (and, for a gap, B) cannot; screens word them in the reader's language."""
 
     user_id: int | None
     role: Role | None
     is_gap: bool
-    reason: str  # in Chinese, for screens and notices
+    why_a: Away | None = None
+    why_b: Away | None = None
+    no_pair: bool = False
+
+    @property
+    def reason(self) -> str:
+        """The answer in Chinese, for stored notices and exports."""
+        if self.no_pair:
+            return "未设置A/B角：无人受理"
+        if self.role == "A":
+            return "A角在岗"
+        if self.role == "B":
+            return f"A角{self.why_a}，由B角受理"
+        return f"A角{self.why_a}，B角{self.why_b}：无人受理"
 
 
 @dataclass(frozen=True)
@@ -105,19 +135,19 @@ def _require_aware(moment: datetime, what: str) -> None:
 
 def _why_away(
     handler: Handler | None, absences: Sequence[Interval], at: datetime, known_at: datetime
-) -> str | None:
-    """None when ``handler`` can accept at ``at``; otherwise why not, in Chinese."""
+) -> Away | None:
+    """None when ``handler`` can accept at ``at``; otherwise why not."""
     if handler is None:
-        return "未指定"
+        return Away("unnamed")
     if not handler.is_active:
-        return "账号已停用"
+        return Away("inactive")
     for absence in absences:
         if (
             absence.user_id == handler.user_id
             and absence.is_known_at(known_at)
             and absence.covers(at)
         ):
-            return f"不在岗（{absence.reason}）" if absence.reason else "不在岗"
+            return Away("away", absence.reason)
     return None
 
 
@@ -139,11 +169,11 @@ def resolve_duty(
     known = at if known_at is None else known_at
     why_a = _why_away(a, absences, at, known)
     if a is not None and why_a is None:  # a missing handler is never available
-        return DutyAnswer(a.user_id, "A", False, "A角在岗")
+        return DutyAnswer(a.user_id, "A", False)
     why_b = _why_away(b, absences, at, known)
     if b is not None and why_b is None:
-        return DutyAnswer(b.user_id, "B", False, f"A角{why_a}，由B角受理")
-    return DutyAnswer(None, None, True, f"A角{why_a}，B角{why_b}：无人受理")
+        return DutyAnswer(b.user_id, "B", False, why_a=why_a)
+    return DutyAnswer(None, None, True, why_a=why_a, why_b=why_b)
 
 
 def duty_segments(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from portal.accountability.detect import detect as detect_accountability
 from portal.auth.models import User
 from portal.auth.roles import Role
+from portal.complaints.operations import purge_pending_uploads
 from portal.db import db
 from portal.deadlines.models import OPEN, UNBREACHED, Clock, ClockEvent
 from portal.deadlines.rules import (
@@ -325,4 +326,5 @@ def _sweep(now: datetime) -> dict:
         counts["escalations"] = escalated
     db.session.flush()
     counts["accountability"] = detect_accountability(now)["changed"]  # Art. 12(1)
+    counts["uploads_dropped"] = purge_pending_uploads(now)
     return counts

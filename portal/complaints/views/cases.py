@@ -3,7 +3,16 @@ load (scoped) → check the action is available to this user now → validate �
 
 from functools import partial
 
-from flask import abort, current_app, make_response, render_template, request, send_file
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -30,6 +39,7 @@ from portal.complaints.rules import (
 from portal.db import db
 from portal.deadlines.queries import next_step_of, next_steps
 from portal.deadlines.rules import STATE_LABELS as CLOCK_STATE_LABELS
+from portal.duty.queries import receiver_at
 from portal.orgs.scoping import load_unit_or_404, scope_root
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece, wants_piece
@@ -147,6 +157,8 @@ def case_context(case: Complaint, clocks: list | None = None, **extra) -> dict:
             case, available, last_event_id=max((e.id for e in history if e.id), default=0)
         ),
         "clocks": _own_first(case_clocks),
+        # Art. 7: the forward form names the bank and who of its pair would accept now.
+        "forward_to": receiver_at(case.member, clock.now()) if "forward" in available else None,
         "next_step": next_step_of(current_user, case_clocks, clock.local_today()),
         "rectifications": actions.rectifications(case),
         "repeats": queries.repeat_chain(current_user, case),
@@ -200,6 +212,15 @@ def act(case_id, action):
     if outcome.status >= 400:
         db.session.rollback()
         case = load_case_or_404(case_id)
+    elif outcome.redirect_to:
+        # The step created a case elsewhere (a repeat after a dissatisfied return visit):
+        # the user lands on it as a whole page, told what happened there.
+        flash(outcome.message or _("已保存。"), "success")
+        if request.headers.get("HX-Request"):
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = outcome.redirect_to
+            return response
+        return redirect(outcome.redirect_to, 303)
     context = case_context(
         case,
         open_action=action if outcome.status >= 400 else None,
@@ -213,8 +234,6 @@ def act(case_id, action):
     )
     if outcome.status < 400:
         response.headers["HX-Trigger"] = "case-changed, notifications-changed"
-        if outcome.redirect_to:
-            response.headers["HX-Location"] = outcome.redirect_to
     return response
 
 

@@ -47,31 +47,40 @@ def _repeat_or_error(form: IntakeForm) -> Complaint | None:
     return original
 
 
+def _check(form: IntakeForm) -> tuple[Unit | None, Complaint | None]:
+    """Every check of the worksheet at once, so that one submission shows every problem:
+    the form's own validators, then those that ask the database or the clock."""
+    form.validate()
+    outlet = _outlet_or_error(form) if form.outlet_id.data else None
+    original = _repeat_or_error(form)
+    if not form.category_id.data and not form.category_id.errors:
+        form.category_id.errors.append(_("请选择投诉类别。"))
+    if form.received_at.data and clock.from_local(form.received_at.data) > clock.now():
+        form.received_at.errors.append(_("受理时间不能晚于现在。"))
+    return outlet, original
+
+
 @login_required
 def create():
     require(Permission.CASE_INTAKE)
     form = IntakeForm()
     form.category_id.choices = _category_choices()
+    kept = operations.pending_uploads(current_user, request.form.getlist("upload_id"))
     if request.method == "GET":
         form.received_at.data = (
             clock.now().astimezone(clock.tz()).replace(tzinfo=None, second=0, microsecond=0)
         )
-    if form.validate_on_submit():
-        outlet = _outlet_or_error(form)
-        original = _repeat_or_error(form)
-        if not form.category_id.data:
-            form.category_id.errors.append(_("请选择投诉类别。"))
+    else:
+        outlet, original = _check(form)
+        # Files sent with the form itself (no script to send them as they were chosen).
         uploads, problems = read_uploads(request.files.getlist(form.attachments.name))
         form.attachments.errors.extend(_(p) for p in problems)
-        received_at = clock.from_local(form.received_at.data)
-        if received_at > clock.now():
-            form.received_at.errors.append(_("受理时间不能晚于现在。"))
         if outlet is not None and not form.errors:
             case = operations.create_complaint(
                 actor=current_user,
                 now=clock.now(),
                 local_today=clock.local_today(),
-                received_at=received_at,
+                received_at=clock.from_local(form.received_at.data),
                 received_on=form.received_at.data.date(),
                 mobile=(form.mobile.data or "").strip() or None,
                 id_number=(form.id_number.data or "").strip().upper() or None,
@@ -89,6 +98,7 @@ def create():
                 repeat_of_id=original.id if original else None,
                 repeat_reason=form.repeat_reason.data or None,
             )
+            operations.attach_pending(case, kept, actor=current_user, now=clock.now())
             for upload in uploads:
                 assert upload.content_type is not None  # read_uploads refused unknown types
                 operations.add_attachment(
@@ -105,8 +115,33 @@ def create():
             return redirect(url_for("complaints.detail", case_id=case.id))
     outlet = db.session.get(Unit, form.outlet_id.data) if form.outlet_id.data else None
     return render_template(
-        "complaints/intake.html", form=form, outlet=outlet
+        "complaints/intake.html", form=form, outlet=outlet, kept=kept
     ), 422 if form.errors else 200
+
+
+@login_required
+def upload():
+    """A file chosen on the worksheet is kept at once: a submission refused for another
+    field does not lose it. Answers the kept files' rows and the refusals."""
+    require(Permission.CASE_INTAKE)
+    uploads, problems = read_uploads(request.files.getlist("attachments"))
+    kept = []
+    for item in uploads:
+        assert item.content_type is not None  # read_uploads refused unknown types
+        kept.append(
+            operations.keep_upload(
+                actor=current_user,
+                now=clock.now(),
+                filename=item.filename,
+                content_type=item.content_type,
+                data=item.data,
+                sha256=item.sha256,
+            )
+        )
+    status = 422 if problems and not kept else 200
+    return render_template(
+        "complaints/_uploads_answer.html", kept=kept, problems=[_(p) for p in problems]
+    ), status
 
 
 @login_required
