@@ -83,12 +83,14 @@ def run_publish(job: Job, now) -> None:
     actor = db.session.get(User, int(job.payload["actor_id"]))
     if actor is None:  # users are deactivated, never deleted
         raise LookupError("用户不存在")
+    context = pdf.build_context(bulletin, bulletin.created_by)
     operations.publish(
         bulletin,
-        _render(bulletin),
+        pdf.render_pdf(context),
         actor=actor,
         now=now,
         change_note=job.payload.get("change_note"),
+        figures=context["figures"],  # exactly what the PDF shows
     )
     job.result_id = bulletin.id
 

@@ -14,14 +14,20 @@ from portal.auth.roles import MEMBER_ROLES
 from portal.bulletins.models import DRAFT, NARRATIVE_FIELDS, PUBLISHED, Bulletin, BulletinDownload
 from portal.bulletins.rules import bulletin_title
 from portal.db import db
+from portal.notify.message import Msg, Named
 from portal.notify.operations import Note, notify_many
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
-from portal.statistics.rules import Period
+from portal.statistics import published, queries
+from portal.statistics.rules import Period, parse_period
 
 
 def N_(text: str) -> str:  # marks a message for extraction; translated where shown
     return text
+
+
+def bulletin_title_en(period_code: str) -> str:
+    return f"Banking complaints bulletin of Liaoning, {parse_period(period_code).label_en}"
 
 
 class BulletinError(ValueError):
@@ -116,9 +122,20 @@ def store_preview(bulletin: Bulletin, pdf: bytes, *, now) -> None:
     db.session.flush()
 
 
-def publish(bulletin: Bulletin, pdf: bytes, *, actor: User, now, change_note: str | None) -> None:
+def publish(
+    bulletin: Bulletin,
+    pdf: bytes,
+    *,
+    actor: User,
+    now,
+    change_note: str | None,
+    figures: tuple[dict, list[dict]] | None = None,
+) -> None:
     """Freeze the version: its PDF and SHA-256 are stored and never regenerated in place
-    (Art. 8(4)). A correction must say what changed. Members are notified."""
+    (Art. 8(4)), and so are the figures it was rendered from (``figures``, the headline
+    and member table of ``statistics.queries.overview``; counted now when not given), for
+    the annexes and dashboards to repeat. A correction must say what changed. Members
+    are notified."""
     if bulletin.state != DRAFT:
         raise BulletinError(N_("该版本已发布。"))
     if bulletin.supersedes_id and not (change_note or "").strip():
@@ -131,11 +148,24 @@ def publish(bulletin: Bulletin, pdf: bytes, *, actor: User, now, change_note: st
     bulletin.published_by_id = actor.id
     bulletin.preview_pdf = None
     db.session.flush()
+    head, members = figures or queries.overview(actor, parse_period(bulletin.period))
+    published.freeze(
+        bulletin.period,
+        bulletin_id=bulletin.id,
+        version=bulletin.version,
+        published_at=now,
+        head=head,
+        members=members,
+    )
     notify_many(
         [
             Note(
                 user_id=user.id,
-                title=f"{bulletin.title}已发布（第{bulletin.version}版）",
+                title=Msg(
+                    N_("%(title)s已发布（第%(version)s版）"),
+                    title=Named(bulletin.title, bulletin_title_en(bulletin.period)),
+                    version=bulletin.version,
+                ),
                 body=bulletin.change_note or "",
                 link=f"/bulletins/{bulletin.id}",
                 dedupe_key=f"bulletin-published:{bulletin.id}",

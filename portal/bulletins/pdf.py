@@ -7,6 +7,7 @@ refused: a bulletin must render the same offline and cannot be made to fetch any
 """
 
 from flask import render_template
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.bulletins.models import Bulletin
@@ -53,7 +54,13 @@ def typical_cases(bulletin: Bulletin) -> list[dict]:
 
 def build_context(bulletin: Bulletin, user) -> dict:
     """Everything the PDF shows, as plain data; ``user`` scopes the figures (the
-    association sees the whole province)."""
+    association sees the whole province). Always in Chinese (the charts' titles and
+    months too), whoever asks."""
+    with force_locale("zh"):
+        return _context(bulletin, user)
+
+
+def _context(bulletin: Bulletin, user) -> dict:
     period = parse_period(bulletin.period)
     now_figures, members = queries.overview(user, period)
     before = queries.headline(user, period.previous())
@@ -86,6 +93,7 @@ def build_context(bulletin: Bulletin, user) -> dict:
     return {
         **sections,
         **decision_sections(decisions),
+        "figures": (now_figures, members),  # frozen with the PDF when published
         "title": bulletin.title,
         "issuer": ISSUER,
         "period": period.code,

@@ -19,7 +19,7 @@ from portal.complaints.queries import cases_query
 from portal.db import db
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import load_unit_or_404
-from portal.statistics import export
+from portal.statistics import export, published, queries
 from portal.statistics.rules import parse_period, period_of
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece
@@ -185,6 +185,19 @@ def download(bulletin_id):
     return _pdf(bulletin.pdf, f"bulletin-{bulletin.period}-v{bulletin.version}.pdf")
 
 
+def _as_published(bulletin, member_id: int | None) -> list:
+    """The annex's first sheets: what this bulletin version published (frozen with it),
+    beside today's counts, so the annex says on its face how it relates to the PDF. A
+    bulletin published before figures were kept has none."""
+    frozen = published.of_bulletin(bulletin.id)
+    if frozen is None:
+        return []
+    period = parse_period(bulletin.period)
+    page = queries.headline(current_user, period, **({"member_id": member_id} if member_id else {}))
+    basis = page if member_id is None else queries.member_counts(period, member_id)
+    return export.published_sheets(frozen, member_id, basis, page)
+
+
 @login_required
 def annex(bulletin_id, member_id):
     """A member's own detailed figures for the period (Excel), from the same queries."""
@@ -194,8 +207,11 @@ def annex(bulletin_id, member_id):
     if bulletin.state != PUBLISHED or member.kind != UnitKind.MEMBER:
         abort(404)
     operations.record_download(bulletin, user=current_user, now=clock.now(), kind="annex")
+    period = parse_period(bulletin.period)
     return send_file(
-        export.workbook(current_user, parse_period(bulletin.period), member_id=member.id),
+        export.workbook(
+            current_user, period, preface=_as_published(bulletin, member.id), member_id=member.id
+        ),
         as_attachment=True,
         download_name=f"bulletin-{bulletin.period}-annex-{member.code}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -213,7 +229,9 @@ def association_annex(bulletin_id):
     require(Permission.BULLETIN_VIEW)
     operations.record_download(bulletin, user=current_user, now=clock.now(), kind="annex")
     return send_file(
-        export.workbook(current_user, parse_period(bulletin.period)),
+        export.workbook(
+            current_user, parse_period(bulletin.period), preface=_as_published(bulletin, None)
+        ),
         as_attachment=True,
         download_name=f"bulletin-{bulletin.period}-annex.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -55,8 +55,15 @@ def seed_bulletins(now: datetime) -> str:
         next_steps=NEXT_STEPS,
         typical_case_ids=list(typical),
     )
-    data = pdf.render_pdf(pdf.build_context(published, staff))
-    operations.publish(published, data, actor=staff, now=now, change_note=None)
+    context = pdf.build_context(published, staff)
+    operations.publish(
+        published,
+        pdf.render_pdf(context),
+        actor=staff,
+        now=now,
+        change_note=None,
+        figures=context["figures"],
+    )
     draft = operations.create_draft(period_of(today), actor=staff, now=now)
     operations.update_draft(draft, now=now, overview="（草稿）本期情况待补充。")
     db.session.commit()

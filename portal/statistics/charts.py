@@ -1,10 +1,15 @@
 """Charts for the bulletin and the dashboards, drawn as SVG strings on the server (no JS).
 
 Each function takes plain labels and numbers and returns a self-contained ``<svg>``;
-text is XML-escaped so a category name can never break the markup.
+text is XML-escaped so a category name can never break the markup. Titles and labels are
+in the reader's language (the bulletin's PDF is always rendered in Chinese).
 """
 
 from xml.sax.saxutils import escape
+
+from flask_babel import gettext as _
+
+from portal.web.i18n import localized, month_label
 
 FONT = "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"
 BAR = "#2f5d8a"
@@ -30,7 +35,7 @@ def bar_chart(
         f'<text x="0" y="18" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
     if not labels:
-        parts.append(f'<text x="0" y="{top + 14}">无数据</text>')
+        parts.append(f'<text x="0" y="{top + 14}">{escape(_("无数据"))}</text>')
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + i * row
         parts.append(
@@ -51,13 +56,17 @@ def bar_chart(
 
 def month_chart(months: list[dict]) -> str:
     return bar_chart(
-        "按月受理投诉量", [f"{m['month']}月" for m in months], [m["count"] for m in months]
+        _("按月受理投诉量"),
+        [month_label(m["month"]) for m in months],
+        [m["count"] for m in months],
     )
 
 
 def category_chart(categories: list[dict]) -> str:
     return bar_chart(
-        "按投诉类别", [c["name"] for c in categories], [c["count"] for c in categories]
+        _("按投诉类别"),
+        [localized(c["name"], c.get("name_en")) for c in categories],
+        [c["count"] for c in categories],
     )
 
 

@@ -1,30 +1,35 @@
 """Every statistics table as rows for Excel: the same query functions as the dashboard
-and the bulletin, so the three can never disagree (Art. 8(4))."""
+and the bulletin, so the three can never disagree (Art. 8(4)). The figures are data:
+counts as numbers, rates as fractions shown in percent, averages of working days as
+numbers, months and dates as Excel dates."""
 
+from collections.abc import Sequence
 from io import BytesIO
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from portal.complaints.rules import CHANNELS
 from portal.deadlines.rules import DEADLINE_TZ as TZ
 from portal.deadlines.rules import LIFECYCLE_KINDS, RULES
+from portal.statistics import published as published_figures
 from portal.statistics import queries
-from portal.statistics.rules import Period, percent
+from portal.statistics.models import PublishedFigures
+from portal.statistics.rules import Period
+from portal.web import xlsx
+from portal.web.i18n import cn_datetime, localized
+from portal.web.xlsx import Sheet, days, rate
 
 
-def tables(
-    user, period: Period, open_now: dict | None = None, **filters
-) -> list[tuple[str, list[str], list[list]]]:
-    """(title, headers, rows) for each statistics table of ``period``; ``open_now`` (the
-    counts of ``queries.open_now``, the dashboard's first panel) adds a sheet of the
-    cases open at the time of export."""
-    kinds = [(k.value, RULES[k].label) for k in LIFECYCLE_KINDS]
+def tables(user, period: Period, open_now: dict | None = None, **filters) -> list[Sheet]:
+    """A sheet for each statistics table of ``period``; ``open_now`` (the counts of
+    ``queries.open_now``, the dashboard's first panel) adds a sheet of the cases open at
+    the time of export."""
+    kinds = [(k.value, _(RULES[k].label)) for k in LIFECYCLE_KINDS]
     head, members = queries.overview(user, period, **filters)
     panel = []
     if open_now is not None:
         panel = [
-            (
+            Sheet(
                 _("当前未办结"),
                 [_("环节"), _("件数")],
                 [
@@ -39,7 +44,7 @@ def tables(
             )
         ]
     return panel + [
-        (
+        Sheet(
             _("总体情况"),
             [_("指标"), _("数值")],
             [
@@ -52,19 +57,19 @@ def tables(
                 [_("舆情（已升级至网络或媒体）"), head["media"]],
                 [_("不属受理范围，已告知转往他处"), head["referred"]],
                 [_("重复登记"), head["duplicates"]],
-                [_("回访满意率"), percent(head["satisfaction_rate"])],
-                [_("重复投诉率"), percent(head["repeat_rate"])],
+                [_("回访满意率"), rate(head["satisfaction_rate"])],
+                [_("重复投诉率"), rate(head["repeat_rate"])],
                 *[
-                    [_("%(step)s及时率", step=label), percent(head["on_time"][k])]
+                    [_("%(step)s及时率", step=label), rate(head["on_time"][k])]
                     for k, label in kinds
                 ],
                 *[
-                    [_("%(step)s平均工作日", step=label), _round(head["working_days"][k])]
+                    [_("%(step)s平均工作日", step=label), days(head["working_days"][k])]
                     for k, label in kinds
                 ],
             ],
         ),
-        (
+        Sheet(
             _("会员单位"),
             [
                 _("会员单位"),
@@ -81,8 +86,8 @@ def tables(
                     m["member_name"],
                     m["received"],
                     m["valid"],
-                    *[percent(m["on_time"][k]) for k, _l in kinds],
-                    percent(m["satisfaction_rate"]),
+                    *[rate(m["on_time"][k]) for k, _l in kinds],
+                    rate(m["satisfaction_rate"]),
                     m["repeats"],
                     m["major"],
                     m["decisions"],
@@ -90,44 +95,41 @@ def tables(
                 for m in members
             ],
         ),
-        (
+        Sheet(
             _("会员单位平均工作日"),
             [_("会员单位"), *[_("%(step)s平均工作日", step=label) for _k, label in kinds]],
-            [
-                [m["member_name"], *[_round(m["working_days"][k]) for k, _l in kinds]]
-                for m in members
-            ],
+            [[m["member_name"], *[days(m["working_days"][k]) for k, _l in kinds]] for m in members],
         ),
-        (
+        Sheet(
             _("投诉类别"),
             [_("类别"), _("投诉量"), _("属实")],
             [
-                [c["name"], c["count"], c["substantiated"]]
+                [localized(c["name"], c.get("name_en")), c["count"], c["substantiated"]]
                 for c in queries.by_category(user, period, **filters)
             ],
         ),
-        (
+        Sheet(
             _("受理渠道"),
             [_("渠道"), _("投诉量")],
             [
-                [CHANNELS.get(c["channel"], c["channel"]), c["count"]]
+                [_(CHANNELS.get(c["channel"], c["channel"])), c["count"]]
                 for c in queries.by_channel(user, period, **filters)
             ],
         ),
-        (
+        Sheet(
             _("按月"),
             [_("月份"), _("投诉量")],
             [
-                [f"{period.year}-{m['month']:02d}", m["count"]]
+                [xlsx.month(period.year, m["month"]), m["count"]]
                 for m in queries.by_month(user, period, **filters)
             ],
         ),
-        (
+        Sheet(
             _("属实投诉较多的网点"),
             [_("网点"), _("属实投诉")],
             [[o["name"], o["count"]] for o in queries.top_outlets(user, period, **filters)],
         ),
-        (
+        Sheet(
             _("责任追究"),
             [_("会员单位"), _("事由"), _("处理"), _("日期")],
             [
@@ -140,18 +142,63 @@ def tables(
     ]
 
 
-def _round(value):
-    return None if value is None else round(value, 2)
+def published_sheets(
+    frozen: PublishedFigures, member_id: int | None, basis: dict, page: dict
+) -> list[Sheet]:
+    """An annex's first sheets: the figures as the bulletin published them (frozen with
+    it), and a note of what the other sheets count and which counts moved since.
+    ``basis``: today's counts as the bulletin counts them; ``page``: the other sheets'."""
+    kinds = [(k.value, _(RULES[k].label)) for k in LIFECYCLE_KINDS]
+    rows = frozen.members
+    if member_id is not None:
+        rows = [r for r in rows if r.get("member_id") == member_id]
+    figures = published_figures.figures_for(frozen, member_id) or {}
+    note = _(
+        "“通报数字”为通报第%(v)s版发布时（%(at)s）冻结的数字，与通报一致；其余各页为下载时按当前数据统计。",
+        v=frozen.version,
+        at=cn_datetime(frozen.published_at),
+    )
+    return [
+        Sheet(
+            _("通报数字"),
+            [
+                _("会员单位"),
+                _("受理"),
+                _("有效"),
+                _("办结"),
+                *[label for _k, label in kinds],
+                _("满意率"),
+                _("重复投诉"),
+                _("重大投诉"),
+            ],
+            [
+                [
+                    m.get("member_name"),
+                    m.get("received"),
+                    m.get("valid"),
+                    m.get("closed"),
+                    *[rate(m.get("on_time", {}).get(k)) for k, _l in kinds],
+                    rate(m.get("satisfaction_rate")),
+                    m.get("repeats"),
+                    m.get("major"),
+                ]
+                for m in rows
+            ],
+        ),
+        Sheet(
+            _("口径说明"),
+            [_("指标"), _("通报（发布时）"), _("现在（按通报口径）"), _("本附表其余各页")],
+            [
+                [str(label), figures.get(key) or 0, basis.get(key) or 0, page.get(key) or 0]
+                for key, label in published_figures.COMPARED
+            ]
+            + [[note, None, None, None]],
+        ),
+    ]
 
 
-def workbook(user, period: Period, open_now: dict | None = None, **filters) -> BytesIO:
-    book = Workbook(write_only=True)
-    for title, headers, rows in tables(user, period, open_now, **filters):
-        sheet = book.create_sheet(title[:31])
-        sheet.append(headers)
-        for row in rows:
-            sheet.append(row)
-    stream = BytesIO()
-    book.save(stream)
-    stream.seek(0)
-    return stream
+def workbook(
+    user, period: Period, open_now: dict | None = None, preface: Sequence[Sheet] = (), **filters
+) -> BytesIO:
+    """The statistics tables as an .xlsx file, after the ``preface`` sheets if any."""
+    return xlsx.workbook([*preface, *tables(user, period, open_now, **filters)], tz=TZ)

@@ -32,3 +32,21 @@ class StatisticsSnapshot(Model):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # Last shown: the refresh command keeps recently read views fresh.
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class PublishedFigures(Model):
+    """The figures of a period as a bulletin published them (Art. 8(4)): frozen with the
+    PDF, so that a member's annex can repeat them and its dashboard can say how today's
+    live count differs. One row per published bulletin version; a record, never a cache.
+    """
+
+    __tablename__ = "published_figures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), nullable=False, index=True)
+    # The bulletin version published (bulletins sit above statistics: no foreign key).
+    bulletin_id: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    head: Mapped[dict] = mapped_column(JSON, nullable=False)
+    members: Mapped[list] = mapped_column(JSON, nullable=False)

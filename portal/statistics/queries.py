@@ -300,6 +300,26 @@ def average_working_days(
     return {k: f["days"] for k, f in figures.items() if f["days"] is not None}
 
 
+def member_counts(period: Period, member_id: int) -> dict[str, int]:
+    """One member's counts of the period on the bulletin's basis: every complaint about
+    the member (``Complaint.member_id``), wherever it is handled, including those the
+    association kept (not yet forwarded, invalid, referred, duplicates), which the
+    member's own dashboard, scoped to the cases handed to it, does not count. Counts
+    only: no case is listed."""
+    row = (
+        db.session.execute(
+            select(*_case_columns(period_ids(period))).where(
+                Complaint.member_id == member_id,
+                Complaint.received_on >= period.first_day,
+                Complaint.received_on <= period.last_day,
+            )
+        )
+        .mappings()
+        .one()
+    )
+    return {k: int(v or 0) for k, v in row.items()}
+
+
 def _member_figures(user: User, period: Period, **filters) -> dict[int, dict]:
     """{member_id: counts, and per step the raw clock sums} for the members with
     complaints in the period. Every figure of the headline is a sum of these, so the
@@ -408,12 +428,13 @@ def by_category(user: User, period: Period, **filters) -> list[dict]:
         select(
             top.c.id.label("category_id"),
             top.c.name.label("name"),
+            top.c.name_en.label("name_en"),
             func.count().label("count"),
             _count_if(inner.c.finding.in_(SUBSTANTIATED)).label("substantiated"),
         )
         .select_from(inner)
         .join(top, top.c.id == inner.c.top_id)
-        .group_by(top.c.id, top.c.name)
+        .group_by(top.c.id, top.c.name, top.c.name_en)
         .order_by(func.count().desc(), top.c.id)
     )
     return [

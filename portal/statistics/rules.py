@@ -34,6 +34,10 @@ class Period:
         return f"{self.year}年{'上' if self.half == 1 else '下'}半年"
 
     @property
+    def label_en(self) -> str:
+        return f"{'first' if self.half == 1 else 'second'} half of {self.year}"
+
+    @property
     def months(self) -> list[int]:
         start = 1 if self.half == 1 else 7
         return list(range(start, start + 6))

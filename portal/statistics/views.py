@@ -18,8 +18,8 @@ from portal.db import db
 from portal.deadlines.rules import LIFECYCLE_KINDS, RULES
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
-from portal.orgs.scoping import load_unit_or_404, scope_filter
-from portal.statistics import charts, export, queries, snapshots
+from portal.orgs.scoping import load_unit_or_404, scope_filter, scope_root
+from portal.statistics import charts, export, published, queries, snapshots
 from portal.statistics.rules import Period, parse_period, percent, period_of
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece, wants_piece
@@ -77,6 +77,7 @@ def dashboard():
             )
         ),
         "open_now": _open_now(filters),
+        "published_note": _published_note(period, filters, snapshot.data["head"]),
         "open_link": lambda **extra: url_for(
             "complaints.inbox",
             **{
@@ -103,6 +104,35 @@ def _open_now(filters: dict) -> dict:
         member=member,
         category_id=filters.get("category_id"),
     )
+
+
+def _published_note(period: Period, filters: dict, live: dict) -> dict | None:
+    """What the period's published bulletin counted for this view (the province, or one
+    member) and which counts have moved since: the dashboard counts live (Art. 8(4)).
+    None when nothing was published, or for views the bulletin has no figures for (a
+    category, a branch)."""
+    if filters.get("category_id") or (frozen := published.latest(period.code)) is None:
+        return None
+    root = scope_root(current_user)
+    member_id = filters.get("member_id")
+    if member_id is None and root.kind == UnitKind.MEMBER:
+        member_id = root.id
+    elif member_id is None and root.kind != UnitKind.ASSOCIATION:
+        return None
+    figures = published.figures_for(frozen, member_id) or {}
+    basis = live
+    if root.kind == UnitKind.MEMBER:
+        # The bulletin counts every case about the member; this page only those handed
+        # to it (tenancy): compare like with like, and say how many the page leaves out.
+        basis = queries.member_counts(period, root.id)
+    return {
+        "bulletin_id": frozen.bulletin_id,
+        "version": frozen.version,
+        "published_at": frozen.published_at,
+        "figures": figures,
+        "differences": published.differences(figures, basis),
+        "kept_by_association": basis["received"] - (live.get("received") or 0),
+    }
 
 
 def _render_period(data: dict, period: Period, filters: dict, computed_at) -> str:
