@@ -31,6 +31,7 @@ from portal.complaints.models import Complaint, ComplaintEvent
 from portal.complaints.rules import ACTION_LABELS
 from portal.db import db
 from portal.deadlines.rules import DEADLINE_TZ
+from portal.notify.message import N_, Msg
 from portal.notify.operations import notify_user
 from portal.orgs.models import Unit
 
@@ -82,7 +83,7 @@ def _tell(case, action, *, now, note) -> None:
     ):
         notify_user(
             user,
-            title=f"【问责】{case.member.name}：{label}",
+            title=Msg(N_("【问责】%(bank)s：%(step)s"), bank=case.member.name, step=Msg(label)),
             body=note or "",
             link=f"/accountability/{case.id}",
             dedupe_key=f"accountability{case.id}:{action}:{now.isoformat()}",

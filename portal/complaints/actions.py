@@ -389,9 +389,9 @@ def _form(action: str, case: Complaint, formdata=None, last_event_id: int | None
         # The blank form offers the current category; the page loads the others when
         # the list is opened (``views.categories.options``): no query on every case page.
         form.category_id.choices = (
-            forms.choices((c.id, c.full_name) for c in categories())
+            forms.choices((c.id, c.full_label) for c in categories())
             if formdata is not None
-            else forms.choices([(case.category_id, case.category.full_name)])
+            else forms.choices([(case.category_id, case.category.full_label)])
         )
         if formdata is None:
             form.category_id.data = case.category_id

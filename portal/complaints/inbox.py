@@ -321,9 +321,9 @@ LIST_OPTIONS = (
     joinedload(Complaint.outlet).load_only(Unit.name),
     joinedload(Complaint.handling_unit).load_only(Unit.name, Unit.short_name),
     joinedload(Complaint.category)
-    .load_only(Category.name, Category.parent_id)
+    .load_only(Category.name, Category.name_en, Category.parent_id)
     .joinedload(Category.parent)
-    .load_only(Category.name),
+    .load_only(Category.name, Category.name_en),
 )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.complaints.rules import OPEN_STATES, STATE_LABELS, State
 from portal.db import Model, UTCDateTime, path_string, utcnow
+from portal.web.i18n import localized
 
 # The open states as SQL, word for word in the partial indexes' WHERE and in the
 # inbox's "open" filter (``queries.open_state_filter``): SQLite uses a partial index only
@@ -59,6 +60,7 @@ class Category(Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_category.id"), index=True)
     code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     name: Mapped[str] = mapped_column(String(60), nullable=False)
+    name_en: Mapped[str | None] = mapped_column(String(80))  # shown in English where set
     sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
@@ -66,7 +68,18 @@ class Category(Model):
 
     @property
     def full_name(self) -> str:
+        """In Chinese, as records (history, notices, bulletins) keep it."""
         return f"{self.parent.name} › {self.name}" if self.parent else self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language."""
+        return localized(self.name, self.name_en)
+
+    @property
+    def full_label(self) -> str:
+        """``full_name`` in the reader's language, for screens and exports."""
+        return f"{self.parent.label} › {self.label}" if self.parent else self.label
 
 
 class TrackingCounter(Model):

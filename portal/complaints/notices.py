@@ -25,17 +25,19 @@ from portal.deadlines.batch import ClockBatch
 from portal.deadlines.models import Clock
 from portal.duty.people import nearest_handlers, unit_handlers
 from portal.duty.queries import duty_handlers
+from portal.notify.message import N_, Msg, Words, lines
 from portal.notify.operations import Note, notify_many
 from portal.orgs.models import Unit
 
 
 @dataclass(frozen=True)
 class Notice:
-    """One step told: to whom, and what it says above the common lines."""
+    """One step told: to whom, and what it says above the common lines (messages, so
+    each reader reads them in their language: ``notify.message``)."""
 
     recipients: list[User]
-    title: str
-    detail: str = ""
+    title: str | Msg
+    detail: Words = ""
 
 
 # -- who -----------------------------------------------------------------------------
@@ -119,17 +121,18 @@ def followers(case: Complaint) -> list[User]:
 # -- what ----------------------------------------------------------------------------
 
 
-def _next_deadline(case: Complaint, batch: ClockBatch | None) -> str:
+def _next_deadline(case: Complaint, batch: ClockBatch | None) -> Msg:
     """The case's next deadline as a notice states it, or that none runs."""
     running: list[Clock] = (
         list(batch.open_clocks(case.id)) if batch is not None else clocks.open_clocks(case.id)
     )
     if not running:
-        return "当前没有进行中的期限。"
+        return Msg(N_("当前没有进行中的期限。"))
     soonest = min(running, key=lambda clock: clock.due_at)
-    due = soonest.due_on
-    text = f"下一期限：{CLOCK_LABELS[soonest.kind]}，{due.year}年{due.month}月{due.day}日止"
-    return text + ("（暂定）。" if soonest.is_provisional else "。")
+    step = Msg(CLOCK_LABELS[soonest.kind])
+    if soonest.is_provisional:
+        return Msg(N_("下一期限：%(step)s，%(day)s止（暂定）。"), step=step, day=soonest.due_on)
+    return Msg(N_("下一期限：%(step)s，%(day)s止。"), step=step, day=soonest.due_on)
 
 
 def tell(
@@ -152,14 +155,22 @@ def tell(
             people.setdefault(user.id, user)
     if not people:
         return 0
-    who = f"{actor.full_name}（{actor.unit.name}）" if actor is not None else "系统"
-    step = ACTION_LABELS.get(entry.action, entry.action)
-    lines = [f"{who}：{step}。", notice.detail, _next_deadline(case, batch)]
-    body = "\n".join(line for line in lines if line)
+    step = Msg(ACTION_LABELS.get(entry.action, entry.action))
+    if actor is not None:
+        who = Msg(
+            N_("%(name)s（%(unit)s）：%(step)s。"),
+            name=actor.full_name,
+            unit=actor.unit.name,
+            step=step,
+        )
+    else:
+        who = Msg(N_("系统：%(step)s。"), step=step)
+    body = lines(who, notice.detail, _next_deadline(case, batch))
+    title = notice.title if isinstance(notice.title, Msg) else Msg(notice.title)
     notes = [
         Note(
             user_id=user.id,
-            title=f"{notice.title}：{case.tracking_no}",
+            title=Msg(N_("%(title)s：%(no)s"), title=title, no=case.tracking_no),
             body=body,
             link=f"/cases/{case.id}",
             dedupe_key=f"case{case.id}:e{entry.id}",

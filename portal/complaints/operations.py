@@ -33,6 +33,7 @@ from portal.deadlines.rules import ClockKind
 from portal.deadlines.settings import current_policy
 from portal.duty.notices import notify_on_duty
 from portal.duty.queries import Receiver, receiver_at
+from portal.notify.message import N_, Msg, Named
 from portal.orgs.models import Unit
 
 
@@ -270,7 +271,7 @@ def invalidate(
     with _steps(batch) as steps:
         clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.FORWARD, met_at=now)
         entry = record(case, actor, "invalidated", now, note=reason, detail={"told_how": told_how})
-        notices.tell(case, entry, notices.Notice([], "认定为无效投诉"), actor=actor, now=now)
+        notices.tell(case, entry, notices.Notice([], N_("认定为无效投诉")), actor=actor, now=now)
 
 
 def refer(
@@ -302,7 +303,7 @@ def refer(
             detail={"referred_to": referred_to, "told_how": told_how},
         )
         notices.tell(
-            case, entry, notices.Notice([], "不属受理范围"), actor=actor, now=now, batch=steps
+            case, entry, notices.Notice([], N_("不属受理范围")), actor=actor, now=now, batch=steps
         )
 
 
@@ -345,7 +346,9 @@ def mark_duplicate(
             now,
             detail={"duplicate": case.tracking_no, "duplicate_id": case.id},
         )
-        notices.tell(case, entry, notices.Notice([], "重复登记"), actor=actor, now=now, batch=steps)
+        notices.tell(
+            case, entry, notices.Notice([], N_("重复登记")), actor=actor, now=now, batch=steps
+        )
 
 
 def set_flags(
@@ -380,8 +383,11 @@ def set_flags(
                 notices.accepting_handler(case),
                 notices.member_pair(case) if case.state != State.REGISTERED else [],
             ),
-            "标记变更",
-            "；".join(_flag_change(name, after) for name, (_before, after) in changes.items()),
+            N_("标记变更"),
+            Msg(
+                N_("%(changes)s。"),
+                changes=[_flag_change(name, after) for name, (_before, after) in changes.items()],
+            ),
         ),
         actor=actor,
         now=now,
@@ -389,9 +395,19 @@ def set_flags(
     )
 
 
-def _flag_change(name: str, set_: bool) -> str:
-    label = {"is_major": "重大投诉", "is_media": "舆情（已升级至网络或媒体）"}[name]
-    return f"{'标记为' if set_ else '取消'}{label}"
+def _category_msg(case: Complaint) -> Msg:
+    """The case's category as a notice names it, in the reader's language (categories are
+    data with an English name, not catalogue messages)."""
+    category = case.category
+    english = f"{category.parent.name_en} › {category.name_en}" if category.parent else None
+    if not (category.name_en and category.parent and category.parent.name_en):
+        english = None
+    return Msg(N_("类别：%(name)s"), name=Named(category.full_name, english))
+
+
+def _flag_change(name: str, set_: bool) -> Msg:
+    label = Msg({"is_major": N_("重大投诉"), "is_media": N_("舆情（已升级至网络或媒体）")}[name])
+    return Msg(N_("标记为%(flag)s") if set_ else N_("取消%(flag)s"), flag=label)
 
 
 def correct(
@@ -467,8 +483,11 @@ def correct(
                 notices.everyone(notices.accepting_handler(case), notices.member_pair(case))
                 if at_member
                 else [],
-                "协会更正登记信息",
-                "；".join(CHANGE_LABELS.get(name, name) for name in changes) + "已更正。",
+                N_("协会更正登记信息"),
+                Msg(
+                    N_("%(fields)s已更正。"),
+                    fields=[Msg(CHANGE_LABELS.get(name, name)) for name in changes],
+                ),
             ),
             actor=actor,
             now=now,
@@ -506,8 +525,8 @@ def _reroute(case: Complaint, old_member: Unit, *, actor, now, steps: ClockBatch
     )
     told = notify_on_duty(
         member,
-        title=f"新投诉待受理：{case.tracking_no}",
-        body=case.category.full_name,
+        title=Msg(N_("新投诉待受理：%(no)s"), no=case.tracking_no),
+        body=_category_msg(case),
         link=f"/cases/{case.id}",
         dedupe_key=f"case{case.id}:rerouted:e{entry.id}",
         now=now,
@@ -517,7 +536,9 @@ def _reroute(case: Complaint, old_member: Unit, *, actor, now, steps: ClockBatch
         case,
         entry,
         notices.Notice(
-            old_pair, "协会已撤回转办", f"该投诉已改转{member.name}，贵单位无须再受理。"
+            old_pair,
+            N_("协会已撤回转办"),
+            Msg(N_("该投诉已改转%(bank)s，贵单位无须再受理。"), bank=member.name),
         ),
         actor=actor,
         now=now,
@@ -561,8 +582,8 @@ def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None =
         # Art. 7: the handler on duty is told at once; A and B both see it in their inbox.
         told = notify_on_duty(
             member,
-            title=f"新投诉待受理：{case.tracking_no}",
-            body=case.category.full_name,
+            title=Msg(N_("新投诉待受理：%(no)s"), no=case.tracking_no),
+            body=_category_msg(case),
             link=f"/cases/{case.id}",
             dedupe_key=f"case{case.id}:forwarded:{case.version}",
             now=now,
@@ -571,7 +592,7 @@ def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None =
         notices.tell(
             case,
             entry,
-            notices.Notice([], "已转办会员单位", f"转办至{member.name}。"),
+            notices.Notice([], N_("已转办会员单位"), Msg(N_("转办至%(bank)s。"), bank=member.name)),
             actor=actor,
             now=now,
             batch=steps,
@@ -614,8 +635,8 @@ def recall_from_member(
             entry,
             notices.Notice(
                 notices.everyone(notices.member_pair(case), notices.association_owner(case)),
-                "协会已撤回转办",
-                f"{case.member.name}无须再受理该投诉。",
+                N_("协会已撤回转办"),
+                Msg(N_("%(bank)s无须再受理该投诉。"), bank=case.member.name),
             ),
             actor=actor,
             now=now,
@@ -635,7 +656,7 @@ def accept(case: Complaint, *, actor, now, batch: ClockBatch | None = None) -> N
         clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.ACCEPT, met_at=now)
         entry = record(case, actor, "accepted", now)
         notices.tell(
-            case, entry, notices.Notice([], "会员单位已受理"), actor=actor, now=now, batch=steps
+            case, entry, notices.Notice([], N_("会员单位已受理")), actor=actor, now=now, batch=steps
         )
 
 
@@ -678,8 +699,11 @@ def forward_down(
             entry,
             notices.Notice(
                 notices.everyone(notices.holders_of(unit), notices.holders(case, losing)),
-                "投诉已转交下级单位",
-                f"已转交{unit.name}处理，请在三个工作日内答复客户（第十一条第（三）项）。",
+                N_("投诉已转交下级单位"),
+                Msg(
+                    N_("已转交%(unit)s处理，请在三个工作日内答复客户（第十一条第（三）项）。"),
+                    unit=unit.name,
+                ),
             ),
             actor=actor,
             now=now,
@@ -732,14 +756,20 @@ def move_up(
                     notices.accepting_handler(case),
                     notices.association_owner(case),
                 ),
-                "下级单位上报投诉",
-                f"{losing.name}上报至{target.name}（超出其处理权限，第十条第（一）项）。",
+                N_("下级单位上报投诉"),
+                Msg(
+                    N_("%(from)s上报至%(to)s（超出其处理权限，第十条第（一）项）。"),
+                    **{"from": losing.name, "to": target.name},
+                ),
             )
         else:
             told = notices.Notice(
                 notices.everyone(notices.holders(case, losing), notices.holders(case, target)),
-                "投诉已收回至会员单位",
-                f"{target.name}已收回该投诉，{losing.name}无须再办理。",
+                N_("投诉已收回至会员单位"),
+                Msg(
+                    N_("%(to)s已收回该投诉，%(from)s无须再办理。"),
+                    **{"to": target.name, "from": losing.name},
+                ),
             )
         notices.tell(case, entry, told, actor=actor, now=now, batch=steps)
 
@@ -759,7 +789,7 @@ def record_contact(
     notices.tell(
         case,
         entry,
-        notices.Notice(notices.accepting_handler(case), "网点已联系客户"),
+        notices.Notice(notices.accepting_handler(case), N_("网点已联系客户")),
         actor=actor,
         now=now,
     )
@@ -795,7 +825,6 @@ def report_progress(
             detail={"promised_on": promised_on.isoformat()},
         )
         # Art. 11(3): not finished in time — the progress is reported to the superior unit.
-        day = f"{promised_on.year}年{promised_on.month}月{promised_on.day}日"
         notices.tell(
             case,
             entry,
@@ -804,8 +833,12 @@ def report_progress(
                     notices.accepting_handler(case),
                     notices.superior_of(case.handling_unit, case),
                 ),
-                "处理进度报告",
-                f"{case.handling_unit.name}未能按期办结，已向客户承诺于{day}前再次答复。",
+                N_("处理进度报告"),
+                Msg(
+                    N_("%(unit)s未能按期办结，已向客户承诺于%(day)s前再次答复。"),
+                    unit=case.handling_unit.name,
+                    day=promised_on,
+                ),
             ),
             actor=actor,
             now=now,
@@ -848,8 +881,8 @@ def final_reply(
             entry,
             notices.Notice(
                 notices.accepting_handler(case),
-                "已答复客户",
-                "请核实处理情况并按期向协会上报处理结果（第十一条第（二）项）。",
+                N_("已答复客户"),
+                Msg(N_("请核实处理情况并按期向协会上报处理结果（第十一条第（二）项）。")),
             ),
             actor=actor,
             now=now,
@@ -868,7 +901,9 @@ def verify(
     with _steps(batch) as steps:
         clocks.stop_clock(steps, case_id=case.id, kind=ClockKind.VERIFY, met_at=now)
         entry = record(case, actor, "verified", now, note=facts, detail={"finding": finding})
-        notices.tell(case, entry, notices.Notice([], "核实完毕"), actor=actor, now=now, batch=steps)
+        notices.tell(
+            case, entry, notices.Notice([], N_("核实完毕")), actor=actor, now=now, batch=steps
+        )
 
 
 def report_result(
@@ -889,8 +924,11 @@ def report_result(
             entry,
             notices.Notice(
                 notices.association_owner(case),
-                "会员单位上报处理结果",
-                f"{case.member.name}已上报处理结果，请审核办结或退回重新核实。",
+                N_("会员单位上报处理结果"),
+                Msg(
+                    N_("%(bank)s已上报处理结果，请审核办结或退回重新核实。"),
+                    bank=case.member.name,
+                ),
             ),
             actor=actor,
             now=now,
@@ -949,14 +987,17 @@ def add_rectification(
                 "due_on": due_on.isoformat() if due_on else None,
             },
         )
-        due = f"，请于{due_on.year}年{due_on.month}月{due_on.day}日前完成" if due_on else ""
         notices.tell(
             case,
             entry,
             notices.Notice(
                 notices.holders_of(case.outlet),
-                "下发整改意见",
-                f"整改单位：{case.outlet.name}{due}。",
+                N_("下发整改意见"),
+                Msg(
+                    N_("整改单位：%(unit)s，请于%(day)s前完成。"), unit=case.outlet.name, day=due_on
+                )
+                if due_on
+                else Msg(N_("整改单位：%(unit)s。"), unit=case.outlet.name),
             ),
             actor=actor,
             now=now,
@@ -989,7 +1030,7 @@ def complete_rectification(
             entry,
             notices.Notice(
                 notices.everyone(notices.accepting_handler(case), notices.member_pair(case)),
-                "整改完成",
+                N_("整改完成"),
             ),
             actor=actor,
             now=now,
@@ -1009,7 +1050,7 @@ def record_rectification_work(
         entry,
         notices.Notice(
             notices.everyone(notices.accepting_handler(case), notices.member_pair(case)),
-            "整改进展",
+            N_("整改进展"),
         ),
         actor=actor,
         now=now,
@@ -1029,7 +1070,7 @@ def close(case: Complaint, *, actor, now, note: str | None) -> None:
         entry,
         notices.Notice(
             notices.everyone(notices.accepting_handler(case), notices.member_pair(case)),
-            "协会审核通过，投诉已办结",
+            N_("协会审核通过，投诉已办结"),
         ),
         actor=actor,
         now=now,
@@ -1059,8 +1100,8 @@ def send_back(case: Complaint, *, actor, now, reason: str, batch: ClockBatch | N
             entry,
             notices.Notice(
                 notices.everyone(notices.accepting_handler(case), notices.member_pair(case)),
-                "协会退回重新核实",
-                "请重新核实并在期限内再次上报处理结果（第十一条第（二）项）。",
+                N_("协会退回重新核实"),
+                Msg(N_("请重新核实并在期限内再次上报处理结果（第十一条第（二）项）。")),
             ),
             actor=actor,
             now=now,
@@ -1087,7 +1128,7 @@ def return_visit(
         case, actor, "return_visit", now, note=comment, detail={"satisfaction": satisfaction}
     )
     if satisfaction != "dissatisfied":
-        notices.tell(case, entry, notices.Notice([], "已登记回访"), actor=actor, now=now)
+        notices.tell(case, entry, notices.Notice([], N_("已登记回访")), actor=actor, now=now)
         return None
     repeat = Complaint(
         complainant_name=case.complainant_name,
@@ -1125,8 +1166,11 @@ def return_visit(
         reopening,
         notices.Notice(
             notices.everyone(notices.accepting_handler(case), notices.member_pair(case)),
-            "回访不满意，已重新登记",
-            f"客户对处理结果不满意，已作为重复投诉{reopened.tracking_no}重新登记。",
+            N_("回访不满意，已重新登记"),
+            Msg(
+                N_("客户对处理结果不满意，已作为重复投诉%(no)s重新登记。"),
+                no=reopened.tracking_no,
+            ),
         ),
         actor=actor,
         now=now,
@@ -1170,8 +1214,11 @@ def _register_repeat(
             registered,
             notices.Notice(
                 notices.unit_handlers(association),
-                "重复投诉待转办",
-                f"原投诉{original.tracking_no}回访不满意，请在两个工作日内转办（第十一条第（一）项）。",
+                N_("重复投诉待转办"),
+                Msg(
+                    N_("原投诉%(no)s回访不满意，请在两个工作日内转办（第十一条第（一）项）。"),
+                    no=original.tracking_no,
+                ),
             ),
             actor=actor,
             now=now,

@@ -56,6 +56,47 @@ DEFAULT_CATEGORIES = [
 ]
 
 
+# English names (Category.name_en), by code: shown in English mode.
+ENGLISH_NAMES = {
+    "ATT": "Service attitude",
+    "ATT-01": "Poor service attitude",
+    "ATT-02": "Improper service language",
+    "ATT-03": "Passing the buck or refusing service",
+    "QUE": "Queues and efficiency",
+    "QUE-01": "Long waiting time",
+    "QUE-02": "Too few counters open",
+    "QUE-03": "Slow service",
+    "FEE": "Fees",
+    "FEE-01": "Unreasonable fees",
+    "FEE-02": "Fees not disclosed",
+    "FEE-03": "Disputed fee rates",
+    "DEP": "Deposits",
+    "DEP-01": "Deposit or withdrawal disputes",
+    "DEP-02": "Account frozen or restricted",
+    "DEP-03": "Deposit interest",
+    "LOA": "Loans",
+    "LOA-01": "Loan approval",
+    "LOA-02": "Early repayment",
+    "LOA-03": "Credit report disputes",
+    "LOA-04": "Debt collection practices",
+    "CRD": "Cards and ATMs",
+    "CRD-01": "Card fraud",
+    "CRD-02": "Card retained by an ATM",
+    "CRD-03": "ATM faults or errors",
+    "CRD-04": "Credit card instalments and fees",
+    "WMP": "Wealth management and insurance sales",
+    "WMP-01": "Mis-selling",
+    "WMP-02": "Risks not disclosed",
+    "WMP-03": "Agency insurance disputes",
+    "PII": "Personal information",
+    "PII-01": "Personal data leaks",
+    "PII-02": "Improper queries or use of data",
+    "OTH": "Other",
+    "OTH-01": "Accessibility and services for the elderly",
+    "OTH-99": "Other issues",
+}
+
+
 def seed_categories() -> int:
     """Add the default taxonomy where it is missing (by code). Returns rows added."""
     added = 0
@@ -63,7 +104,9 @@ def seed_categories() -> int:
     for sort, (code, name, children) in enumerate(DEFAULT_CATEGORIES):
         parent = existing.get(code)
         if parent is None:
-            parent = Category(code=code, name=name, sort=sort * 100)
+            parent = Category(
+                code=code, name=name, name_en=ENGLISH_NAMES.get(code), sort=sort * 100
+            )
             db.session.add(parent)
             db.session.flush()
             added += 1
@@ -71,7 +114,11 @@ def seed_categories() -> int:
             if child_code not in existing:
                 db.session.add(
                     Category(
-                        code=child_code, name=child_name, parent_id=parent.id, sort=sort * 100 + i
+                        code=child_code,
+                        name=child_name,
+                        name_en=ENGLISH_NAMES.get(child_code),
+                        parent_id=parent.id,
+                        sort=sort * 100 + i,
                     )
                 )
                 added += 1

@@ -68,25 +68,25 @@ class ClockRule:
 
 RULES: dict[ClockKind, ClockRule] = {
     ClockKind.FORWARD: ClockRule(
-        ClockKind.FORWARD, 2, "第十一条第（一）项", N_("转递会员单位"), "association"
+        ClockKind.FORWARD, 2, N_("第十一条第（一）项"), N_("转递会员单位"), "association"
     ),
     ClockKind.ACCEPT: ClockRule(
-        ClockKind.ACCEPT, DEFAULT_ACCEPT_LIMIT_DAYS, "第七条", N_("受理"), "member"
+        ClockKind.ACCEPT, DEFAULT_ACCEPT_LIMIT_DAYS, N_("第七条"), N_("受理"), "member"
     ),
     ClockKind.VERIFY: ClockRule(
-        ClockKind.VERIFY, 2, "第十一条第（二）项", N_("核实情况"), "member"
+        ClockKind.VERIFY, 2, N_("第十一条第（二）项"), N_("核实情况"), "member"
     ),
     ClockKind.REPORT: ClockRule(
-        ClockKind.REPORT, 5, "第十一条第（二）项", N_("上报处理结果"), "member"
+        ClockKind.REPORT, 5, N_("第十一条第（二）项"), N_("上报处理结果"), "member"
     ),
     ClockKind.BRANCH_REPLY: ClockRule(
-        ClockKind.BRANCH_REPLY, 3, "第十一条第（三）项", N_("网点答复客户"), "outlet"
+        ClockKind.BRANCH_REPLY, 3, N_("第十一条第（三）项"), N_("网点答复客户"), "outlet"
     ),
     ClockKind.PROMISE: ClockRule(
-        ClockKind.PROMISE, None, "第十一条第（三）项", N_("承诺再次回复"), "outlet"
+        ClockKind.PROMISE, None, N_("第十一条第（三）项"), N_("承诺再次回复"), "outlet"
     ),
     ClockKind.RECTIFY: ClockRule(
-        ClockKind.RECTIFY, None, "第九条第（二）项", N_("整改完成"), "outlet"
+        ClockKind.RECTIFY, None, N_("第九条第（二）项"), N_("整改完成"), "outlet"
     ),
 }
 

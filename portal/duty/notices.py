@@ -15,10 +15,12 @@ from portal.auth.roles import Role
 from portal.db import db
 from portal.duty import queries
 from portal.duty.models import DutyPair
+from portal.duty.wording import answer_msg
+from portal.notify.message import N_, Msg, Words, lines, text_of
 from portal.notify.operations import mail_link, notify_user, queue_mail
 from portal.orgs.models import Unit
 
-RULE_ZH = "第七条：严禁出现客户投诉无人受理的现象。"
+RULE = Msg(N_("第七条：严禁出现客户投诉无人受理的现象。"))
 
 
 def _link(endpoint: str, **values) -> str:
@@ -49,21 +51,27 @@ def gap_recipients(member: Unit) -> tuple[list[User], list[str]]:
 
 
 def alert_gap(
-    unit: Unit, *, title: str, body: str, link: str | None = None, dedupe_key: str, now: datetime
+    unit: Unit,
+    *,
+    title: Words,
+    body: Words | list,
+    link: str | None = None,
+    dedupe_key: str,
+    now: datetime,
 ) -> list[User]:
     """Tell the member's leader and the association's handlers about a gap at ``unit``
     (in-app and by e-mail; idempotent by ``dedupe_key``)."""
     member = unit if unit.is_member else unit.member
     users, emails = gap_recipients(member)
     link = link or _link("duty.calendar", member_id=member.id)
-    body = f"{body}\n{RULE_ZH}"
+    body = lines(*(body if isinstance(body, list) else [body]), RULE)
     for user in users:
         notify_user(user, title=title, body=body, link=link, dedupe_key=dedupe_key, now=now)
     for email in emails:
         queue_mail(
             recipient=email,
-            subject=title,
-            body=f"{body}\n\n{mail_link(link)}",
+            subject=text_of(title),
+            body=f"{text_of(body)}\n\n{mail_link(link)}",
             dedupe_key=f"{dedupe_key}:leader-email",
             now=now,
         )
@@ -73,8 +81,8 @@ def alert_gap(
 def notify_on_duty(
     unit: Unit,
     *,
-    title: str,
-    body: str,
+    title: Words,
+    body: Words,
     link: str | None,
     dedupe_key: str,
     now: datetime,
@@ -93,13 +101,22 @@ def notify_on_duty(
         answer = queries.pair_on_duty(pair, now)
     if pair is not None and not answer.is_gap:  # without a pair it is a gap
         handler = pair.handler_a if answer.user_id == pair.handler_a_id else pair.handler_b
-        text = body if answer.role == "A" else f"{body}\n（{answer.reason}）"
+        text = (
+            lines(body)
+            if answer.role == "A"
+            else lines(body, Msg(N_("（%(why)s）"), why=answer_msg(answer)))
+        )
         notify_user(handler, title=title, body=text, link=link, dedupe_key=dedupe_key, now=now)
         return [handler]
     return alert_gap(
         unit,
-        title=f"【无人受理】{title}",
-        body=f"{unit.name}当前{answer.reason}，请立即安排受理。\n\n{body}",
+        title=Msg(N_("【无人受理】%(title)s"), title=title),
+        body=lines(
+            Msg(
+                N_("%(unit)s当前%(why)s，请立即安排受理。"), unit=unit.name, why=answer_msg(answer)
+            ),
+            body,
+        ),
         link=link,
         dedupe_key=f"{dedupe_key}:gap",
         now=now,
@@ -125,8 +142,8 @@ def alert_gaps(now: datetime) -> int:
         count += 1
         alert_gap(
             pair.unit,
-            title=f"值班缺口：{pair.unit.name}当前无人受理投诉",
-            body=f"{answer.reason}。请立即调整A/B角或不在岗安排。",
+            title=Msg(N_("值班缺口：%(unit)s当前无人受理投诉"), unit=pair.unit.name),
+            body=Msg(N_("%(why)s。请立即调整A/B角或不在岗安排。"), why=answer_msg(answer)),
             dedupe_key=f"duty-gap:unit{pair.unit_id}:{hour}",
             now=now,
         )

@@ -32,6 +32,7 @@ from portal.duty.rules import (
     is_work_phone,
     pair_problems,
 )
+from portal.notify.message import N_, Msg
 from portal.orgs.models import Unit
 
 PROFILE_FIELDS = (
@@ -341,11 +342,18 @@ def create_absence(
     db.session.add(absence)
     db.session.flush()
     for gap in gaps:
-        lines = "\n".join(describe_gap_days(gap.days, queries.local_tz()))
+        days = "\n".join(describe_gap_days(gap.days, queries.local_tz()))
         alert_gap(
             gap.unit,
-            title=f"值班缺口预警：{gap.unit.name}",
-            body=f"{handler.full_name}登记不在岗（{reason}）后，以下时间A角、B角均不在岗：\n{lines}",
+            title=Msg(N_("值班缺口预警：%(unit)s"), unit=gap.unit.name),
+            body=[
+                Msg(
+                    N_("%(name)s登记不在岗（%(why)s）后，以下时间A角、B角均不在岗："),
+                    name=handler.full_name,
+                    why=reason,
+                ),
+                days,
+            ],
             dedupe_key=f"duty-gap-ahead:absence{absence.id}:unit{gap.unit.id}",
             now=now,
         )

@@ -46,6 +46,7 @@ from portal.duty.people import (
     superiors_of,
     users_at,
 )
+from portal.notify.message import N_, Msg
 from portal.notify.operations import Note, notify_many
 from portal.workdays.store import current_calendar
 
@@ -166,15 +167,21 @@ def _tracking_numbers(clocks: list[Clock]) -> dict[int, str]:
     return found
 
 
-def _describe(clock: Clock, tracking: str | None) -> str:
+def _describe(clock: Clock, tracking: str | None, tail: Msg) -> Msg:
+    """What a deadline notice says of the clock, then ``tail`` (messages: each reader
+    reads them in their language, ``notify.message``)."""
     due = clock.due_at.astimezone(DEADLINE_TZ)
-    text_ = (
-        f"投诉编号 {tracking or clock.case_id}：{clock.label}（{clock.article}）的期限为"
-        f"{due.year}年{due.month}月{due.day}日 {due:%H:%M}（北京时间）"
+    text_ = Msg(
+        N_("投诉编号 %(no)s：%(step)s（%(article)s）的期限为%(day)s %(time)s（北京时间）"),
+        no=tracking or str(clock.case_id),
+        step=Msg(clock.label),
+        article=Msg(clock.article),
+        day=due.date(),
+        time=f"{due:%H:%M}",
     )
     if clock.is_provisional:
-        text_ += "；该期限按周一至周五暂定，节假日安排公布后可能调整"
-    return text_
+        text_ = Msg(N_("%(text)s；该期限按周一至周五暂定，节假日安排公布后可能调整"), text=text_)
+    return Msg(N_("%(text)s%(tail)s"), text=text_, tail=tail)
 
 
 def _reminded_on(clock: Clock) -> date:
@@ -182,16 +189,17 @@ def _reminded_on(clock: Clock) -> date:
     return clock.reminded_on
 
 
-def _reminder_title(clock: Clock, days_left: int) -> str:
+def _reminder_title(clock: Clock, days_left: int) -> Msg:
     if days_left == 0:
-        return f"【{STATE_LABELS[ClockState.DUE_TODAY]}】{clock.label}"
-    return f"【即将到期】{clock.label}"
+        state = Msg(STATE_LABELS[ClockState.DUE_TODAY])
+        return Msg(N_("【%(state)s】%(step)s"), state=state, step=Msg(clock.label))
+    return Msg(N_("【即将到期】%(step)s"), step=Msg(clock.label))
 
 
-def _reminder_tail(days_left: int) -> str:
+def _reminder_tail(days_left: int) -> Msg:
     if days_left == 0:
-        return "，今日到期，请按时办结。"
-    return f"，还剩{days_left}个工作日，请按时办结。"
+        return Msg(N_("，今日到期，请按时办结。"))
+    return Msg(N_("，还剩%(n)s个工作日，请按时办结。"), n=days_left)
 
 
 # A breach that lasts is told further up, level by level (``DeadlinePolicy``): the
@@ -221,9 +229,14 @@ def _escalate(now: datetime, today: date, calendar, policy: DeadlinePolicy) -> i
         notes = [
             Note(
                 user_id=user.id,
-                title=f"【超期{days}个工作日】{clock.label}仍未办理",
-                body=_describe(clock, tracking.get(clock.case_id))
-                + f"，已超期{days}个工作日仍未办理，请督促处理（第十二条）。",
+                title=Msg(
+                    N_("【超期%(n)s个工作日】%(step)s仍未办理"), n=days, step=Msg(clock.label)
+                ),
+                body=_describe(
+                    clock,
+                    tracking.get(clock.case_id),
+                    Msg(N_("，已超期%(n)s个工作日仍未办理，请督促处理（第十二条）。"), n=days),
+                ),
                 link=f"/cases/{clock.case_id}",
                 dedupe_key=f"clock{clock.id}:escalate-{level}:{clock.due_on.isoformat()}",
             )
@@ -284,9 +297,12 @@ def _sweep(now: datetime) -> dict:
     notes = [
         Note(
             user_id=user.id,
-            title=f"【超期】{clock.label}已超过期限",
-            body=_describe(clock, tracking.get(clock.case_id))
-            + "。已通报上级单位，请立即处理（第十二条）。",
+            title=Msg(N_("【超期】%(step)s已超过期限"), step=Msg(clock.label)),
+            body=_describe(
+                clock,
+                tracking.get(clock.case_id),
+                Msg(N_("。已通报上级单位，请立即处理（第十二条）。")),
+            ),
             link=f"/cases/{clock.case_id}",
             dedupe_key=f"clock{clock.id}:breach:{clock.due_on.isoformat()}",
         )
@@ -310,8 +326,9 @@ def _sweep(now: datetime) -> dict:
             Note(
                 user_id=user.id,
                 title=_reminder_title(clock, targets[clock.due_on]),
-                body=_describe(clock, tracking.get(clock.case_id))
-                + _reminder_tail(targets[clock.due_on]),
+                body=_describe(
+                    clock, tracking.get(clock.case_id), _reminder_tail(targets[clock.due_on])
+                ),
                 link=f"/cases/{clock.case_id}",
                 dedupe_key=f"clock{clock.id}:due:{_reminded_on(clock).isoformat()}",
             )

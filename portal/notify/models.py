@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Model, UTCDateTime, utcnow
+from portal.notify.message import render_parts
 
 
 class OutboxMessage(Model):
@@ -39,9 +40,20 @@ class Notification(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[str | None] = mapped_column(Text)
+    # The title and body as messages (``notify.message``), rendered in each reader's
+    # language; None for a notice written as plain text.
+    message: Mapped[dict | None] = mapped_column(JSON)
     link: Mapped[str | None] = mapped_column(String(300))
     dedupe_key: Mapped[str] = mapped_column(String(200), nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def shown_title(self) -> str:
+        return render_parts(self.message["title"]) if self.message else self.title
+
+    @property
+    def shown_body(self) -> str:
+        return render_parts(self.message["body"]) if self.message else (self.body or "")
 
     user = relationship("User")
 

@@ -10,10 +10,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Integer, String, bindparam, select, text
+from sqlalchemy import JSON, Integer, String, bindparam, select, text
 
 from portal.auth.models import User
 from portal.db import PREPARE, UTCDateTime, db, dialect_insert
+from portal.notify.message import Msg, Words, data_of, text_of
 from portal.notify.models import Notification, OutboxMessage
 
 # Rows per query when reading users by id.
@@ -22,13 +23,31 @@ BATCH = 1000
 
 @dataclass(frozen=True)
 class Note:
-    """One in-app notification for one user (and the same by e-mail, see ``notify_many``)."""
+    """One in-app notification for one user (and the same by e-mail, see ``notify_many``).
+    ``title`` and ``body`` (or the body's lines) are text or messages (``Msg``): messages
+    are shown in each reader's language, and stored in Chinese for the e-mail."""
 
     user_id: int
-    title: str
+    title: Words
     dedupe_key: str
-    body: str = ""
+    body: Words | list = ""
     link: str | None = None
+
+    @property
+    def title_text(self) -> str:
+        return text_of(self.title)
+
+    @property
+    def body_text(self) -> str:
+        return text_of(self.body)
+
+    @property
+    def message(self) -> dict | None:
+        """The messages to render per reader; None when the note is plain text."""
+        parts = self.body if isinstance(self.body, list) else [self.body]
+        if not any(isinstance(p, Msg) for p in [self.title, *parts]):
+            return None
+        return {"title": data_of(self.title), "body": data_of(self.body)}
 
 
 def _chunks(items: Sequence, size: int = BATCH):
@@ -80,12 +99,12 @@ _INSERT_MAIL = (
 )
 _INSERT_NOTE = (
     text(
-        "INSERT INTO notification (user_id, created_at, title, body, link, dedupe_key)"
-        " VALUES (:user_id, :created_at, :title, :body, :link, :dedupe_key)"
+        "INSERT INTO notification (user_id, created_at, title, body, message, link, dedupe_key)"
+        " VALUES (:user_id, :created_at, :title, :body, :message, :link, :dedupe_key)"
         " ON CONFLICT (user_id, dedupe_key) DO NOTHING"
         " RETURNING user_id, dedupe_key"
     )
-    .bindparams(bindparam("created_at", type_=UTCDateTime))
+    .bindparams(bindparam("created_at", type_=UTCDateTime), bindparam("message", type_=JSON))
     .columns(user_id=Integer, dedupe_key=String)
     .execution_options(**PREPARE)
 )
@@ -154,8 +173,9 @@ def notify_many(
     rows = [
         {
             "user_id": n.user_id,
-            "title": n.title,
-            "body": n.body,
+            "title": n.title_text,
+            "body": n.body_text,
+            "message": n.message,
             "link": n.link,
             "dedupe_key": n.dedupe_key,
             "created_at": now,
@@ -171,8 +191,8 @@ def notify_many(
             [
                 _mail_row(
                     addresses[n.user_id],
-                    n.title,
-                    f"{n.body}\n\n{mail_link(n.link)}".strip(),
+                    n.title_text,
+                    f"{n.body_text}\n\n{mail_link(n.link)}".strip(),
                     f"{n.dedupe_key}:user{n.user_id}",
                     now,
                 )
@@ -186,8 +206,8 @@ def notify_many(
 def notify_user(
     user,
     *,
-    title: str,
-    body: str = "",
+    title: Words,
+    body: Words | list = "",
     link: str | None = None,
     dedupe_key: str,
     now,

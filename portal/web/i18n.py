@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
@@ -16,6 +16,8 @@ LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a job or a command: Chinese, the records' language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["PORTAL_LANGUAGES"]
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen is not None and chosen in languages:
@@ -33,6 +35,23 @@ def select_timezone() -> str:
 def is_chinese() -> bool:
     locale = _locale()
     return locale is not None and locale.language == "zh"
+
+
+def localized(chinese: str, english: str | None) -> str:
+    """A stored name in the reader's language: the English one in English where set."""
+    return english if english and not is_chinese() else chinese
+
+
+def month_label(month: int, wide: bool = False) -> str:
+    """7月 in Chinese, Jul (July when ``wide``) in English."""
+    if is_chinese():
+        return f"{month}月"
+    return format_date(date(2000, month, 1), "MMMM" if wide else "MMM")
+
+
+def short_date(value: date) -> str:
+    """12月14日 in Chinese, 14 Dec in English (a date of the current weeks)."""
+    return f"{value.month}月{value.day}日" if is_chinese() else format_date(value, "d MMM")
 
 
 def cn_date(value) -> str:
@@ -131,5 +150,8 @@ def register(app):
     )
     app.jinja_env.filters["cn_date"] = cn_date
     app.jinja_env.filters["cn_datetime"] = cn_datetime
+    app.jinja_env.globals["localized"] = localized
+    app.jinja_env.globals["month_label"] = month_label
+    app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["iso_date"] = lambda text: date.fromisoformat(text) if text else None
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

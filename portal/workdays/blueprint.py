@@ -3,7 +3,7 @@ endpoint and the view that answers it."""
 
 from flask import Blueprint
 
-from portal.workdays import views
+from portal.workdays import views, wording
 from portal.workdays.rules import DEADLINE_RULE_EN, DEADLINE_RULE_ZH
 
 bp = Blueprint("workdays", __name__)
@@ -16,6 +16,7 @@ bp.record_once(
         DEADLINE_RULE_ZH=DEADLINE_RULE_ZH, DEADLINE_RULE_EN=DEADLINE_RULE_EN
     )
 )
+bp.add_app_template_filter(wording.day_label, "day_label")
 bp.add_url_rule("/calendar", "index", views.index)
 bp.add_url_rule("/calendar/<int:year>", "year", views.year)
 bp.add_url_rule("/calendar/<int:year>/<int:month>", "month", views.month)

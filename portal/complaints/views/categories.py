@@ -27,6 +27,7 @@ class CategoryForm(PortalForm):
         ],
     )
     name = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")), Length(max=60)])
+    name_en = StringField(_l("英文名称"), validators=[Length(max=80)])
 
 
 def _all():
@@ -80,6 +81,7 @@ def create():
                 Category(
                     code=form.code.data,
                     name=form.name.data.strip(),
+                    name_en=(form.name_en.data or "").strip() or None,
                     parent_id=parent.id if parent else None,
                     sort=(max((c.sort for c in _all()), default=0) + 1),
                 )

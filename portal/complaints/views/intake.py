@@ -25,7 +25,7 @@ from portal.web.htmx import render_page_or_piece
 
 
 def _category_choices():
-    return choices([(0, "—")] + [(c.id, c.full_name) for c in categories() if c.parent_id])
+    return choices([(0, "—")] + [(c.id, c.full_label) for c in categories() if c.parent_id])
 
 
 def _outlet_or_error(form: IntakeForm) -> Unit | None:
