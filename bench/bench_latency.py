@@ -420,6 +420,10 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
             )
         )
         add(Case("association dashboard", kind, "assoc", url="/statistics"))
+    # Each role's home: what to do now (a page only; its counts are not swapped alone).
+    add(Case("association home", "page", "assoc", url="/home"))
+    add(Case("member home", "page", "member", url="/home"))
+    add(Case("outlet home", "page", "outlet", url="/home"))
     for name, q in (
         ("search tracking no", picks.tracking_no),
         ("search mobile", picks.mobile),
