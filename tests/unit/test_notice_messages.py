@@ -3,7 +3,7 @@ the Chinese text kept for the record and the e-mail is what the message says unt
 
 from datetime import date
 
-from portal.notify.message import Msg, N_, Named, data_of, render, render_parts, text_of
+from portal.notify.message import N_, Msg, Named, data_of, render, render_parts, text_of
 
 
 def _deadline():

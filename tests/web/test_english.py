@@ -135,3 +135,16 @@ def test_deadline_notices_of_the_sweep_read_in_english(app, province):
     assert "[Overdue] Deadline passed: Accept" in html
     assert "(Beijing time)" in html and "(Art. 7)" in html
     assert "【超期】" not in html
+
+
+def test_time_left_counts_working_days_in_good_english(app, province):
+    # Forwarded on Monday 23 November, acceptance due the next day (Art. 7): on
+    # Wednesday it is one working day late, on Thursday two.
+    case_id = make_case(app, province, state="forwarded")
+    for now, expected in (
+        (datetime(2026, 11, 25, 2, 0, tzinfo=UTC), "1 working day overdue"),
+        (datetime(2026, 11, 26, 2, 0, tzinfo=UTC), "2 working days overdue"),
+    ):
+        app.config["FROZEN_NOW"] = now
+        page = _english(app, "bank1-a").get(f"/cases/{case_id}").get_data(as_text=True)
+        assert expected in page, expected
