@@ -72,7 +72,13 @@ class IntakeForm(PortalForm):
     staff = StringField(
         _l("被投诉人员（姓名/工号，选填）"), validators=[Optional(), Length(max=60)]
     )
-    category_id = SelectField(_l("投诉类别"), coerce=int, validate_choice=False)
+    # Required (marked on the worksheet); "—" (0) is refused by the view's own check.
+    category_id = SelectField(
+        _l("投诉类别"),
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(_l("请选择投诉类别。"))],
+    )
     facts = TextAreaField(
         _l("投诉事由"),
         validators=[DataRequired(_l("请填写客户反映的事实经过。")), Length(max=5000)],

@@ -4,7 +4,7 @@ through a <meta> tag and its indicator styles come from our stylesheet."""
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "font-src 'self'; connect-src 'self'; media-src 'self' blob:; object-src 'none'; "
-    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    "base-uri 'self'; form-action 'self' tel:; frame-ancestors 'none'"
 )
 
 

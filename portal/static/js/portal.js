@@ -37,18 +37,28 @@
 // After htmx swaps in the answer to a form sent (not a list refreshed), focus and scroll
 // go to what the user must read: the error summary first, else the success message. A
 // tablet user whose error sits above the viewport sees it; a screen reader hears it.
+// A whole page answering a form (a refused submission, a step that moved the user to
+// another case) gets the same on load.
 (function () {
   "use strict";
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var config = event.detail.requestConfig;
-    if (!config || config.verb === "get") { return; }
+  function focusAnswer() {
     var target = document.querySelector(".form-errors[role=alert], .error-summary")
       || document.querySelector(".flash[role=status], .flashes[role=status]");
     if (!target) { return; }
     if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
     target.focus({ preventScroll: true });
     target.scrollIntoView({ block: "center" });
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var config = event.detail.requestConfig;
+    if (!config || config.verb === "get") { return; }
+    focusAnswer();
   });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusAnswer);
+  } else {
+    focusAnswer();
+  }
 })();
 
 // A file input marked data-upload-now sends its files at once (htmx, hx-trigger=change);
