@@ -5,9 +5,14 @@ marked ``sent`` right after, so two senders never take the same message. A messa
 left ``sending`` by a sender that died is retried after ``STALE_CLAIM``: the only
 window for a duplicate is a crash between the SMTP answer and the commit, and the
 stable Message-ID (from the dedupe key) lets mail servers drop such a duplicate.
+
+Any failure of one message (an SMTP refusal, a header Python will not write …) is a
+failed attempt of that message: its error is kept, it waits its back-off, and the run
+goes on with the next one; only an unreachable server ends the run.
 """
 
 import hashlib
+import re
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +26,16 @@ from portal.notify.models import OutboxMessage
 
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ATTEMPTS = 12
+
+
+# Control characters (line breaks above all) and the Unicode line and paragraph
+# separators: a header cannot hold them.
+_NOT_IN_A_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` as a header holds it: control characters and line breaks as spaces."""
+    return _NOT_IN_A_HEADER.sub(" ", text).strip()
 
 
 def backoff(attempts: int) -> timedelta:
@@ -73,7 +88,7 @@ def _build(message: OutboxMessage, sender: str) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = message.recipient
-    mail["Subject"] = message.subject
+    mail["Subject"] = one_line(message.subject)  # also a row queued before it was cleaned
     domain = sender.rpartition("@")[2] or "localhost"
     mail["Message-ID"] = message_id(message, domain)
     mail.set_content(message.body)
@@ -114,7 +129,7 @@ def drain(*, now, send: Callable[[EmailMessage], None], sender: str, limit: int 
             break
         try:
             send(_build(message, sender))
-        except (OSError, smtplib.SMTPException) as error:
+        except Exception as error:  # any failure of this one message: see the docstring
             message.attempts += 1
             message.last_error = f"{type(error).__name__}: {error}"[:500]
             if message.attempts >= MAX_ATTEMPTS:

@@ -7,6 +7,12 @@ A cell value may be ``None`` (an empty cell), a ``str``, an ``int`` or ``float``
 written in the export's time zone, naive ones are taken as UTC like the database's; Excel
 has no time zones, so the cell holds the wall-clock time), or a :class:`Value` giving its
 own number format (:func:`rate`, :func:`days`, :func:`month`).
+
+Text is never a formula (issue 21.3): a text cell starting with ``=``, ``+``, ``-``,
+``@`` or a control character (a tab, a carriage return …) is typed text with Excel's
+quote prefix (the apostrophe a person would type before it), so Excel and LibreOffice show
+the text as written, and editing the cell keeps it text. A number stays a number (-3 is
+the number -3); only text is ever marked.
 """
 
 import unicodedata
@@ -100,8 +106,11 @@ def _write(book, table: Sheet, tz: tzinfo, flags: tuple[str, str]) -> None:
     sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
     header = []
     for title in table.headers:
-        cell = WriteOnlyCell(sheet, value=_clean(str(title)))
+        text = _clean(str(title))
+        cell = WriteOnlyCell(sheet, value=text)
         cell.font = HEADER_FONT
+        if _looks_like_formula(text):
+            _as_text(cell)
         header.append(cell)
     sheet.append(header)
     marked = set(table.marked)
@@ -147,14 +156,25 @@ def _cell(sheet, value, marked: bool):
     if isinstance(value, Value):
         cell.number_format = value.number_format
     elif _looks_like_formula(value):
-        cell.data_type = "s"  # typed text, never a formula
+        _as_text(cell)
     if marked:
         cell.fill = MARK_FILL
     return cell
 
 
+def _as_text(cell) -> None:
+    """Typed text (never a formula) behind Excel's quote prefix, shown as written."""
+    cell.data_type = "s"
+    cell.quotePrefix = True
+
+
+# What a spreadsheet may read as the start of a formula, or what hides one (OWASP's CSV
+# injection list): = + - @ and the control characters, a tab and a carriage return first.
+FORMULA_STARTS = frozenset("=+-@") | {chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
 def _looks_like_formula(value) -> bool:
-    return isinstance(value, str) and value.startswith("=")
+    return isinstance(value, str) and value[:1] in FORMULA_STARTS
 
 
 def _width(value) -> int:
