@@ -22,6 +22,7 @@ from portal.orgs.scoping import load_unit_or_404
 from portal.statistics import export, published, queries
 from portal.statistics.rules import parse_period, period_of
 from portal.web import clock
+from portal.web.bounds import int_or
 from portal.web.htmx import render_page_or_piece
 
 
@@ -112,7 +113,9 @@ def save(bulletin_id):
         operations.update_draft(
             bulletin,
             now=clock.now(),
-            typical_case_ids=[int(i) for i in request.form.getlist("typical") if i.isdigit()],
+            typical_case_ids=[
+                n for i in request.form.getlist("typical") if (n := int_or(i, 0)) > 0
+            ],
             **{name: request.form.get(name, "") for name in NARRATIVE_FIELDS},
         )
     except operations.BulletinError as exc:

@@ -32,6 +32,8 @@ def _filters(args) -> tuple[Period | None, dict, str | None]:
         period = parse_period(text)
     except ValueError:
         return None, {}, "期间格式应为 2026H1 或 2026H2。"
+    if period.year > clock.local_today().year + 1:  # as any date: at most a year ahead
+        return None, {}, "期间格式应为 2026H1 或 2026H2。"
     filters = {}
     if member := args.get("member", type=int):
         filters["member_id"] = load_unit_or_404(current_user, member).id  # scoped: 404 outside

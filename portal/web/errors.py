@@ -29,6 +29,15 @@ def conflict_response():
     return make_response(body, status)
 
 
+def refused_input(message: str):
+    """422 for input no field may hold (``portal.web.bounds``), nothing done."""
+    from flask import make_response
+    from flask_babel import gettext as _
+
+    body, status = _render(422, _("输入内容有误"), message)
+    return make_response(body, status)
+
+
 def register(app):
     from flask_babel import gettext as _
 
