@@ -426,12 +426,19 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
     add(Case("outlet home", "page", "outlet", url="/home"))
     for name, q in (
         ("search tracking no", picks.tracking_no),
-        ("search mobile", picks.mobile),
         ("search text", picks.text),
         ("search 2 characters", picks.short_text),
         ("search common keyword", picks.keyword),
     ):
         add(Case(name, "piece", "assoc", url="/cases?" + urlencode({"state": "all", "q": q})))
+    # A mobile never travels in a URL: the search box posts it once and the list reads it
+    # back by its opaque reference, as a user's pages do.
+    posted = clients["assoc"].post(
+        "/cases/search",
+        data={"state": "all", "q": picks.mobile, "csrf_token": clients["assoc"].csrf},
+    )
+    by_ref = urlsplit(posted.headers["Location"])
+    add(Case("search mobile", "piece", "assoc", url=f"{by_ref.path}?{by_ref.query}"))
     if not args.skip_writes:
         created: list[int] = []
         local = datetime.now(UTC).astimezone(_tz()).strftime("%Y-%m-%dT%H:%M")

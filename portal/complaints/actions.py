@@ -20,6 +20,7 @@ from portal.deadlines.models import Clock
 from portal.duty.wording import answer_text
 from portal.orgs.models import Unit
 from portal.web import clock
+from portal.web.bounds import int_or
 from portal.web.i18n import cn_date
 
 
@@ -456,7 +457,7 @@ def _last_event_id(case: Complaint) -> int:
 
 def _conflict(case: Complaint, seen_raw: str | None) -> Outcome:
     """409 with the history entries the user has not seen (public ones only)."""
-    seen = int(seen_raw) if seen_raw and seen_raw.isdigit() else 0
+    seen = int_or(seen_raw, 0)  # a hidden field: nothing beyond 32 bits reaches the query
     changes = db.session.scalars(
         select(ComplaintEvent)
         .where(

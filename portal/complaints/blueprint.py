@@ -9,6 +9,7 @@ bp = Blueprint("complaints", __name__)
 
 # views/cases.py
 bp.add_url_rule("/cases", "inbox", cases.inbox)
+bp.add_url_rule("/cases/search", "search", cases.search, methods=["POST"])
 bp.add_url_rule("/cases/export.xlsx", "export_list", cases.export_list)
 bp.add_url_rule("/cases/<int:case_id>", "detail", cases.detail)
 bp.add_url_rule("/cases/<int:case_id>/do/<action>", "act", cases.act, methods=["POST"])
@@ -23,7 +24,9 @@ bp.add_url_rule("/cases/<int:case_id>/clocks/<int:clock_id>", "explain_clock", c
 bp.add_url_rule("/cases/new", "intake", intake.create, methods=["GET", "POST"])
 bp.add_url_rule("/cases/outlets", "outlet_picker", intake.outlet_picker)
 bp.add_url_rule("/cases/uploads", "upload", intake.upload, methods=["POST"])
-bp.add_url_rule("/cases/repeats", "repeat_suggestions", intake.repeat_suggestions)
+bp.add_url_rule(
+    "/cases/repeats", "repeat_suggestions", intake.repeat_suggestions, methods=["GET", "POST"]
+)
 bp.add_url_rule("/cases/<int:case_id>/worksheet", "worksheet", intake.worksheet)
 
 # views/categories.py

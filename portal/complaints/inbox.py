@@ -22,6 +22,8 @@ from portal.deadlines.models import Clock
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import in_subtree, scope_filter, scope_root
+from portal.web.bounds import parse_date_arg
+from portal.web.clock import local_today
 from portal.web.pagination import KeysetPage
 
 
@@ -39,11 +41,8 @@ class InboxFilters:
 
     @classmethod
     def from_args(cls, args) -> "InboxFilters":
-        def as_date(name):
-            try:
-                return date.fromisoformat(args.get(name, ""))
-            except ValueError:
-                return None
+        def as_date(name):  # out of 2000-01-01 … today + 1 year: no filter
+            return parse_date_arg(args.get(name), local_today())
 
         return cls(
             q=(args.get("q") or "").strip(),

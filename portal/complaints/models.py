@@ -148,6 +148,10 @@ class Complaint(Model):
     # (State.REFERRED), and the case a duplicate registration was merged into.
     referred_to: Mapped[str | None] = mapped_column(String(200))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    # The one-time token of the intake form it was registered from (``views.intake``):
+    # unique, so that one form submitted twice registers one complaint, whichever
+    # submission reaches the database first.
+    intake_token: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
     # Where it is now. The path of the unit holding it is the tenancy key: the
     # association holds it until it is forwarded; then the member, then the unit the
@@ -324,6 +328,21 @@ class PendingUpload(Model):
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
+class SearchRef(Model):
+    """A search term too personal for a URL (a full mobile or ID number, or a long run of
+    digits), kept on the server under an opaque random reference: the inbox's URL
+    carries ``ref=`` instead of the number (``portal.complaints.search_refs``). Only its
+    owner may use it; the sweep drops it after a day."""
+
+    __tablename__ = "search_ref"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), nullable=False, index=True, unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False, index=True)
+    term_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
 
 class Rectification(Model):

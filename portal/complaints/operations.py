@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, Integer, delete, select, text, update
 
+from portal.audit import operations as audit
 from portal.complaints import notices, pii
 from portal.complaints.models import (
     Attachment,
@@ -35,6 +36,7 @@ from portal.duty.notices import notify_on_duty
 from portal.duty.queries import Receiver, receiver_at
 from portal.notify.message import N_, Msg, Named
 from portal.orgs.models import Unit
+from portal.web.bounds import int_or
 
 
 class CaseError(ValueError):
@@ -216,7 +218,7 @@ def keep_upload(
 
 def pending_uploads(actor, ids) -> list[PendingUpload]:
     """The user's own kept files among ``ids`` (another user's id is not theirs to claim)."""
-    wanted = {int(i) for i in ids if str(i).isdigit()}
+    wanted = {n for i in ids if (n := int_or(i, 0)) > 0}  # none beyond 32 bits
     if not wanted:
         return []
     return list(
@@ -1270,6 +1272,16 @@ def reveal(case: Complaint, *, actor, now, field: str) -> str | None:
     """Show a full mobile or ID number to someone handling the case; each reveal is kept."""
     value = pii.decrypt(case.mobile_enc if field == "mobile" else case.id_number_enc)
     db.session.add(PiiReveal(complaint_id=case.id, user_id=actor.id, field=field, at=now))
+    # In the audit log too, under the unit holding the case: its administrators (and the
+    # association's) see who looked at whose number.
+    audit.record(
+        actor=actor,
+        unit_path=case.handling_path,
+        subject=case,
+        action="pii_revealed",
+        changes={"case": case.tracking_no, "field": field},
+        now=now,
+    )
     db.session.flush()
     return value
 

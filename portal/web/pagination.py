@@ -3,7 +3,7 @@ query-string of the current filters."""
 
 from urllib.parse import urlencode
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from portal.db import db
 
@@ -20,8 +20,11 @@ def paginate(query):
 
 
 def args_with(**changes) -> str:
-    """The current query string with some arguments changed (None removes one)."""
-    args = {k: v for k, v in request.args.items() if v != ""}
+    """The current query string with some arguments changed (None removes one). The
+    arguments a view refused to carry on (``g.args_left_out``, e.g. a mobile number put
+    in the inbox's ``q`` by hand) are left out of every link built from it."""
+    left_out = g.get("args_left_out", ())
+    args = {k: v for k, v in request.args.items() if v != "" and k not in left_out}
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

@@ -35,9 +35,13 @@ def test_repeat_suggestions_find_the_earlier_complaint_of_the_same_mobile(desk, 
     with app.app_context():
         tracking = db.session.get(Complaint, earlier).tracking_no
     staff = desk.as_("assoc-staff")
-    found = staff.get("/cases/repeats?mobile=13812341234", headers={"HX-Request": "true"})
+    found = staff.post(
+        "/cases/repeats", data={"mobile": "13812341234"}, headers={"HX-Request": "true"}
+    )
     assert found.status_code == 200 and tracking in found.get_data(as_text=True)
-    other = staff.get("/cases/repeats?mobile=13900009999", headers={"HX-Request": "true"})
+    other = staff.post(
+        "/cases/repeats", data={"mobile": "13900009999"}, headers={"HX-Request": "true"}
+    )
     assert tracking not in other.get_data(as_text=True)
 
 

@@ -139,7 +139,9 @@ def test_nobody_claims_anothers_kept_file(app, province):
 def test_the_repeat_panel_is_silent_without_candidates(app, province):
     staff = app.test_client()
     sign_in(staff, "assoc-staff")
-    piece = staff.get("/cases/repeats?mobile=13700009999", headers={"HX-Request": "true"})
+    piece = staff.post(
+        "/cases/repeats", data={"mobile": "13700009999"}, headers={"HX-Request": "true"}
+    )
     html = piece.get_data(as_text=True)
     assert 'id="repeat-suggestions"' in html and "card" not in html and "<p" not in html
 

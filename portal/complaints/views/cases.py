@@ -1,17 +1,21 @@
 """Inboxes and the case page; every action goes through one dispatcher:
 load (scoped) → check the action is available to this user now → validate → act."""
 
+from dataclasses import replace
 from functools import partial
+from typing import Any
 
 from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
     request,
     send_file,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,7 +23,7 @@ from sqlalchemy import select
 
 from portal.auth.access import require
 from portal.auth.roles import Permission
-from portal.complaints import actions, export, operations, queries
+from portal.complaints import actions, export, operations, queries, search_refs
 from portal.complaints.inbox import InboxFilters, InboxKey, due_colour, inbox_page, inbox_query
 from portal.complaints.models import Complaint
 from portal.complaints.rules import (
@@ -46,15 +50,54 @@ from portal.web.htmx import render_page_or_piece, wants_piece
 
 
 def _inbox_args(args):
-    filters = InboxFilters.from_args(args)
+    filters, notice = _search_term(InboxFilters.from_args(args), args.get("ref"))
     unit = load_unit_or_404(current_user, filters.unit_id) if filters.unit_id else None
-    return filters, unit
+    return filters, unit, notice
+
+
+def _search_term(filters: InboxFilters, ref: str | None) -> tuple[InboxFilters, str | None]:
+    """The search term of a list: read back from its reference (``search_refs``), or
+    the ``q`` of the URL unless that may be a mobile or ID number, which is not searched
+    (it came in a URL, where it should not be). Returns the filters and a message."""
+    if ref:
+        g.args_left_out = ("q",)  # the reference stands for the term
+        term = search_refs.resolve(current_user, ref, now=clock.now())
+        if term is None:
+            notice = _("这次搜索已过期或不是您发起的，请在搜索框中重新输入。")
+            return replace(filters, q=""), notice
+        return replace(filters, q=term), None
+    if search_refs.is_personal(filters.q):
+        g.args_left_out = ("q",)  # nor carried on in the list's links (args_with)
+        notice = _("手机号、证件号等请在搜索框中输入后搜索，不要写在网址中。")
+        return replace(filters, q=""), notice
+    return filters, None
+
+
+# The filters the inbox's form sends (templates/complaints/inbox.html).
+FILTER_ARGS = ("q", "state", "clock", "category", "unit", "from", "to", "flag", "queue")
+
+
+@login_required
+def search():
+    """The inbox's filter form, posted: the list to show, as a URL without a personal
+    number in it. A term that may be a mobile or ID number is kept on the server and the
+    URL carries its opaque reference; anything else stays in the URL as it is."""
+    require(Permission.CASE_VIEW)
+    args: dict[str, Any] = {
+        name: value for name in FILTER_ARGS if (value := request.form.get(name, "").strip())
+    }
+    term = args.pop("q", "")
+    if search_refs.is_personal(term):
+        args["ref"] = search_refs.store(current_user, term, now=clock.now())
+    elif term:
+        args["q"] = term
+    return redirect(url_for("complaints.inbox", **args), 303)
 
 
 @login_required
 def inbox():
     require(Permission.CASE_VIEW)
-    filters, unit = _inbox_args(request.args)
+    filters, unit, notice = _inbox_args(request.args)
     pagination = inbox_page(
         current_user,
         filters,
@@ -80,6 +123,7 @@ def inbox():
         ),
         filters=filters,
         search_too_short=queries.search_too_short(filters.q),
+        search_notice=notice,
         categories=[] if wants_piece() else queries.categories(),  # the filter form's
         states=STATE_LABELS,
         colour=partial(due_colour, now=clock.now(), tz=clock.tz()),
@@ -121,7 +165,7 @@ def _unit_choices():
 @login_required
 def export_list():
     require(Permission.CASE_VIEW)
-    filters, unit = _inbox_args(request.args)
+    filters, unit, _notice = _inbox_args(request.args)
     query = inbox_query(current_user, filters, now=clock.now(), tz=clock.tz(), unit=unit)
     stream = export.inbox_workbook(db.session.execute(query.limit(export.MAX_ROWS)).all())
     return send_file(

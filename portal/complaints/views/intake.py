@@ -1,12 +1,15 @@
 """Intake at the association's desk (Art. 8): the worksheet, the outlet picker, repeat
 suggestions, the printable worksheet."""
 
+import secrets
 from collections.abc import Sequence
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.auth.access import require
 from portal.auth.roles import Permission
@@ -60,44 +63,77 @@ def _check(form: IntakeForm) -> tuple[Unit | None, Complaint | None]:
     return outlet, original
 
 
+# One intake form submitted twice (a double click, a resent POST) must register one
+# complaint: each rendered worksheet carries a one-time token, signed for the user it
+# was rendered for; its random part is stored with the complaint it registers, unique
+# (``Complaint.intake_token``), so the database decides a race between two submissions.
+INTAKE_TOKEN_SALT = "intake-form"
+
+
+def _token_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=INTAKE_TOKEN_SALT)
+
+
+def new_intake_token() -> str:
+    return _token_serializer().dumps([current_user.id, secrets.token_urlsafe(24)])
+
+
+def intake_nonce(token: str | None) -> str | None:
+    """The random part of a worksheet's token, when the token is one this portal signed
+    for the current user; None otherwise (no token: registered without the check)."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        user_id, nonce = _token_serializer().loads(token)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    if user_id != current_user.id or not isinstance(nonce, str) or len(nonce) > 64:
+        return None
+    return nonce
+
+
+def registered_from(nonce: str | None) -> Complaint | None:
+    if nonce is None:
+        return None
+    return db.session.scalar(select(Complaint).where(Complaint.intake_token == nonce))
+
+
+def _already_registered(case: Complaint):
+    flash(_("该投诉已登记（%(no)s），未重复登记。", no=case.tracking_no), "info")
+    return redirect(url_for("complaints.detail", case_id=case.id), 303)
+
+
 @login_required
 def create():
     require(Permission.CASE_INTAKE)
     form = IntakeForm()
     form.category_id.choices = _category_choices()
     kept = operations.pending_uploads(current_user, request.form.getlist("upload_id"))
+    token = request.form.get("intake_token") if request.method == "POST" else None
+    nonce = intake_nonce(token)
+    if nonce is None:
+        token = new_intake_token()
     if request.method == "GET":
         form.received_at.data = (
             clock.now().astimezone(clock.tz()).replace(tzinfo=None, second=0, microsecond=0)
         )
+    elif (first := registered_from(nonce)) is not None:
+        return _already_registered(first)
     else:
         outlet, original = _check(form)
         # Files sent with the form itself (no script to send them as they were chosen).
         uploads, problems = read_uploads(request.files.getlist(form.attachments.name))
         form.attachments.errors.extend(_(p) for p in problems)
         if outlet is not None and not form.errors:
-            case = operations.create_complaint(
-                actor=current_user,
-                now=clock.now(),
-                local_today=clock.local_today(),
-                received_at=clock.from_local(form.received_at.data),
-                received_on=form.received_at.data.date(),
-                mobile=(form.mobile.data or "").strip() or None,
-                id_number=(form.id_number.data or "").strip().upper() or None,
-                outlet=outlet,
-                channel=form.channel.data,
-                complainant_name=form.complainant_name.data.strip(),
-                address=form.address.data or None,
-                reply_channel=form.reply_channel.data,
-                staff=form.staff.data or None,
-                category_id=form.category_id.data,
-                facts=form.facts.data.strip(),
-                demand=form.demand.data.strip(),
-                is_major=form.is_major.data,
-                is_media=form.is_media.data,
-                repeat_of_id=original.id if original else None,
-                repeat_reason=form.repeat_reason.data or None,
-            )
+            try:
+                case = _register(form, outlet, original, nonce)
+            except IntegrityError:
+                # The same form's other submission registered first, between our check
+                # and our insert: the unique token decided; show that one.
+                db.session.rollback()
+                if (first := registered_from(nonce)) is None:
+                    raise
+                return _already_registered(first)
             operations.attach_pending(case, kept, actor=current_user, now=clock.now())
             for upload in uploads:
                 assert upload.content_type is not None  # read_uploads refused unknown types
@@ -115,8 +151,36 @@ def create():
             return redirect(url_for("complaints.detail", case_id=case.id))
     outlet = db.session.get(Unit, form.outlet_id.data) if form.outlet_id.data else None
     return render_template(
-        "complaints/intake.html", form=form, outlet=outlet, kept=kept
+        "complaints/intake.html", form=form, outlet=outlet, kept=kept, intake_token=token
     ), 422 if form.errors else 200
+
+
+def _register(
+    form: IntakeForm, outlet: Unit, original: Complaint | None, nonce: str | None
+) -> Complaint:
+    return operations.create_complaint(
+        actor=current_user,
+        now=clock.now(),
+        local_today=clock.local_today(),
+        received_at=clock.from_local(form.received_at.data),
+        received_on=form.received_at.data.date(),
+        mobile=(form.mobile.data or "").strip() or None,
+        id_number=(form.id_number.data or "").strip().upper() or None,
+        outlet=outlet,
+        channel=form.channel.data,
+        complainant_name=form.complainant_name.data.strip(),
+        address=form.address.data or None,
+        reply_channel=form.reply_channel.data,
+        staff=form.staff.data or None,
+        category_id=form.category_id.data,
+        facts=form.facts.data.strip(),
+        demand=form.demand.data.strip(),
+        is_major=form.is_major.data,
+        is_media=form.is_media.data,
+        repeat_of_id=original.id if original else None,
+        repeat_reason=form.repeat_reason.data or None,
+        intake_token=nonce,
+    )
 
 
 @login_required
@@ -174,8 +238,13 @@ def outlet_picker():
 
 @login_required
 def repeat_suggestions():
+    """Earlier cases of the same customer or outlet and category. The worksheet posts
+    its fields: a mobile or ID number never travels in a URL. A GET (the page twin)
+    looks by outlet and category only and refuses a number."""
     require(Permission.CASE_INTAKE)
-    args = request.args
+    args = request.form if request.method == "POST" else request.args
+    if request.method == "GET" and (args.get("mobile") or args.get("id_number")):
+        abort(400, _("手机号、证件号不能放在网址中，请在受理工作表中填写。"))
     cases = suggest_repeats(
         mobile=(args.get("mobile") or "").strip() or None,
         id_number=(args.get("id_number") or "").strip().upper() or None,

@@ -52,6 +52,10 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     var config = event.detail.requestConfig;
     if (!config || config.verb === "get") { return; }
+    // A look-up posted only to keep its fields out of URLs (the worksheet's repeat
+    // panel) answers no form: the focus stays where the user types.
+    var from = config.elt || event.detail.elt;
+    if (from && from.closest && from.closest("[data-keep-focus]")) { return; }
     focusAnswer();
   });
   if (document.readyState === "loading") {

@@ -1,0 +1,70 @@
+"""The inbox's search box by a mobile number, in the browser (issue 21): typed and sent
+by htmx as the user types, the list swaps in place and the address bar shows an opaque
+``ref=``; the pages after it carry the reference; no request the page makes holds the
+number in its URL."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+from support import build_province, make_case
+
+from . import test_role_mornings
+from .conftest import SQLITE_ONLY
+from .test_role_mornings import MONDAY, LiveServer, serving
+from .test_shell import sign_in
+
+pytestmark = pytest.mark.browser
+desktop_page = test_role_mornings.desktop_page  # the fixture, 1440×900
+
+MOBILE = "13812345678"
+
+
+@pytest.fixture
+def live_server(make_app, backend):
+    """CSRF on, the clock frozen, two cases on a page: three of one mobile, one other."""
+    assert backend == "sqlite", SQLITE_ONLY
+    app = make_app(WTF_CSRF_ENABLED=True, FROZEN_NOW=MONDAY, PAGE_SIZE=2)
+    with app.app_context():
+        province = build_province()
+    for _ in range(3):
+        make_case(app, province, mobile=MOBILE)
+    make_case(app, province, mobile="13900000000")
+    with serving(app) as url:
+        yield LiveServer(app=app, url=url)
+
+
+def test_a_mobile_typed_in_the_search_box_never_reaches_a_url(desktop_page, console_problems):
+    page = desktop_page
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    sign_in(page, "assoc-staff")
+    page.goto("/cases")
+    expect(page.locator("#inbox-table tbody tr")).to_have_count(2)
+    page.evaluate("window.__marker = 1")
+
+    page.locator("input[name=q]").press_sequentially(MOBILE)
+    expect(page).to_have_url(re.compile(r"[?&]ref="))
+    rows = page.locator("#inbox-table tbody tr")
+    expect(rows).to_have_count(2)
+    for text in rows.all_inner_texts():
+        assert "138****5678" in text
+    assert page.evaluate("window.__marker") == 1, "the search reloaded the whole page"
+    ref = parse_qs(urlsplit(page.url).query)["ref"][0]
+
+    # The next page, by keyboard: it carries the reference, and holds the third case.
+    page.get_by_role("link", name="下一页").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"[?&]after=.*ref={ref}|[?&]ref={ref}.*after="))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("138****5678")
+
+    # Enter in the box sends the term again: still no number in the address.
+    page.locator("input[name=q]").press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]ref=(?!" + re.escape(ref) + ")"))
+    expect(rows).to_have_count(2)
+    assert page.locator("input[name=q]").input_value() == MOBILE
+    assert all(MOBILE not in url for url in urls), [u for u in urls if MOBILE in u]
+    assert all(MOBILE[:7] not in url for url in urls)  # nor most of it, as it was typed
+    assert console_problems == []
