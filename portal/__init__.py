@@ -11,9 +11,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config_overrides: dict | None = None) -> Flask:
+    from portal.web import bounds
+
     app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
     configure(app, config_overrides)
     register_extensions(app)
+    bounds.install(app)  # bounded ids in URLs and query strings, before any route
     register_subscribers()
     register_blueprints(app)
     register_request_hooks(app)
@@ -93,6 +96,7 @@ def register_subscribers() -> None:
     import portal.complaints.next_due  # noqa: F401  (clock changes → Complaint.next_due_at)
     import portal.deadlines.subscribers  # noqa: F401  (calendar changes → clocks recounted)
     import portal.duty.subscribers  # noqa: F401  (handler changes → Art. 6 contact reports)
+    import portal.orgs.subscribers  # noqa: F401  (unknown-user sign-ins → the audit log)
 
 
 def register_blueprints(app: Flask) -> None:

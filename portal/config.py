@@ -51,7 +51,8 @@ def from_environment() -> dict:
         "DISPLAY_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
         "BABEL_DEFAULT_LOCALE": os.environ.get("PORTAL_DEFAULT_LOCALE", "zh"),
         "PORTAL_LANGUAGES": ("zh", "en"),
-        # Sign-in lockout: after this many failures in a row the account waits.
+        # Sign-in throttling (auth/rules.py): after this many wrong passwords in a row for
+        # one name from one address, attempts wait 30 s, doubling up to the cap in minutes.
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
         "PAGE_SIZE": 25,

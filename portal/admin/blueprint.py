@@ -1,9 +1,9 @@
-"""The administrators' screens: units, users and the change log (操作记录). Each URL with
-its endpoint and the view that answers it."""
+"""The administrators' screens: units, users, the change log (操作记录) and the e-mail
+outbox. Each URL with its endpoint and the view that answers it."""
 
 from flask import Blueprint
 
-from portal.admin.views import audit, units, users
+from portal.admin.views import audit, outbox, units, users
 
 bp = Blueprint("admin", __name__)
 
@@ -22,3 +22,8 @@ bp.add_url_rule("/users/<int:user_id>/active", "user_active", users.toggle_activ
 
 # views/audit.py
 bp.add_url_rule("/audit", "audit", audit.index)
+bp.add_url_rule("/audit.xlsx", "audit_export", audit.export)
+
+# views/outbox.py
+bp.add_url_rule("/outbox", "outbox", outbox.index)
+bp.add_url_rule("/outbox/requeue", "requeue_outbox", outbox.requeue, methods=["POST"])

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from portal.auth.rules import MIN_PASSWORD_LENGTH, MOBILE_RE, PHONE_RE
+from portal.auth.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, MOBILE_RE, PHONE_RE
 from portal.web.forms import PortalForm
 
 
@@ -87,7 +87,13 @@ class UserForm(PortalForm):
         validators=[
             Optional(),
             Length(
-                min=MIN_PASSWORD_LENGTH, message=_l("密码至少 %(n)s 位。", n=MIN_PASSWORD_LENGTH)
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l(
+                    "密码须为 %(min)s 至 %(max)s 位。",
+                    min=MIN_PASSWORD_LENGTH,
+                    max=MAX_PASSWORD_LENGTH,
+                ),
             ),
         ],
     )

@@ -2,8 +2,23 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from portal.auth.rules import MIN_PASSWORD_LENGTH
+from portal.auth.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from portal.web.forms import PortalForm
+
+PASSWORD_PROBLEMS = {
+    "too_short": _l("密码至少 %(n)s 位。", n=MIN_PASSWORD_LENGTH),
+    "too_long": _l("密码最多 %(n)s 位。", n=MAX_PASSWORD_LENGTH),
+    "letters_and_digits": _l("密码须同时包含字母和数字。"),
+    "contains_username": _l("密码不能包含用户名。"),
+    "common": _l(
+        "密码太常见或太容易猜到，请换一个更长、更不规则的密码（例如几个词加数字和符号）。"
+    ),
+}
+
+
+def password_errors(problems: list[str]) -> list[str]:
+    """The messages of ``rules.password_problems``, in the reader's language."""
+    return [str(PASSWORD_PROBLEMS[p]) for p in problems]
 
 
 class LoginForm(PortalForm):
@@ -19,7 +34,13 @@ class PasswordForm(PortalForm):
         validators=[
             DataRequired(_l("请输入新密码。")),
             Length(
-                min=MIN_PASSWORD_LENGTH, message=_l("新密码至少 %(n)s 位。", n=MIN_PASSWORD_LENGTH)
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l(
+                    "新密码须为 %(min)s 至 %(max)s 位。",
+                    min=MIN_PASSWORD_LENGTH,
+                    max=MAX_PASSWORD_LENGTH,
+                ),
             ),
         ],
     )

@@ -1,12 +1,13 @@
-"""Flask-Login wiring: the session cookie holds "id:token"; a changed token (password
-change, deactivation) ends every older session."""
+"""Flask-Login wiring: the session cookie holds "id:token:key"; a changed token
+(password change, deactivation) ends every older session of the user, an ended sign-in
+(``SignIn.ended_at``, sign-out) the one session it started."""
 
 from flask import redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 
-from portal.auth.models import User
+from portal.auth.models import SignIn, User
 from portal.db import PREPARE, db
 
 login_manager = LoginManager()
@@ -17,17 +18,30 @@ login_manager.session_protection = "basic"
 
 
 # Every request reads it: a statement built once (no rebuilding, no new cache key).
-_USER = select(User).where(User.id == bindparam("user_id")).execution_options(**PREPARE)
+# The user and whether the sign-in is still open, in one statement.
+_USER = (
+    select(User)
+    .where(
+        User.id == bindparam("user_id"),
+        exists().where(
+            SignIn.key == bindparam("key"),
+            SignIn.user_id == User.id,
+            SignIn.ended_at.is_(None),
+        ),
+    )
+    .execution_options(**PREPARE)
+)
 
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit():
+    user_id, token, key = (session_id.split(":") + ["", ""])[:3]
+    if not user_id.isdigit() or not 0 < int(user_id) < 2**31 or not key:
         return None
-    user = db.session.scalar(_USER, {"user_id": int(user_id)})
+    user = db.session.scalar(_USER, {"user_id": int(user_id), "key": key})
     if user is None or not user.is_active or user.session_token != token:
         return None
+    user.sign_in_key = key
     return user
 
 

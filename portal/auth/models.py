@@ -34,6 +34,9 @@ class User(Model):
 
     unit = relationship("Unit", lazy="joined")
 
+    # The key of the sign-in this request runs under (``SignIn.key``), set by the loader.
+    sign_in_key = ""
+
     # The version counts administrative edits only (operations bump it): sign-in
     # bookkeeping must not make an administrator's open form look stale. Every UPDATE
     # still checks it, so two concurrent edits cannot both land.
@@ -49,8 +52,9 @@ class User(Model):
         return False
 
     def get_id(self) -> str:
-        # The session holds id and token: a changed token ends old sessions.
-        return f"{self.id}:{self.session_token}"
+        # The session cookie holds id, token and the sign-in's key: a changed token ends
+        # every session of the user, an ended sign-in (sign-out) that one session.
+        return f"{self.id}:{self.session_token}:{getattr(self, 'sign_in_key', '')}"
 
     # Convenience --------------------------------------------------------------
     @property
@@ -71,3 +75,32 @@ class User(Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class SignIn(Model):
+    """One signed-in session, kept on the server so that signing out ends it for good
+    (a copy of the cookie taken before is refused afterwards); also the record of who
+    signed in, when, from where and with what."""
+
+    __tablename__ = "sign_in"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False, index=True)
+    key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class SignInThrottle(Model):
+    """Wrong passwords in a row for one key (a name typed from an address, an address, a
+    name: ``rules.throttle_key``) and until when attempts under it wait. Shared by every
+    app server; rows of the quiet are dropped by the sweep."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

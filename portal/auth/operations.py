@@ -3,27 +3,34 @@ the request commits once."""
 
 import secrets
 from datetime import timedelta
+from math import ceil
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, case, delete, func, select, update
 
 from portal.audit.operations import diff, record
-from portal.auth.models import User
+from portal.auth.models import SignIn, SignInThrottle, User
 from portal.auth.passwords import dummy_verify, hash_password, verify_password
-from portal.auth.rules import LockoutPolicy, after_failure, is_locked
-from portal.auth.signals import user_changed
-from portal.db import db
+from portal.auth.rules import ThrottleLevel, throttle_delay, throttle_key, throttle_levels
+from portal.auth.signals import unknown_user_refused, user_changed
+from portal.db import db, dialect_insert
+
+THROTTLE_MEMORY = timedelta(days=1)
 
 
 class SignInError(Exception):
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, wait_seconds: int = 0):
         super().__init__(reason)
-        self.reason = reason  # "invalid", "locked", "inactive"
+        self.reason = reason  # "invalid", "throttled", "inactive"
+        self.wait_seconds = wait_seconds
 
 
-def _policy() -> LockoutPolicy:
+def _levels() -> tuple[ThrottleLevel, ...]:
     cfg = current_app.config
-    return LockoutPolicy(cfg["LOGIN_MAX_FAILURES"], timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]))
+    return throttle_levels(
+        cfg["LOGIN_MAX_FAILURES"], timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
+    )
 
 
 def find_by_username(username: str) -> User | None:
@@ -32,31 +39,143 @@ def find_by_username(username: str) -> User | None:
     )
 
 
-def authenticate(username: str, password: str, now) -> User:
-    """The user, or SignInError. Failures count towards a lockout stored in the row."""
+def wait_before_sign_in(username: str, address: str, now) -> int:
+    """Seconds an attempt under this name from this address must still wait (0: none)."""
+    keys = [throttle_key(level, username, address) for level in _levels()]
+    until = db.session.scalar(
+        select(func.max(SignInThrottle.wait_until)).where(SignInThrottle.key.in_(keys))
+    )
+    if until is None or until <= now:
+        return 0
+    return max(1, ceil((until - now).total_seconds()))
+
+
+def count_failure(username: str, address: str, now) -> None:
+    """One more wrong password at each level, counted atomically (attempts at once on
+    several app servers all count); a level past its free failures makes the next
+    attempts wait. A count left alone for a day starts again."""
+    for level in _levels():
+        key = throttle_key(level, username, address)
+        table = SignInThrottle.__table__
+        stale = SignInThrottle.last_failure_at < now - THROTTLE_MEMORY
+        upsert = (
+            dialect_insert(SignInThrottle)
+            .values(key=key, failures=1, last_failure_at=now, wait_until=None)
+            .on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={
+                    "failures": case((stale, 1), else_=SignInThrottle.failures + 1),
+                    "last_failure_at": now,
+                },
+            )
+            .returning(SignInThrottle.failures)
+        )
+        failures = db.session.execute(upsert).scalar_one()
+        delay = throttle_delay(level, failures)
+        if delay:
+            db.session.execute(
+                update(SignInThrottle)
+                .where(SignInThrottle.key == key)
+                .values(wait_until=now + delay)
+            )
+
+
+def clear_failures(username: str, address: str) -> None:
+    """A right password: this name's counts start again (the address's stay)."""
+    keys = [
+        throttle_key(level, username, address) for level in _levels() if level.prefix != "address"
+    ]
+    db.session.execute(delete(SignInThrottle).where(SignInThrottle.key.in_(keys)))
+
+
+def purge_throttles(now) -> int:
+    """Counts nobody added to for a day: dropped (the sweep)."""
+    result = db.session.execute(
+        delete(SignInThrottle).where(SignInThrottle.last_failure_at < now - THROTTLE_MEMORY)
+    )
+    return cast(CursorResult[Any], result).rowcount
+
+
+def authenticate(username: str, password: str, now, address: str = "") -> User:
+    """The user, or SignInError. Wrong passwords slow down later attempts (``rules``);
+    a name that does not exist is answered like a wrong password, after the same work."""
+    wait = wait_before_sign_in(username, address, now)
+    if wait:
+        raise SignInError("throttled", wait)
     user = find_by_username(username)
     if user is None:
         dummy_verify(password)
+        count_failure(username, address, now)
         raise SignInError("invalid")
-    if is_locked(user.locked_until, now):
-        raise SignInError("locked")
     if not verify_password(user.password_hash, password):
-        # Count under a row lock, from the count as stored now: wrong passwords tried at
-        # once on several app servers must each count, and one that comes in after
-        # another server locked the account must not unlock it.
-        db.session.refresh(user, ["failed_logins", "locked_until", "version"], with_for_update=True)
-        if is_locked(user.locked_until, now):
-            raise SignInError("locked")
-        user.failed_logins, user.locked_until = after_failure(user.failed_logins, _policy(), now)
-        db.session.flush()
-        raise SignInError("locked" if user.locked_until else "invalid")
+        count_failure(username, address, now)
+        raise SignInError("invalid")
     if not user.is_active or not user.unit.is_active:
         raise SignInError("inactive")
-    user.failed_logins = 0
-    user.locked_until = None
+    clear_failures(username, address)
     user.last_login_at = now
     db.session.flush()
     return user
+
+
+def _client(address: str | None, agent: str | None) -> dict:
+    return {"address": (address or "")[:64], "agent": (agent or "")[:200]}
+
+
+def start_sign_in(user: User, *, now, address: str | None, agent: str | None) -> str:
+    """A new server-side session for ``user`` (its key goes into the cookie), recorded
+    in the audit log with the client's address and browser. Returns the key."""
+    key = secrets.token_urlsafe(32)
+    client = _client(address, agent)
+    db.session.add(SignIn(user_id=user.id, key=key, started_at=now, **client))
+    record(
+        actor=user,
+        unit_path=user.unit.path,
+        subject=user,
+        action="signed_in",
+        changes=client,
+        now=now,
+    )
+    db.session.flush()
+    user.sign_in_key = key
+    return key
+
+
+def end_sign_in(user: User, *, now) -> None:
+    """Sign-out: the session's key is refused from now on, wherever the cookie is."""
+    sign_in = db.session.scalar(select(SignIn).where(SignIn.key == user.sign_in_key))
+    if sign_in is not None and sign_in.ended_at is None:
+        sign_in.ended_at = now
+        record(
+            actor=user,
+            unit_path=user.unit.path,
+            subject=user,
+            action="signed_out",
+            changes={},
+            now=now,
+        )
+    db.session.flush()
+
+
+def record_failed_sign_in(
+    username: str, reason: str, *, now, address: str | None, agent: str | None
+) -> None:
+    """A refused sign-in, for the audit log: under the user when the name exists (its
+    unit's administrators see it), else under the association."""
+    user = find_by_username(username)
+    changes = {"username": username.strip()[:60], "reason": reason, **_client(address, agent)}
+    if user is not None:
+        record(
+            actor=None,
+            unit_path=user.unit.path,
+            subject=user,
+            action="sign_in_failed",
+            changes=changes,
+            now=now,
+        )
+    else:
+        unknown_user_refused.send(None, changes=changes, now=now)
+    db.session.flush()
 
 
 def new_session_token() -> str:

@@ -42,6 +42,8 @@ class Permission(StrEnum):
     ORG_UNIT_VIEW = "org:unit:view"
     USER_MANAGE = "org:user:manage"
     AUDIT_VIEW = "org:audit:view"
+    # The e-mail outbox: failed mail and sending it again (the association administrator).
+    OUTBOX_MANAGE = "notify:outbox:manage"
     # Art. 6, 7: member contacts and the A/B duty roster.
     DUTY_PROFILE_VIEW = "duty:profile:view"  # a member's contacts, pairs and report history
     DUTY_PROFILE_MANAGE = "duty:profile:manage"  # edit contacts and name A/B (member admin)
@@ -72,6 +74,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORG_UNIT_VIEW,
             Permission.USER_MANAGE,
             Permission.AUDIT_VIEW,
+            Permission.OUTBOX_MANAGE,
             Permission.CALENDAR_MANAGE,
             Permission.CASE_VIEW,
             Permission.CASE_INTAKE,

@@ -1,9 +1,16 @@
-"""Pure sign-in rules: lockout after repeated failures (no clock read here)."""
+"""Pure sign-in rules: how wrong passwords slow down later attempts (no clock read
+here), and what makes a password acceptable."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-MIN_PASSWORD_LENGTH = 8
+from zxcvbn import zxcvbn
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
+# zxcvbn's score (0-4, offline: common passwords, dictionary words, keyboard patterns,
+# dates): below 3 it guesses the password in under about 10^8 tries.
+MIN_PASSWORD_SCORE = 3
 
 # Art. 6: contacts reported to the association. Mainland mobile: 11 digits starting
 # 1[3-9]; work phone: landline with area code (optional extension), a mobile, a 400
@@ -12,24 +19,45 @@ MOBILE_RE = r"^1[3-9]\d{9}$"
 PHONE_RE = r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|400-?\d{3}-?\d{4}|95\d{3,4})$"
 
 
+# -- throttling sign-in attempts -----------------------------------------------------
+# Wrong passwords slow down the next attempts, per (name typed, client address), per
+# address and per name, with delays that double; nothing locks an account. The name is
+# the one typed, existing or not, so an unknown user is answered exactly like a known
+# one. Per name the delay stays short: an outsider guessing from elsewhere can make the
+# real handler wait a minute, never lock them out of accepting a case (Art. 7).
+
+
 @dataclass(frozen=True)
-class LockoutPolicy:
-    max_failures: int
-    lockout: timedelta
+class ThrottleLevel:
+    prefix: str
+    free: int  # failures before the first delay
+    base: timedelta  # the first delay; each further failure doubles it
+    cap: timedelta
 
 
-def is_locked(locked_until: datetime | None, now: datetime) -> bool:
-    return locked_until is not None and now < locked_until
+def throttle_levels(free: int, cap: timedelta) -> tuple[ThrottleLevel, ...]:
+    """The three levels from the configuration (``free`` failures of one name from one
+    address before a delay, delays up to ``cap``)."""
+    return (
+        ThrottleLevel("pair", free, timedelta(seconds=30), cap),
+        ThrottleLevel("address", 4 * free, timedelta(seconds=30), cap),
+        ThrottleLevel("name", 2 * free, timedelta(seconds=5), min(cap, timedelta(minutes=1))),
+    )
 
 
-def after_failure(
-    failures: int, policy: LockoutPolicy, now: datetime
-) -> tuple[int, datetime | None]:
-    """The failure count and lock time after one more wrong password."""
-    failures += 1
-    if failures >= policy.max_failures:
-        return 0, now + policy.lockout
-    return failures, None
+def throttle_key(level: ThrottleLevel, username: str, address: str) -> str:
+    name = username.strip().lower()[:60]
+    if level.prefix == "pair":
+        return f"pair:{name}|{address}"
+    return f"address:{address}" if level.prefix == "address" else f"name:{name}"
+
+
+def throttle_delay(level: ThrottleLevel, failures: int) -> timedelta:
+    """How long attempts wait after ``failures`` wrong ones in a row at this level."""
+    if failures < level.free:
+        return timedelta(0)
+    doublings = min(failures - level.free, 20)
+    return min(level.cap, level.base * 2**doublings)
 
 
 def password_problems(password: str, username: str) -> list[str]:
@@ -37,8 +65,12 @@ def password_problems(password: str, username: str) -> list[str]:
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append("too_short")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return [*problems, "too_long"]  # not scored: zxcvbn is slow on long input
     if password.isdigit() or password.isalpha():
         problems.append("letters_and_digits")
     if username and username.lower() in password.lower():
         problems.append("contains_username")
+    if not problems and zxcvbn(password, user_inputs=[username])["score"] < MIN_PASSWORD_SCORE:
+        problems.append("common")
     return problems

@@ -2,23 +2,38 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import operations
-from portal.auth.forms import LoginForm, PasswordForm
+from portal.auth.forms import LoginForm, PasswordForm, password_errors
 from portal.auth.passwords import verify_password
 from portal.auth.rules import password_problems
 from portal.db import db
 from portal.web import clock
 from portal.web.i18n import LANG_COOKIE
 
+
+def N_(text: str) -> str:  # marks a message for extraction; translated where shown
+    return text
+
+
 SIGN_IN_MESSAGES = {
-    "invalid": "用户名或密码不正确。",
-    "locked": "连续登录失败次数过多，账户已暂时锁定，请稍后再试或联系管理员。",
-    "inactive": "该账户已停用，请联系本单位管理员。",
+    "invalid": N_("用户名或密码不正确。"),
+    "throttled": N_("登录尝试过于频繁，请 %(n)s 秒后再试。"),
+    "inactive": N_("该账户已停用，请联系本单位管理员。"),
 }
+SIGN_IN_STATUS = {"invalid": 401, "throttled": 429, "inactive": 403}
 
 
 def _safe_next(target: str | None) -> str:
@@ -38,23 +53,39 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
+        client = {"address": request.remote_addr, "agent": request.user_agent.string}
         try:
-            user = operations.authenticate(form.username.data, form.password.data, clock.now())
+            user = operations.authenticate(
+                form.username.data, form.password.data, clock.now(), client["address"] or ""
+            )
         except operations.SignInError as error:
+            operations.record_failed_sign_in(
+                form.username.data, error.reason, now=clock.now(), **client
+            )
             db.session.commit()  # keep the failure count even though the answer is 4xx
-            form.form_errors.append(_(SIGN_IN_MESSAGES[error.reason]))
-            return render_template(
-                "auth/login.html", form=form
-            ), 401 if error.reason == "invalid" else 403
+            form.form_errors.append(_(SIGN_IN_MESSAGES[error.reason], n=error.wait_seconds))
+            response = make_response(
+                render_template("auth/login.html", form=form), SIGN_IN_STATUS[error.reason]
+            )
+            if error.wait_seconds:
+                response.headers["Retry-After"] = str(error.wait_seconds)
+            return response
+        # A fresh session: nothing of the signed-out one (its CSRF token) carries over.
+        next_page = _safe_next(form.next.data)
+        session.clear()
+        operations.start_sign_in(user, now=clock.now(), **client)
         login_user(user)
-        return redirect(_safe_next(form.next.data))
+        return redirect(next_page)
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
 
 @login_required
 def logout():
+    # Ends the sign-in on the server: a copy of the cookie is refused from now on.
+    operations.end_sign_in(current_user._get_current_object(), now=clock.now())
     logout_user()
+    session.clear()
     flash(_("您已安全退出。"), "info")
     return redirect(url_for("auth.login"))
 
@@ -68,7 +99,7 @@ def change_password():
         else:
             problems = password_problems(form.new.data, current_user.username)
             if problems:
-                form.new.errors.append(_("新密码须同时包含字母和数字，且不能包含用户名。"))
+                form.new.errors.extend(password_errors(problems))
             else:
                 operations.change_password(current_user, form.new.data, clock.now())
                 # Keep this session: the token just changed.

@@ -22,7 +22,9 @@ from sqlalchemy.orm import joinedload
 
 from portal.accountability.detect import detect as detect_accountability
 from portal.auth.models import User
+from portal.auth.operations import purge_throttles
 from portal.auth.roles import Role
+from portal.complaints import search_refs
 from portal.complaints.operations import purge_pending_uploads
 from portal.db import db
 from portal.deadlines.models import OPEN, UNBREACHED, Clock, ClockEvent
@@ -344,4 +346,6 @@ def _sweep(now: datetime) -> dict:
     db.session.flush()
     counts["accountability"] = detect_accountability(now)["changed"]  # Art. 12(1)
     counts["uploads_dropped"] = purge_pending_uploads(now)
+    counts["throttles_dropped"] = purge_throttles(now)
+    counts["search_refs_dropped"] = search_refs.purge(now)
     return counts

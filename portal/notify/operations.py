@@ -8,14 +8,16 @@ does nothing.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import JSON, Integer, String, bindparam, select, text
+from sqlalchemy import JSON, CursorResult, Integer, String, bindparam, select, text, update
 
 from portal.auth.models import User
 from portal.db import PREPARE, UTCDateTime, db, dialect_insert
 from portal.notify.message import Msg, Words, data_of, text_of
 from portal.notify.models import Notification, OutboxMessage
+from portal.notify.sender import one_line
 
 # Rows per query when reading users by id.
 BATCH = 1000
@@ -67,9 +69,10 @@ def mail_link(link: str | None) -> str:
 
 
 def _mail_row(recipient: str, subject: str, body: str, dedupe_key: str, now) -> dict:
+    # A subject is one line: a line break in a unit's name would stop the mail (21.4).
     return {
         "recipient": recipient,
-        "subject": subject,
+        "subject": one_line(subject),
         "body": body,
         "dedupe_key": dedupe_key,
         "status": "queued",
@@ -135,6 +138,23 @@ def queue_mail(*, recipient: str, subject: str, body: str, dedupe_key: str, now)
     return db.session.execute(
         select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
     ).scalar_one()
+
+
+def requeue_failed(*, now, ids: Iterable[int] | None = None) -> int:
+    """Failed mail (its retries spent, e.g. by a long SMTP outage) back in the queue, due
+    now with its attempts reset: all of it, or the messages ``ids`` among it (others are
+    left as they are). Returns how many; the caller commits."""
+    query = update(OutboxMessage).where(OutboxMessage.status == "failed")
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(sorted(set(ids))))
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            query.values(status="queued", attempts=0, next_attempt_at=now, claimed_at=None),
+            execution_options={"synchronize_session": False},
+        ),
+    )
+    return result.rowcount
 
 
 def _mail_addresses(user_ids: Iterable[int]) -> dict[int, str]:

@@ -327,7 +327,7 @@ def test_ids_in_forms_and_query_strings_are_scoped_too(app, province, actor, out
             "full_name": "越权",
             "unit_id": foreign,
             "role": "member_handler",
-            "password": "abc12345x",
+            "password": "Tenancy-check-2026x",
         },
     )
     assert response.status_code == 422

@@ -28,14 +28,14 @@ def test_member_admin_creates_a_branch_officer_who_can_sign_in(app, client, prov
             "mobile": "13812345678",
             "email": "zw@bank1.example.cn",
             "work_phone": "024-22223333",
-            "password": "welcome123",
+            "password": "Welcome-to-Shenyang-26",
         },
     )
     assert response.status_code == 302
     assert _user(app, "zhang.wei").role == "branch_officer"
     assert (
         app.test_client()
-        .post("/login", data={"username": "zhang.wei", "password": "welcome123"})
+        .post("/login", data={"username": "zhang.wei", "password": "Welcome-to-Shenyang-26"})
         .status_code
         == 302
     )
@@ -81,7 +81,7 @@ def test_roles_must_fit_the_unit_and_the_administrator(app, client, province):
                 "full_name": "试",
                 "unit_id": province.unit(unit).id,
                 "role": role,
-                "password": "welcome123",
+                "password": "Welcome-to-Shenyang-26",
             },
         )
         assert response.status_code == 422 and "可设置的角色" in response.get_data(as_text=True)
@@ -92,7 +92,7 @@ def test_roles_must_fit_the_unit_and_the_administrator(app, client, province):
             "full_name": "重复",
             "unit_id": province.unit("bank1").id,
             "role": "member_handler",
-            "password": "welcome123",
+            "password": "Welcome-to-Shenyang-26",
         },
     )
     assert taken.status_code == 422 and "已被使用" in taken.get_data(as_text=True)
@@ -109,7 +109,7 @@ def test_association_admin_manages_member_admins_but_not_member_staff(client, pr
             "full_name": "李娜",
             "unit_id": province.unit("bank2").id,
             "role": "member_admin",
-            "password": "welcome123",
+            "password": "Welcome-to-Shenyang-26",
         },
     )
     assert response.status_code == 302
@@ -150,14 +150,14 @@ def test_admin_reset_password_ends_the_users_sessions(app, client, province):
             "unit_id": target.unit_id,
             "role": "branch_officer",
             "version": str(target.version),
-            "password": "reset1234",
+            "password": "Reset-for-outlet-7",
         },
     )
     assert response.status_code == 302
     assert officer.get("/home").status_code == 302
     assert (
         app.test_client()
-        .post("/login", data={"username": "bank1-outlet1", "password": "reset1234"})
+        .post("/login", data={"username": "bank1-outlet1", "password": "Reset-for-outlet-7"})
         .status_code
         == 302
     )
@@ -172,7 +172,7 @@ def test_audit_log_lists_changes_within_scope_only(client, province):
             "full_name": "王芳",
             "unit_id": province.unit("bank1-outlet1").id,
             "role": "branch_officer",
-            "password": "welcome123",
+            "password": "Welcome-to-Shenyang-26",
         },
     )
     assert "新增用户" in client.get("/audit").get_data(as_text=True)

@@ -10,6 +10,7 @@ from portal.admin.forms import ConfirmForm, UserForm
 from portal.admin.rules import assignable_roles
 from portal.auth import operations
 from portal.auth.access import require
+from portal.auth.forms import password_errors
 from portal.auth.models import User
 from portal.auth.roles import ROLE_LABELS, Permission, Role
 from portal.auth.rules import password_problems
@@ -118,8 +119,8 @@ def create():
         unit = _validate_placement(form)
         if not form.password.data:
             form.password.errors.append(_("请设置初始密码。"))
-        elif password_problems(form.password.data, form.username.data):
-            form.password.errors.append(_("密码须同时包含字母和数字，且不能包含用户名。"))
+        elif problems := password_problems(form.password.data, form.username.data):
+            form.password.errors.extend(password_errors(problems))
         if _username_taken(form.username.data, None):
             form.username.errors.append(_("该用户名已被使用。"))
         if unit is not None and not form.errors:
@@ -156,6 +157,10 @@ def edit(user_id):
         if form.version.data != str(target.version):
             form.form_errors.append(_("该用户信息已被他人修改，请查看最新内容后重新提交。"))
             status = 409
+        if form.password.data and (
+            problems := password_problems(form.password.data, form.username.data)
+        ):
+            form.password.errors.extend(password_errors(problems))
         if unit is not None and not form.errors:
             operations.update_user(
                 target, actor=current_user, unit=unit, now=clock.now(), **_clean(form)
