@@ -197,7 +197,11 @@ def _as_published(bulletin, member_id: int | None) -> list:
         return []
     period = parse_period(bulletin.period)
     page = queries.headline(current_user, period, **({"member_id": member_id} if member_id else {}))
-    basis = page if member_id is None else queries.member_counts(period, member_id)
+    basis = (
+        page
+        if member_id is None
+        else queries.member_counts(period, member_id, published.COMPARED_COUNTS)
+    )
     return export.published_sheets(frozen, member_id, basis, page)
 
 

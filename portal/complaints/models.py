@@ -77,6 +77,14 @@ class Category(Model):
         return localized(self.name, self.name_en)
 
     @property
+    def full_name_en(self) -> str | None:
+        """``full_name`` in English, when every part of it has an English name."""
+        parts = [self.parent, self] if self.parent else [self]
+        if all(part.name_en for part in parts):
+            return " › ".join(str(part.name_en) for part in parts)
+        return None
+
+    @property
     def full_label(self) -> str:
         """``full_name`` in the reader's language, for screens and exports."""
         return f"{self.parent.label} › {self.label}" if self.parent else self.label

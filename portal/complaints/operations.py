@@ -397,14 +397,20 @@ def set_flags(
     )
 
 
-def _category_msg(case: Complaint) -> Msg:
-    """The case's category as a notice names it, in the reader's language (categories are
-    data with an English name, not catalogue messages)."""
+def _tell_on_duty(case: Complaint, member: Unit, *, dedupe_key: str, now, receiver):
+    """Art. 7: the member's handler on duty hears of the case at once (A and B both see it
+    in their inbox); returns who was told. The category is named in the reader's language
+    (categories are data with an English name, not catalogue messages)."""
     category = case.category
-    english = f"{category.parent.name_en} › {category.name_en}" if category.parent else None
-    if not (category.name_en and category.parent and category.parent.name_en):
-        english = None
-    return Msg(N_("类别：%(name)s"), name=Named(category.full_name, english))
+    return notify_on_duty(
+        member,
+        title=Msg(N_("新投诉待受理：%(no)s"), no=case.tracking_no),
+        body=Msg(N_("类别：%(name)s"), name=Named(category.full_name, category.full_name_en)),
+        link=f"/cases/{case.id}",
+        dedupe_key=dedupe_key,
+        now=now,
+        receiver=receiver,
+    )
 
 
 def _flag_change(name: str, set_: bool) -> Msg:
@@ -525,14 +531,8 @@ def _reroute(case: Complaint, old_member: Unit, *, actor, now, steps: ClockBatch
         note=reason,
         detail={"from": old_member.name, "to": member.name, "to_id": member.id},
     )
-    told = notify_on_duty(
-        member,
-        title=Msg(N_("新投诉待受理：%(no)s"), no=case.tracking_no),
-        body=_category_msg(case),
-        link=f"/cases/{case.id}",
-        dedupe_key=f"case{case.id}:rerouted:e{entry.id}",
-        now=now,
-        receiver=receiver,
+    told = _tell_on_duty(
+        case, member, dedupe_key=f"case{case.id}:rerouted:e{entry.id}", now=now, receiver=receiver
     )
     notices.tell(
         case,
@@ -581,12 +581,9 @@ def forward_to_member(case: Complaint, *, actor, now, batch: ClockBatch | None =
         entry = record(
             case, actor, "forwarded", now, detail={"to": member.name, "to_id": member.id}
         )
-        # Art. 7: the handler on duty is told at once; A and B both see it in their inbox.
-        told = notify_on_duty(
+        told = _tell_on_duty(
+            case,
             member,
-            title=Msg(N_("新投诉待受理：%(no)s"), no=case.tracking_no),
-            body=_category_msg(case),
-            link=f"/cases/{case.id}",
             dedupe_key=f"case{case.id}:forwarded:{case.version}",
             now=now,
             receiver=receiver,

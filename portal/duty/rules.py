@@ -68,13 +68,6 @@ class Away:
     kind: Literal["unnamed", "inactive", "away"]
     detail: str = ""
 
-    def __str__(self) -> str:  # in Chinese, for notices and exports
-        if self.kind == "unnamed":
-            return "未指定"
-        if self.kind == "inactive":
-            return "账号已停用"
-        return f"不在岗（{self.detail}）" if self.detail else "不在岗"
-
 
 @dataclass(frozen=True)
 class DutyAnswer:
@@ -90,14 +83,10 @@ class DutyAnswer:
 
     @property
     def reason(self) -> str:
-        """The answer in Chinese, for stored notices and exports."""
-        if self.no_pair:
-            return "未设置A/B角：无人受理"
-        if self.role == "A":
-            return "A角在岗"
-        if self.role == "B":
-            return f"A角{self.why_a}，由B角受理"
-        return f"A角{self.why_a}，B角{self.why_b}：无人受理"
+        """The answer in Chinese, for exports: the wording of ``duty.wording``, as stored."""
+        from portal.duty.wording import answer_msg  # it words this class: imported late
+
+        return str(answer_msg(self))
 
 
 @dataclass(frozen=True)

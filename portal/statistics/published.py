@@ -22,6 +22,7 @@ COMPARED = (
     ("closed", _l("办结")),
     ("major", _l("重大投诉")),
 )
+COMPARED_COUNTS = tuple(key for key, _label in COMPARED)
 
 
 def freeze(period_code: str, *, bulletin_id: int, version: int, published_at, head, members):

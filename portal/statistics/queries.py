@@ -300,15 +300,18 @@ def average_working_days(
     return {k: f["days"] for k, f in figures.items() if f["days"] is not None}
 
 
-def member_counts(period: Period, member_id: int) -> dict[str, int]:
-    """One member's counts of the period on the bulletin's basis: every complaint about
-    the member (``Complaint.member_id``), wherever it is handled, including those the
-    association kept (not yet forwarded, invalid, referred, duplicates), which the
-    member's own dashboard, scoped to the cases handed to it, does not count. Counts
-    only: no case is listed."""
+def member_counts(period: Period, member_id: int, names: tuple[str, ...]) -> dict[str, int]:
+    """One member's counts ``names`` (of ``_case_columns``) of the period on the
+    bulletin's basis: every complaint about the member (``Complaint.member_id``),
+    wherever it is handled, including those the association kept (not yet forwarded,
+    invalid, referred, duplicates), which the member's own dashboard, scoped to the cases
+    handed to it, does not count. Counts only: no case is listed. Read on each member
+    dashboard of a published period, so only the columns asked for (not the clock
+    look-up behind "forwarded")."""
+    columns = [c for c in _case_columns(None) if c.name in names]
     row = (
         db.session.execute(
-            select(*_case_columns(period_ids(period))).where(
+            select(*columns).where(
                 Complaint.member_id == member_id,
                 Complaint.received_on >= period.first_day,
                 Complaint.received_on <= period.last_day,

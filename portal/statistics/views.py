@@ -126,7 +126,7 @@ def _published_note(period: Period, filters: dict, live: dict) -> dict | None:
     if root.kind == UnitKind.MEMBER:
         # The bulletin counts every case about the member; this page only those handed
         # to it (tenancy): compare like with like, and say how many the page leaves out.
-        basis = queries.member_counts(period, root.id)
+        basis = queries.member_counts(period, root.id, published.COMPARED_COUNTS)
     return {
         "bulletin_id": frozen.bulletin_id,
         "version": frozen.version,
