@@ -61,12 +61,16 @@ def index():
 def create():
     require(Permission.BULLETIN_MANAGE)
     try:
-        draft = operations.create_draft(
-            parse_period(request.form.get("period", "")), actor=current_user, now=clock.now()
-        )
+        period = parse_period(request.form.get("period", ""))
+        draft = operations.create_draft(period, actor=current_user, now=clock.now())
     except ValueError as exc:  # a malformed period (422), or the period's draft exists (409)
-        status = 409 if isinstance(exc, operations.DraftExists) else 422
-        context = _list_context(error=str(exc))
+        # The refusal says what a period looks like; parse_period's own message quotes
+        # the input, which the template's translation would read as a format string.
+        if isinstance(exc, operations.BulletinError):
+            status, error = (409 if isinstance(exc, operations.DraftExists) else 422), str(exc)
+        else:
+            status, error = 422, "期间格式应为 2026H1 或 2026H2。"
+        context = _list_context(error=error)
         return render_page_or_piece(
             "bulletins/index.html", "bulletins/_list.html", status, **context
         )

@@ -157,6 +157,16 @@ def test_bad_period_is_refused_with_422(app, province):
     assert client.get("/statistics?period=bad").status_code == 422
 
 
+def test_a_period_with_a_percent_sign_is_refused_with_a_message_not_a_500(app, province):
+    # Found by the fuzz suite: the refusal once quoted the input into a translated string.
+    client = app.test_client()
+    sign_in(client, "assoc-staff")
+    for period in ("%", "20%s", "%(x)s"):
+        response = client.post("/bulletins", data={"period": period})
+        assert response.status_code == 422, period
+        assert "期间格式应为 2026H1 或 2026H2" in response.get_data(as_text=True)
+
+
 def _drafts(period="2026H1") -> list[int]:
     return db.session.scalars(
         select(Bulletin.version).where(Bulletin.period == period, Bulletin.state == "draft")
