@@ -11,7 +11,7 @@ from sqlalchemy import CursorResult, case, delete, func, select, update
 
 from portal.audit.operations import diff, record
 from portal.auth.models import SignIn, SignInThrottle, User
-from portal.auth.passwords import dummy_verify, hash_password, verify_password
+from portal.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
 from portal.auth.rules import ThrottleLevel, throttle_delay, throttle_key, throttle_levels
 from portal.auth.signals import unknown_user_refused, user_changed
 from portal.db import db, dialect_insert
@@ -113,6 +113,8 @@ def authenticate(username: str, password: str, now, address: str = "") -> User:
     if not user.is_active or not user.unit.is_active:
         raise SignInError("inactive")
     clear_failures(username, address)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)  # older parameters: upgrade now
     user.last_login_at = now
     db.session.flush()
     return user
