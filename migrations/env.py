@@ -1,11 +1,17 @@
 """Alembic environment: the schema comes from ``portal.db`` metadata, the connection
-from the Flask app that runs the command (``flask --app wsgi db upgrade``)."""
+from the Flask app that runs the command (``flask --app wsgi db upgrade``).
+
+On PostgreSQL the web servers may connect as a role that owns nothing and cannot pass
+row-level security (``DATABASE_URL``), and the migrations as the tables' owner
+(``DATABASE_OWNER_URL``): then every upgrade ends by granting the application's role
+the use of every table and sequence, new ones included."""
 
 import logging
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
 
 from portal.db import db, include_object
 
@@ -44,7 +50,9 @@ def run_migrations_online():
     options = _options()
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
     options.setdefault("include_object", include_object(db.engine.dialect.name))
-    with db.engine.connect() as connection:
+    owner_url = current_app.config.get("DATABASE_OWNER_URL")
+    engine = create_engine(owner_url) if owner_url else db.engine
+    with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             _sqlite_foreign_keys(connection, on=False)
@@ -53,9 +61,30 @@ def run_migrations_online():
             context.configure(connection=connection, target_metadata=target_metadata, **options)
             with context.begin_transaction():
                 context.run_migrations()
+                if owner_url:
+                    for role in (
+                        db.engine.url.username,
+                        current_app.config.get("DATABASE_ALL_BANKS_ROLE"),
+                    ):
+                        _grant_to_application(connection, role)
         finally:
             if sqlite:
                 _sqlite_foreign_keys(connection, on=True)
+    if owner_url:
+        engine.dispose()
+
+
+def _grant_to_application(connection, role: str | None) -> None:
+    """The application's role reads and writes every table (row-level security decides
+    which rows) and draws from every sequence; it owns none and alters none."""
+    if not role or role == connection.engine.url.username:
+        return
+    quoted = connection.dialect.identifier_preparer.quote(role)
+    connection.exec_driver_sql(
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"
+    )
+    connection.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+    connection.exec_driver_sql(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {quoted}")
 
 
 def _sqlite_foreign_keys(connection, *, on: bool) -> None:

@@ -7,13 +7,16 @@ a rolled-back transaction, because the browser tests drive a live server in anot
 thread that must see committed rows.
 """
 
+import functools
 import shutil
 import time
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from pgcluster import PostgresCluster
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 from support import app_config
 
 from portal import create_app
@@ -90,7 +93,9 @@ def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'portal.sqlite3'}"
     else:
-        url = request.getfixturevalue("postgres_cluster").create_database("portal_test")
+        cluster = request.getfixturevalue("postgres_cluster")
+        cluster.create_database("portal_test")
+        url = cluster.app_url("portal_test")  # held by row-level security, as in production
     upgrade_to_head(url)
     return url
 
@@ -100,14 +105,23 @@ def backend(database_url) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 
 
+@functools.cache
+def _owner_engine(url: str):
+    return create_engine(url, poolclass=NullPool)
+
+
 def empty_all_tables() -> None:
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
+        # As the owner: the application's role may not truncate. Our own transaction
+        # ends first, or the TRUNCATE would wait for it.
+        db.session.rollback()
         names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+        with _owner_engine(current_app.config["DATABASE_OWNER_URL"]).begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    for table in tables:
+        db.session.execute(table.delete())
     db.session.commit()
 
 

@@ -13,6 +13,14 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+APP_ROLE = "portal_app"
+ALL_BANKS_ROLE = "portal_all_banks"
+
+
+def owner_url(app_url: str) -> str:
+    """The owner's address of a database reached as the application's role."""
+    return app_url.replace(f"//{APP_ROLE}@", "//postgres@", 1)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -71,8 +79,23 @@ class PostgresCluster:
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def url(self, database: str) -> str:
-        return f"postgresql+psycopg://postgres@/{database}?host={self.dir}&port={self.port}"
+    def url(self, database: str, role: str = "postgres") -> str:
+        return f"postgresql+psycopg://{role}@/{database}?host={self.dir}&port={self.port}"
+
+    def app_url(self, database: str) -> str:
+        """The database as the web servers reach it in production: a role that owns no
+        table and is held by row-level security (``portal.orgs.scoping``). Created on
+        first use; ``flask db upgrade`` with ``DATABASE_OWNER_URL`` grants it the tables."""
+        engine = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE})
+            if not exists:
+                conn.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+                # Taken by the association's requests and the jobs (DATABASE_ALL_BANKS_ROLE).
+                conn.execute(text(f"CREATE ROLE {ALL_BANKS_ROLE} NOLOGIN BYPASSRLS"))
+                conn.execute(text(f"GRANT {ALL_BANKS_ROLE} TO {APP_ROLE}"))
+        engine.dispose()
+        return self.url(database, APP_ROLE)
 
     def create_database(self, name: str) -> str:
         engine = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")

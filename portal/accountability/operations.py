@@ -34,6 +34,7 @@ from portal.deadlines.rules import DEADLINE_TZ
 from portal.notify.message import N_, Msg
 from portal.notify.operations import notify_user
 from portal.orgs.models import Unit
+from portal.orgs.scoping import across_banks
 
 
 class LadderError(ValueError):
@@ -104,19 +105,25 @@ def _log(case, action, *, actor, now, note=None, **detail) -> None:
         )
     )
     complaint_ids = [e.complaint_id for e in case.evidence]
-    for complaint_id in complaint_ids:
-        db.session.add(
-            ComplaintEvent(
-                complaint_id=complaint_id,
-                at=now,
-                actor_id=actor.id if actor else None,
-                actor_role=actor.role if actor else None,
-                actor_unit_id=actor.unit_id if actor else None,
-                action=f"accountability_{action}",
-                note=note,
-                detail={"accountability_case_id": case.id, **detail},
+    # Some of the member's cases in evidence may be held by the association (a repeat
+    # complaint is evidence from its registration, before any forward): beyond the
+    # member's wall in the database (orgs/scoping.py), yet their history must say what
+    # the member did. Written, not read.
+    with across_banks():
+        for complaint_id in complaint_ids:
+            db.session.add(
+                ComplaintEvent(
+                    complaint_id=complaint_id,
+                    at=now,
+                    actor_id=actor.id if actor else None,
+                    actor_role=actor.role if actor else None,
+                    actor_unit_id=actor.unit_id if actor else None,
+                    action=f"accountability_{action}",
+                    note=note,
+                    detail={"accountability_case_id": case.id, **detail},
+                )
             )
-        )
+        db.session.flush()
 
 
 def open_or_add_evidence(*, trigger, member_id, complaints: Sequence[Complaint], now) -> bool:

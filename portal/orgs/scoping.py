@@ -5,10 +5,22 @@ a branch officer sees its own unit and whatever lies beneath it (Art. 9, 10). Ev
 query of tenant data starts from here, and every load of one object goes through a
 ``load_*_or_404`` so that an id outside the user's scope answers exactly like an id
 that does not exist.
+
+Under that sits the database's own wall (PostgreSQL row-level security, migration
+``b8d2e6f0a419``): the tables holding customers' cases answer only rows of the
+request's bank, whatever query asks. Each transaction carries the bank's path bounds
+(``app.scope_low``/``app.scope_high``) or, for the association and for the jobs that
+work across banks, ``app.scope_all``; a request that has not said whose it is sees
+nothing. The wall is drawn around the bank, not the branch: a branch's own step hands
+a case up to its parent in the same transaction (Art. 10(1)), and the rows it writes
+next must stay in reach; keeping branches apart stays the application's work above.
 """
 
-from flask import abort
-from sqlalchemy import Select, and_, bindparam, select
+from contextlib import contextmanager
+
+from flask import abort, current_app, g, has_request_context
+from sqlalchemy import Select, and_, bindparam, event, select, text
+from sqlalchemy.engine import Engine
 
 from portal.auth.models import User
 from portal.auth.roles import ASSOCIATION_ROLES, MEMBER_ROLES, Role
@@ -74,3 +86,96 @@ def load_user_or_404(user: User, user_id: int) -> User:
     if found is None:
         abort(404)
     return found
+
+
+# -- The database's wall --------------------------------------------------------------
+
+EVERYTHING = {"all": "on", "low": "", "high": ""}
+NOTHING = {"all": "off", "low": "", "high": ""}
+
+# Besides the bounds, a wall open to every bank takes the role that passes row-level
+# security (``DATABASE_ALL_BANKS_ROLE``, granted to the application's role) where the
+# deployment has one: the statements of the association and of the jobs are then
+# planned with no policy at all, so a text search keeps its trigram indexes, which a
+# policy's presence forbids (ILIKE is not leakproof). Without it, ``app.scope_all``.
+_SET_WALL = text(
+    "SELECT set_config('app.scope_all', :all, true),"
+    " set_config('app.scope_low', :low, true),"
+    " set_config('app.scope_high', :high, true),"
+    " set_config('role', :role, true)"
+)
+
+
+def wall_for(user: User) -> dict:
+    """The settings that let ``user``'s transactions see their bank's rows (all rows for
+    the association's people)."""
+    if Role(user.role) in ASSOCIATION_ROLES:
+        return EVERYTHING
+    bank = user.unit.member or user.unit
+    low, high = subtree_bounds(bank.path)
+    return {"all": "off", "low": low, "high": high}
+
+
+def _current_wall() -> dict:
+    if has_request_context():
+        # A request sees what its user may see, nothing before it is known.
+        return g.get("database_wall", NOTHING)
+    # The sweep, the statistics refresh, the job worker, the shell: work across banks
+    # by nature.
+    return EVERYTHING
+
+
+def _draw(execute, wall: dict, all_banks_role: str | None) -> None:
+    role = all_banks_role if wall["all"] == "on" and all_banks_role else "none"
+    execute(_SET_WALL, wall | {"role": role})
+
+
+def _draw_in_session(wall: dict) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        _draw(db.session.execute, wall, current_app.config.get("DATABASE_ALL_BANKS_ROLE"))
+
+
+def enter_database_wall(user: User | None) -> None:
+    """Draw the wall for the rest of this request: the transaction under way now and
+    every later one (``install_database_wall``)."""
+    g.database_wall = wall_for(user) if user is not None else NOTHING
+    _draw_in_session(g.database_wall)
+
+
+def text_search_bounds() -> tuple[str, str] | None:
+    """The path bounds a text search must keep to by itself, or None where it reads the
+    table as before: a request walled to one bank cannot use the trigram indexes through
+    the policy (``complaints.queries.search_condition`` then asks the database's
+    ``complaint_text_matches``, migration b8d2e6f0a419)."""
+    if not has_request_context() or db.session.get_bind().dialect.name != "postgresql":
+        return None
+    wall = g.get("database_wall", NOTHING)
+    if wall["all"] == "on":
+        return None if current_app.config.get("DATABASE_ALL_BANKS_ROLE") else ("", "~")
+    return wall["low"], wall["high"]
+
+
+@contextmanager
+def across_banks():
+    """The wall opened for the statements inside, for an aggregate that counts beyond
+    the reader's bank by design (a member's figures on the bulletin's basis, Art. 8(4),
+    include the cases the association kept). Counts only, never a row to show; closed
+    again afterwards."""
+    if not has_request_context():
+        yield
+        return
+    _draw_in_session(EVERYTHING)
+    try:
+        yield
+    finally:
+        _draw_in_session(g.get("database_wall", NOTHING))
+
+
+def install_database_wall(engine: Engine, all_banks_role: str | None = None) -> None:
+    """Every transaction on ``engine`` begins inside the wall of its context."""
+    if engine.dialect.name != "postgresql":
+        return  # SQLite has no row-level security: the application's scoping stands alone
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        _draw(connection.execute, _current_wall(), all_banks_role)

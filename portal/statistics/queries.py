@@ -48,7 +48,7 @@ from portal.db import UTCDateTime, db
 from portal.deadlines.models import ACCEPT, Clock
 from portal.deadlines.rules import LIFECYCLE_KINDS
 from portal.orgs.models import Unit
-from portal.orgs.scoping import scope_filter
+from portal.orgs.scoping import across_banks, scope_filter
 from portal.statistics.rules import Period, rate
 from portal.workdays.store import current_calendar
 
@@ -309,17 +309,18 @@ def member_counts(period: Period, member_id: int, names: tuple[str, ...]) -> dic
     dashboard of a published period, so only the columns asked for (not the clock
     look-up behind "forwarded")."""
     columns = [c for c in _case_columns(None) if c.name in names]
-    row = (
-        db.session.execute(
-            select(*columns).where(
-                Complaint.member_id == member_id,
-                Complaint.received_on >= period.first_day,
-                Complaint.received_on <= period.last_day,
+    with across_banks():  # the cases the association kept are beyond the member's wall
+        row = (
+            db.session.execute(
+                select(*columns).where(
+                    Complaint.member_id == member_id,
+                    Complaint.received_on >= period.first_day,
+                    Complaint.received_on <= period.last_day,
+                )
             )
+            .mappings()
+            .one()
         )
-        .mappings()
-        .one()
-    )
     return {k: int(v or 0) for k, v in row.items()}
 
 

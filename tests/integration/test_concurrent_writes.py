@@ -7,7 +7,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, text
+from flask import current_app
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 from support import NOW, app_config, make_case
 
 from portal import create_app
@@ -34,8 +36,12 @@ def _wait_until_blocked(reason: str, timeout: float = 20.0) -> None:
     Asked on a connection of its own each time: pg_stat_activity is read once per
     transaction, and the caller's transaction must stay open."""
     deadline = time.monotonic() + timeout
+    # As the owner: the application's role may not see other sessions' waits.
+    owner = create_engine(
+        current_app.config["DATABASE_OWNER_URL"] or db.engine.url, poolclass=NullPool
+    )
     while time.monotonic() < deadline:
-        with db.engine.connect() as probe:
+        with owner.connect() as probe:
             waiting = probe.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -43,8 +49,10 @@ def _wait_until_blocked(reason: str, timeout: float = 20.0) -> None:
                 )
             ).scalar_one()
         if waiting:
+            owner.dispose()
             return
         time.sleep(0.05)
+    owner.dispose()
     raise AssertionError(f"the second host never waited: {reason}")
 
 

@@ -283,6 +283,10 @@ def test_the_clock_piece_explains_itself(frozen, province):
             now=NOW,
         )
         db.session.commit()
+        for loaded in (clock, promise, late):
+            # Loaded now, outside a request: a request without a signed-in user reads
+            # no clock on PostgreSQL (row-level security, orgs/scoping.py).
+            db.session.refresh(loaded)
         template = (
             '{% from "deadlines/_explain.html" import explain_clock with context %}'
             "{% for c in clocks %}{{ explain_clock(c) }}{% endfor %}"
