@@ -29,12 +29,49 @@ def fuzz_app(app, province):
 
 @pytest.fixture
 def signed_in(fuzz_app):
+    """A client signed in as ``actor``, reading the portal in ``lang`` (the user's own
+    language, Chinese, unless told)."""
     clients = {}
 
-    def client_of(actor):
-        if actor not in clients:
-            clients[actor] = fuzz_app.test_client()
-            sign_in(clients[actor], actor)
-        return clients[actor]
+    def client_of(actor, lang=None):
+        if (actor, lang) not in clients:
+            client = clients[actor, lang] = fuzz_app.test_client()
+            sign_in(client, actor)
+            if lang:
+                client.set_cookie("lang", lang)
+        return clients[actor, lang]
 
     return client_of
+
+
+@pytest.fixture
+def ladder(fuzz_app):
+    """Accountability cases (Art. 12) of bank 1 at every rung of the ladder and one of
+    bank 2 (another tenant) in review and interviewed, with the current campaign season."""
+    from datetime import date
+
+    from fuzz_support import RUNGS, Ladder
+
+    from portal.accountability.models import Season
+    from portal.db import db
+
+    p = fuzz_app.province
+    with fuzz_app.app_context():
+        season = Season(
+            name="2026年度优服创建活动赛季", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31)
+        )
+        db.session.add(season)
+        db.session.commit()
+        season_id = season.id
+    other = make_case(fuzz_app, p, outlet="bank2-outlet1", mobile="13800004444")
+    ladders = {
+        "bank1": Ladder(
+            fuzz_app, p, season_id=season_id, bank="bank1", complaints=[*p.cases.values()]
+        ),
+        "bank2": Ladder(fuzz_app, p, season_id=season_id, bank="bank2", complaints=[other]),
+    }
+    for rung in RUNGS:
+        ladders["bank1"].case(rung)
+    for rung in ("detected", "interview"):
+        ladders["bank2"].case(rung)
+    return ladders
