@@ -54,9 +54,11 @@ seed: db
 	@$(FLASK) demo seed
 
 ## Start the portal with demo data on SQLite at http://127.0.0.1:5000
+## (two-factor sign-in optional, so the demo logins need no authenticator app;
+## PORTAL_TWO_FACTOR=privileged make run tries it as production has it)
 run: seed
 	$(call step,Starting the portal)
-	@$(PY) scripts/serve.py
+	@PORTAL_TWO_FACTOR=$${PORTAL_TWO_FACTOR:-optional} $(PY) scripts/serve.py
 
 ## The whole test suite, on SQLite and on a throw-away PostgreSQL cluster
 test: dev-setup

@@ -50,6 +50,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
             )
         app.config["BASE_URL"] = config_module.DEVELOPMENT_BASE_URL
     app.config["BASE_URL"] = config_module.normalise_base_url(app.config["BASE_URL"])
+    app.config["TWO_FACTOR"] = config_module.two_factor_setting(app.config["TWO_FACTOR"])
     # Flask's own defaults already hold these keys, so set them unless overridden.
     cookies = {
         "SESSION_COOKIE_HTTPONLY": True,
@@ -64,6 +65,10 @@ def configure(app: Flask, overrides: dict | None) -> None:
         app.config.setdefault(
             "SQLALCHEMY_ENGINE_OPTIONS", config_module.postgresql_engine_options()
         )
+    if app.config.get("DATABASE_OWNER_URL") == app.config["SQLALCHEMY_DATABASE_URI"]:
+        # Connected as the tables' owner (`flask db upgrade`, `flask demo generate`): it
+        # passes row-level security already; the role for all banks would demote it.
+        app.config["DATABASE_ALL_BANKS_ROLE"] = None
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day at the desk
     app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -79,6 +84,10 @@ def register_extensions(app: Flask) -> None:
     from portal.web.htmx import htmx
 
     db.init_app(app)
+    with app.app_context():
+        from portal.orgs.scoping import install_database_wall
+
+        install_database_wall(db.engine, app.config.get("DATABASE_ALL_BANKS_ROLE"))
     migrate.init_app(
         app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
     )
@@ -135,17 +144,24 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from zoneinfo import ZoneInfo
 
+    from flask import request
     from flask_login import current_user
     from sqlalchemy.orm.exc import StaleDataError
 
     from portal.auth.access import can
     from portal.db import db
     from portal.notify.views import unread_count
-    from portal.orgs.scoping import can_see_unit
+    from portal.orgs.scoping import can_see_unit, enter_database_wall
     from portal.web import clock, errors
     from portal.web.htmx import add_vary
     from portal.web.pagination import args_with
     from portal.web.security import add_security_headers
+
+    @app.before_request
+    def draw_database_wall():
+        # Whose request it is, before any view reads a case (orgs/scoping.py).
+        if request.endpoint != "static" and current_user.is_authenticated:
+            enter_database_wall(current_user)
 
     @app.after_request
     def commit_once(response):
@@ -174,6 +190,7 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.auth.cli import users_cli
     from portal.bulletins.cli import bulletin_cli
     from portal.complaints.cli import complaints_cli
     from portal.demo.cli import demo_cli
@@ -195,5 +212,6 @@ def register_cli(app: Flask) -> None:
         bulletin_cli,
         jobs_cli,
         statistics_cli,
+        users_cli,
     ):
         app.cli.add_command(group)

@@ -34,6 +34,14 @@ def from_environment() -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}")
         ),
+        # PostgreSQL: the tables' owner, for `flask db upgrade` (which then grants the
+        # role of DATABASE_URL the use of every table). The web servers connect as that
+        # role, which owns nothing and is held by row-level security (orgs/scoping.py).
+        "DATABASE_OWNER_URL": normalise_database_url(os.environ.get("DATABASE_OWNER_URL", ""))
+        or None,
+        # PostgreSQL: a role that passes row-level security (BYPASSRLS, granted to the
+        # role of DATABASE_URL), taken for the association's requests and the jobs.
+        "DATABASE_ALL_BANKS_ROLE": os.environ.get("PORTAL_ALL_BANKS_ROLE") or None,
         # Key for personal data at rest (complainant mobile and ID number, PIPL).
         "DATA_KEY": os.environ.get("PORTAL_DATA_KEY"),
         # The portal's address as its users reach it (scheme, host and any path prefix, e.g.
@@ -55,6 +63,9 @@ def from_environment() -> dict:
         # one name from one address, attempts wait 30 s, doubling up to the cap in minutes.
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        # Who must sign in with a second factor (TOTP): "privileged" (association roles and
+        # administrators), "all" or "optional" (auth/rules.py; checked by ``two_factor_setting``).
+        "TWO_FACTOR": os.environ.get("PORTAL_TWO_FACTOR", "privileged"),
         "PAGE_SIZE": 25,
         # The inbox counts its rows up to this many ("共 N 条"); beyond, it says "超过 N 条"
         # rather than counting a million rows on every page.
@@ -119,6 +130,18 @@ def normalise_base_url(url: str) -> str:
             f"https://complaints.example.org, not {url!r}"
         )
     return url
+
+
+def two_factor_setting(value: str) -> str:
+    """The two-factor setting, or a clear error: a typo must not quietly turn the second
+    factor off."""
+    from portal.auth.rules import TWO_FACTOR_SETTINGS
+
+    setting = (value or "").strip().lower()
+    if setting not in TWO_FACTOR_SETTINGS:
+        choices = "; ".join(f"{name}: {what}" for name, what in TWO_FACTOR_SETTINGS.items())
+        raise RuntimeError(f"PORTAL_TWO_FACTOR must be one of {choices} — not {value!r}")
+    return setting
 
 
 def is_production(config) -> bool:

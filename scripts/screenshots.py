@@ -85,7 +85,8 @@ def main() -> int:
         return 1
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as instance:
-        env = {**os.environ, "PORTAL_INSTANCE_DIR": instance}
+        # The demo logins sign in with their password only (no authenticator app here).
+        env = {**os.environ, "PORTAL_INSTANCE_DIR": instance, "PORTAL_TWO_FACTOR": "optional"}
         env.pop("DATABASE_URL", None)
         print("==> Seeding a demo province in a throw-away instance", flush=True)
         for args in (("db", "upgrade"), ("demo", "seed")):

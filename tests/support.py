@@ -132,12 +132,20 @@ def free_port() -> int:
 
 def app_config(url: str, **overrides) -> dict:
     """Settings for an app under test on the database at ``url``."""
+    from pgcluster import ALL_BANKS_ROLE, APP_ROLE, owner_url
+
+    walled = f"//{APP_ROLE}@" in url  # PostgreSQL as production reaches it
     return {
+        "DATABASE_OWNER_URL": owner_url(url) if walled else None,
+        "DATABASE_ALL_BANKS_ROLE": ALL_BANKS_ROLE if walled else None,
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "ARGON2_PARAMS": FAST_ARGON2,
+        # Signing in takes the password only, unless a test of the second factor asks
+        # for it (tests/web/test_two_factor.py sets "privileged" or "all").
+        "TWO_FACTOR": "optional",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 1,  # nothing listens there: no test sends real mail by accident
     } | overrides

@@ -85,7 +85,9 @@ def _replace_open_index(predicate: str) -> None:
 
 
 def downgrade():
-    op.execute("DELETE FROM clock_event WHERE clock_id IN (SELECT id FROM clock WHERE kind = 'rectify')")
+    op.execute(
+        "DELETE FROM clock_event WHERE clock_id IN (SELECT id FROM clock WHERE kind = 'rectify')"
+    )
     op.execute("DELETE FROM clock WHERE kind = 'rectify'")
     if op.get_bind().dialect.name == "postgresql":
         with op.get_context().autocommit_block():

@@ -6,11 +6,10 @@ Create Date: 2026-11-23 23:04:38.238153
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import portal.db
-
 
 # revision identifiers, used by Alembic.
 revision = "a2c6ab1cd1a0"

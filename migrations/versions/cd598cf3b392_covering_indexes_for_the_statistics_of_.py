@@ -11,11 +11,8 @@ Create Date: 2026-11-24 01:02:02.894396
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
-import portal.db
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "cd598cf3b392"

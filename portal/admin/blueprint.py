@@ -19,6 +19,12 @@ bp.add_url_rule("/users", "users", users.index)
 bp.add_url_rule("/users/new", "new_user", users.create, methods=["GET", "POST"])
 bp.add_url_rule("/users/<int:user_id>/edit", "edit_user", users.edit, methods=["GET", "POST"])
 bp.add_url_rule("/users/<int:user_id>/active", "user_active", users.toggle_active, methods=["POST"])
+bp.add_url_rule(
+    "/users/<int:user_id>/two-factor/reset",
+    "reset_two_factor",
+    users.reset_two_factor,
+    methods=["POST"],
+)
 
 # views/audit.py
 bp.add_url_rule("/audit", "audit", audit.index)

@@ -51,3 +51,43 @@ class PasswordForm(PortalForm):
             EqualTo("new", _l("两次输入的新密码不一致。")),
         ],
     )
+
+
+# -- two-factor sign-in -----------------------------------------------------------------
+
+
+class CodeForm(PortalForm):
+    """The second step of signing in: the code the authenticator app shows."""
+
+    code = StringField(_l("6 位验证码"), validators=[DataRequired(_l("请输入验证码。"))])
+
+
+class RecoveryCodeForm(PortalForm):
+    """The second step of signing in without the phone: one of the recovery codes."""
+
+    code = StringField(_l("恢复码"), validators=[DataRequired(_l("请输入恢复码。"))])
+
+
+class EnrolForm(PortalForm):
+    """Confirming a new authenticator app with the code it shows."""
+
+    code = StringField(_l("应用显示的 6 位验证码"), validators=[DataRequired(_l("请输入验证码。"))])
+
+
+class AccountEnrolForm(EnrolForm):
+    """Enrolling from one's own account: the password too, so that a desk left signed in
+    cannot be tied to someone else's phone."""
+
+    password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
+
+
+class ProofForm(PortalForm):
+    """A change to one's second factor: the current password or a current code."""
+
+    proof = PasswordField(
+        _l("当前密码或验证码"), validators=[DataRequired(_l("请输入当前密码或验证码。"))]
+    )
+
+
+class ContinueForm(PortalForm):
+    """A button only (CSRF token): "I have saved the recovery codes, continue"."""

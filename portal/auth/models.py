@@ -1,9 +1,10 @@
 """Users. Passwords are argon2 hashes; lockout state lives in the row so that every
-app server behind the proxy sees the same count."""
+app server behind the proxy sees the same count. The second factor (a TOTP secret,
+encrypted, and recovery codes, hashed) belongs to the user."""
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.roles import ASSOCIATION_ROLES, MEMBER_ROLES, ROLE_LABELS, Role
@@ -29,6 +30,12 @@ class User(Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changing it signs out every session of this user (password change, deactivation).
     session_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Two-factor sign-in (TOTP, ``auth.two_factor``): the shared secret, encrypted under
+    # the data key; when the person proved their app had it (enrolled from then on); and
+    # the last time step a code was accepted for, as no code is accepted twice.
+    totp_secret_enc: Mapped[str | None] = mapped_column(Text)
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
@@ -73,6 +80,10 @@ class User(Model):
     def is_member_level(self) -> bool:
         return self.role_enum in MEMBER_ROLES
 
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_confirmed_at is not None
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
 
@@ -104,3 +115,19 @@ class SignInThrottle(Model):
     failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(Model):
+    """One of a user's recovery codes (for a lost phone): a keyed hash of the code, never
+    the code, which is shown once when made. Each works once (``used_at``); making new
+    ones deletes the old."""
+
+    __tablename__ = "recovery_code"
+    # Also the index of a user's codes (user_id leads).
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

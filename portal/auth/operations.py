@@ -41,7 +41,11 @@ def find_by_username(username: str) -> User | None:
 
 def wait_before_sign_in(username: str, address: str, now) -> int:
     """Seconds an attempt under this name from this address must still wait (0: none)."""
-    keys = [throttle_key(level, username, address) for level in _levels()]
+    return wait_under([throttle_key(level, username, address) for level in _levels()], now)
+
+
+def wait_under(keys: list[str], now) -> int:
+    """Seconds attempts counted under any of ``keys`` must still wait (0: none)."""
     until = db.session.scalar(
         select(func.max(SignInThrottle.wait_until)).where(SignInThrottle.key.in_(keys))
     )
@@ -51,33 +55,35 @@ def wait_before_sign_in(username: str, address: str, now) -> int:
 
 
 def count_failure(username: str, address: str, now) -> None:
-    """One more wrong password at each level, counted atomically (attempts at once on
-    several app servers all count); a level past its free failures makes the next
-    attempts wait. A count left alone for a day starts again."""
+    """One more wrong password at each level."""
     for level in _levels():
-        key = throttle_key(level, username, address)
-        table = SignInThrottle.__table__
-        stale = SignInThrottle.last_failure_at < now - THROTTLE_MEMORY
-        upsert = (
-            dialect_insert(SignInThrottle)
-            .values(key=key, failures=1, last_failure_at=now, wait_until=None)
-            .on_conflict_do_update(
-                index_elements=[table.c.key],
-                set_={
-                    "failures": case((stale, 1), else_=SignInThrottle.failures + 1),
-                    "last_failure_at": now,
-                },
-            )
-            .returning(SignInThrottle.failures)
+        count_failure_under(level, throttle_key(level, username, address), now)
+
+
+def count_failure_under(level: ThrottleLevel, key: str, now) -> None:
+    """One more failure under ``key``, counted atomically (attempts at once on several
+    app servers all count); past the level's free failures the next attempts wait. A
+    count left alone for a day starts again."""
+    table = SignInThrottle.__table__
+    stale = SignInThrottle.last_failure_at < now - THROTTLE_MEMORY
+    upsert = (
+        dialect_insert(SignInThrottle)
+        .values(key=key, failures=1, last_failure_at=now, wait_until=None)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "failures": case((stale, 1), else_=SignInThrottle.failures + 1),
+                "last_failure_at": now,
+            },
         )
-        failures = db.session.execute(upsert).scalar_one()
-        delay = throttle_delay(level, failures)
-        if delay:
-            db.session.execute(
-                update(SignInThrottle)
-                .where(SignInThrottle.key == key)
-                .values(wait_until=now + delay)
-            )
+        .returning(SignInThrottle.failures)
+    )
+    failures = db.session.execute(upsert).scalar_one()
+    delay = throttle_delay(level, failures)
+    if delay:
+        db.session.execute(
+            update(SignInThrottle).where(SignInThrottle.key == key).values(wait_until=now + delay)
+        )
 
 
 def clear_failures(username: str, address: str) -> None:
@@ -124,9 +130,12 @@ def _client(address: str | None, agent: str | None) -> dict:
     return {"address": (address or "")[:64], "agent": (agent or "")[:200]}
 
 
-def start_sign_in(user: User, *, now, address: str | None, agent: str | None) -> str:
+def start_sign_in(
+    user: User, *, now, address: str | None, agent: str | None, second_factor: str | None = None
+) -> str:
     """A new server-side session for ``user`` (its key goes into the cookie), recorded
-    in the audit log with the client's address and browser. Returns the key."""
+    in the audit log with the client's address and browser, and the second factor it
+    took ("totp" or "recovery_code") if any. Returns the key."""
     key = secrets.token_urlsafe(32)
     client = _client(address, agent)
     db.session.add(SignIn(user_id=user.id, key=key, started_at=now, **client))
@@ -135,7 +144,7 @@ def start_sign_in(user: User, *, now, address: str | None, agent: str | None) ->
         unit_path=user.unit.path,
         subject=user,
         action="signed_in",
-        changes=client,
+        changes=client | ({"second_factor": second_factor} if second_factor else {}),
         now=now,
     )
     db.session.flush()

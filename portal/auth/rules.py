@@ -1,10 +1,12 @@
 """Pure sign-in rules: how wrong passwords slow down later attempts (no clock read
-here), and what makes a password acceptable."""
+here), what makes a password acceptable, and who must sign in with a second factor."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from zxcvbn import zxcvbn
+
+from portal.auth.roles import ASSOCIATION_ROLES, Permission, Role, has_permission
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
@@ -74,3 +76,54 @@ def password_problems(password: str, username: str) -> list[str]:
     if not problems and zxcvbn(password, user_inputs=[username])["score"] < MIN_PASSWORD_SCORE:
         problems.append("common")
     return problems
+
+
+# -- two-factor sign-in ---------------------------------------------------------------
+# The setting (``TWO_FACTOR``, env PORTAL_TWO_FACTOR): who must use a second factor.
+# Whoever has enrolled always uses it, whatever the setting.
+TWO_FACTOR_SETTINGS = {
+    "privileged": "association roles and administrators of any unit (the default)",
+    "all": "everyone",
+    "optional": "nobody; anyone may enrol",
+}
+
+# Between the password and the code the person is not signed in: a pending state that
+# lasts this long, then the password is asked again.
+PENDING_VERIFY_TTL = timedelta(minutes=5)
+# Enrolling at sign-in (installing an app, scanning) takes longer than typing a code;
+# the password was right, and nothing is signed in until the code is.
+PENDING_ENROL_TTL = timedelta(minutes=15)
+# Wrong codes in one pending state before it is dropped (the password is asked again).
+MAX_CODE_FAILURES = 5
+
+
+def is_administrator(role: Role) -> bool:
+    """Administrators of any unit: whoever manages users (the association's and the
+    members')."""
+    return has_permission(role, Permission.USER_MANAGE)
+
+
+def two_factor_required(setting: str, role: Role) -> bool:
+    """Whether a user of ``role`` must sign in with a second factor under ``setting``."""
+    if setting == "all":
+        return True
+    if setting == "privileged":
+        return role in ASSOCIATION_ROLES or is_administrator(role)
+    return False
+
+
+def pending_is_live(started_at: datetime, now: datetime, ttl: timedelta) -> bool:
+    """A pending sign-in started at ``started_at`` may still be finished at ``now``."""
+    return started_at <= now < started_at + ttl
+
+
+def code_throttle_level(free: int, cap: timedelta) -> ThrottleLevel:
+    """Wrong second-factor codes, counted per user across pending states (a pending state
+    lives in the browser's cookie, which can be replayed; this count is on the server).
+    Only someone who knew the password gets to guess, so the count cannot be used to
+    hold a handler up from outside (Art. 7); it can be long."""
+    return ThrottleLevel("code", free, timedelta(seconds=30), cap)
+
+
+def code_throttle_key(user_id: int) -> str:
+    return f"code:{user_id}"

@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import operations
+from portal.auth import operations, signing_in, two_factor
 from portal.auth.forms import LoginForm, PasswordForm, password_errors
 from portal.auth.passwords import verify_password
 from portal.auth.rules import password_problems
@@ -70,12 +70,14 @@ def login():
             if error.wait_seconds:
                 response.headers["Retry-After"] = str(error.wait_seconds)
             return response
-        # A fresh session: nothing of the signed-out one (its CSRF token) carries over.
         next_page = _safe_next(form.next.data)
-        session.clear()
-        operations.start_sign_in(user, now=clock.now(), **client)
-        login_user(user)
-        return redirect(next_page)
+        if user.has_two_factor or two_factor.required_for(user):
+            # The password was right; nobody is signed in before the second factor is.
+            stage = "verify" if user.has_two_factor else "enrol"
+            signing_in.begin(user, stage=stage, next_page=next_page, now=clock.now())
+            return redirect(url_for(f"auth.{stage}"))
+        # A fresh session: nothing of the signed-out one (its CSRF token) carries over.
+        return signing_in.complete(user, next_page)
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 

@@ -1,40 +1,11 @@
 """Personal data at rest (PIPL; JR/T 0171-2020 classes ID and phone numbers as
 sensitive): encrypted with a key from the environment, plus a keyed hash so that an
-exact mobile or ID number can still be searched for."""
+exact mobile or ID number can still be searched for. The keys and the cipher are
+``portal.web.at_rest``, shared with the users' second factor."""
 
-import base64
-import hashlib
-import hmac
+from portal.web.at_rest import decrypt, encrypt, keyed_hash
 
-from cryptography.fernet import Fernet
-from flask import current_app
-
-
-def _master_key() -> bytes:
-    key = current_app.config.get("DATA_KEY")
-    if not key:
-        if current_app.config.get("ENV_NAME") == "production":
-            raise RuntimeError("PORTAL_DATA_KEY must be set in production")
-        key = "dev-data-key:" + current_app.config["SECRET_KEY"]
-    return key.encode()
-
-
-def _derive(purpose: bytes) -> bytes:
-    return hmac.new(_master_key(), purpose, hashlib.sha256).digest()
-
-
-def encrypt(value: str | None) -> str | None:
-    if not value:
-        return None
-    fernet = Fernet(base64.urlsafe_b64encode(_derive(b"encrypt")))
-    return fernet.encrypt(value.encode()).decode()
-
-
-def decrypt(token: str | None) -> str | None:
-    if not token:
-        return None
-    fernet = Fernet(base64.urlsafe_b64encode(_derive(b"encrypt")))
-    return fernet.decrypt(token.encode()).decode()
+__all__ = ["decrypt", "encrypt", "search_hash"]
 
 
 def search_hash(value: str | None) -> str | None:
@@ -42,4 +13,4 @@ def search_hash(value: str | None) -> str | None:
     if not value:
         return None
     normalised = value.strip().upper().replace(" ", "")
-    return hmac.new(_derive(b"search"), normalised.encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(normalised, b"search")

@@ -126,6 +126,8 @@ PAGES = {
         "/cases/{at_outlet}",
         "/notifications",
         "/account/password",
+        "/account/two-factor",
+        "/account/two-factor/enrol",  # the QR code, the secret, the confirming code
     ],
 }
 
@@ -295,3 +297,48 @@ def test_key_pages_pass_axe_and_have_full_touch_targets(
     if small_targets:
         failures += f"controls under {TAP}×{TAP}px:\n{report(small_targets)}"
     assert not failures, f"{username} ({viewport}):\n{failures}"
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_two_factor_sign_in_steps_pass_axe_and_have_full_touch_targets(
+    page_factory, live_server, viewport
+):
+    """Enrolling at sign-in (QR code, secret, code), the recovery codes shown once, and
+    the code step (authenticator or recovery code): an association user where the
+    setting requires a second factor."""
+    import pyotp
+
+    live_server.app.config["TWO_FACTOR"] = "privileged"
+    page = page_factory("portrait")
+    if viewport == "desktop":
+        page.set_viewport_size(DESKTOP)
+    page.route(
+        f"**{AXE_URL}", lambda route: route.fulfill(path=AXE_FILE, content_type="text/javascript")
+    )
+    found: dict[str, list[str]] = {}
+
+    def check(name: str) -> None:
+        page.wait_for_load_state("load")
+        small = page.evaluate(SMALL_TARGETS_JS, [TARGETS, list(INLINE_EXCEPTIONS), TAP])
+        problems = serious_violations(page)
+        if small or problems:
+            found[name] = [*problems, *(f"under {TAP}px: {s}" for s in small)]
+
+    sign_in(page, "assoc-staff")
+    page.wait_for_url("**/login/enrol")
+    check("enrol")
+    secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("应用显示的 6 位验证码").fill(pyotp.TOTP(secret).at(NOW))
+    page.get_by_role("button", name="确认设置").click()
+    expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+    check("recovery codes")
+    page.get_by_role("button", name="我已保存，继续登录").click()
+    page.wait_for_url("**/home")
+    page.locator(".who").get_by_role("button", name="退出").click()
+    sign_in(page, "assoc-staff")
+    page.wait_for_url("**/login/verify")
+    check("verify")
+    page.get_by_role("link", name="手机不在身边？使用恢复码").click()
+    expect(page.get_by_label("恢复码")).to_be_visible()
+    check("verify with a recovery code")
+    assert not found, report(found)

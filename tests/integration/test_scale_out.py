@@ -81,6 +81,7 @@ def _environment(url: str, instance: Path, **extra) -> dict:
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT="1",  # nothing listens there unless a test says otherwise
         LOGIN_MAX_FAILURES="5",
+        PORTAL_TWO_FACTOR="optional",  # the visitors sign in with their password only
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     env.update(extra)

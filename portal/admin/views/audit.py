@@ -34,6 +34,11 @@ ACTION_LABELS = {
     "signed_in": N_("登录"),
     "sign_in_failed": N_("登录失败"),
     "signed_out": N_("退出"),
+    "two_factor_failed": N_("两步验证失败"),
+    "two_factor_enrolled": N_("设置两步验证"),
+    "recovery_codes_regenerated": N_("重新生成恢复码"),
+    "two_factor_disabled": N_("关闭两步验证"),
+    "two_factor_reset": N_("重置两步验证"),
     "pii_revealed": N_("查看完整个人信息"),
 }
 
@@ -45,6 +50,13 @@ DETAIL_LABELS = {
     "reason": N_("原因"),
     "case": N_("投诉"),
     "field": N_("字段"),
+    "second_factor": N_("两步验证"),
+}
+
+# Values shown in words (the second factor a sign-in took or a refusal concerned).
+DETAIL_VALUES = {
+    "totp": N_("动态验证码"),
+    "recovery_code": N_("恢复码"),
 }
 
 
@@ -64,6 +76,8 @@ def _details(changes: dict) -> str:
         label = _(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
         if isinstance(value, list) and len(value) == 2:
             value = f"{value[0] if value[0] is not None else '—'} → {value[1] if value[1] is not None else '—'}"
+        elif key == "second_factor" and value in DETAIL_VALUES:
+            value = _(DETAIL_VALUES[value])
         parts.append(f"{label}：{value}")
     return "；".join(parts)
 
@@ -104,4 +118,5 @@ def index():
         pagination=paginate(query),
         actions=ACTION_LABELS,
         detail_labels=DETAIL_LABELS,
+        detail_values=DETAIL_VALUES,
     )

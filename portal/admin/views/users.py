@@ -8,7 +8,7 @@ from sqlalchemy import or_
 
 from portal.admin.forms import ConfirmForm, UserForm
 from portal.admin.rules import assignable_roles
-from portal.auth import operations
+from portal.auth import operations, two_factor
 from portal.auth.access import require
 from portal.auth.forms import password_errors
 from portal.auth.models import User
@@ -192,4 +192,25 @@ def toggle_active(user_id):
         else _("已停用用户 %(name)s，其登录已全部失效。", name=target.full_name),
         "success",
     )
+    return redirect(url_for("admin.users", q=target.username, status="all"))
+
+
+@login_required
+def reset_two_factor(user_id):
+    """Someone lost their phone: their second factor is removed (where it is required,
+    they enrol again at the next sign-in)."""
+    target = load_user_or_404(current_user, user_id)
+    require(Permission.USER_MANAGE)
+    if not can_manage_user(target):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if target.has_two_factor:
+        two_factor.reset(target, actor=current_user, now=clock.now())
+        flash(
+            _("已重置 %(name)s 的两步验证，其下次登录时须重新设置。", name=target.full_name)
+            if two_factor.required_for(target)
+            else _("已重置 %(name)s 的两步验证。", name=target.full_name),
+            "success",
+        )
     return redirect(url_for("admin.users", q=target.username, status="all"))

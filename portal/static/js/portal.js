@@ -190,3 +190,27 @@
     if (row) { row.remove(); }
   });
 })();
+
+// Recovery codes: print them, or copy them (the Clipboard API needs HTTPS; on a plain
+// intranet address the codes are selected instead, for Ctrl+C).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); return; }
+    var button = event.target.closest("[data-copy]");
+    if (!button) { return; }
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source) { return; }
+    var text = Array.prototype.map.call(source.querySelectorAll("li"), function (li) {
+      return li.textContent.trim();
+    }).join("\n");
+    var select = function () { window.getSelection().selectAllChildren(source); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () {
+        button.textContent = button.getAttribute("data-copied");
+      }, select);
+    } else {
+      select();
+    }
+  });
+})();
