@@ -3,8 +3,10 @@
 The tables holding customers' cases, and the member banks' accountability and duty
 records, answer only the rows of the bank whose request reads them
 (``portal.orgs.scoping``): each transaction carries ``app.scope_low``/``app.scope_high``,
-the path bounds of the bank's subtree, or ``app.scope_all = 'on'`` for the association
-and the jobs that work across banks. Unset, nothing is visible. The tables' owner is not
+the path bounds of the bank's subtree, or bounds around every path for the association
+and the jobs that work across banks. Unset, nothing is visible. A plain range on the
+path, with no OR: the planner uses it as an index condition, as the application's own
+scoping. The tables' owner is not
 held (migrations, the generator): the web servers connect as another role
 (docs/deployment.md). SQLite: nothing to do.
 
@@ -27,9 +29,6 @@ down_revision = "f7a3c5e9b214"
 branch_labels = None
 depends_on = None
 
-ALL = "current_setting('app.scope_all', true) = 'on'"
-
-
 def _in_bank(path: str) -> str:
     return (
         f"({path} >= current_setting('app.scope_low', true) COLLATE \"C\""
@@ -46,7 +45,7 @@ def _through(table: str, column: str) -> str:
     return f"EXISTS (SELECT 1 FROM {table} p WHERE p.id = {column})"
 
 
-# table -> the condition a row must meet besides the association's "everything"
+# table -> the condition a row must meet
 WALL = {
     "complaint": _in_bank("handling_path"),
     "complaint_event": _through("complaint", "complaint_id"),
@@ -102,7 +101,7 @@ def upgrade():
         return
     for table, condition in WALL.items():
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_wall ON {table} USING ({ALL} OR {condition})")
+        op.execute(f"CREATE POLICY tenant_wall ON {table} USING ({condition})")
     op.execute(TEXT_MATCHES)
     op.execute("REVOKE ALL ON FUNCTION complaint_text_matches FROM PUBLIC")
 

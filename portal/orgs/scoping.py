@@ -10,8 +10,8 @@ Under that sits the database's own wall (PostgreSQL row-level security, migratio
 ``b8d2e6f0a419``): the tables holding customers' cases answer only rows of the
 request's bank, whatever query asks. Each transaction carries the bank's path bounds
 (``app.scope_low``/``app.scope_high``) or, for the association and for the jobs that
-work across banks, ``app.scope_all``; a request that has not said whose it is sees
-nothing. The wall is drawn around the bank, not the branch: a branch's own step hands
+work across banks, bounds around every path and a role that passes the policies; a
+request that has not said whose it is sees nothing. The wall is drawn around the bank, not the branch: a branch's own step hands
 a case up to its parent in the same transaction (Art. 10(1)), and the rows it writes
 next must stay in reach; keeping branches apart stays the application's work above.
 """
@@ -90,17 +90,17 @@ def load_user_or_404(user: User, user_id: int) -> User:
 
 # -- The database's wall --------------------------------------------------------------
 
-EVERYTHING = {"all": "on", "low": "", "high": ""}
+# Paths are '/' and digits: ['', '~') holds them all, ['', '') none.
+EVERYTHING = {"all": "on", "low": "", "high": "~"}
 NOTHING = {"all": "off", "low": "", "high": ""}
 
 # Besides the bounds, a wall open to every bank takes the role that passes row-level
 # security (``DATABASE_ALL_BANKS_ROLE``, granted to the application's role) where the
 # deployment has one: the statements of the association and of the jobs are then
 # planned with no policy at all, so a text search keeps its trigram indexes, which a
-# policy's presence forbids (ILIKE is not leakproof). Without it, ``app.scope_all``.
+# policy's presence forbids (ILIKE is not leakproof). Without it, bounds around all.
 _SET_WALL = text(
-    "SELECT set_config('app.scope_all', :all, true),"
-    " set_config('app.scope_low', :low, true),"
+    "SELECT set_config('app.scope_low', :low, true),"
     " set_config('app.scope_high', :high, true),"
     " set_config('role', :role, true)"
 )
