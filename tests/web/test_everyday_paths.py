@@ -3,7 +3,7 @@ worksheet, the repeat suggestions at intake, rectification opinions added and co
 (Art. 9(2)), and the category administration."""
 
 from handoff_support import at
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.complaints.models import Category, Complaint, ComplaintEvent, Rectification
 from portal.db import db
@@ -112,6 +112,23 @@ def test_the_association_administrator_keeps_the_category_taxonomy(desk, app):
     with app.app_context():
         assert db.session.get(Category, created_id).is_active is False
     assert desk.as_("assoc-staff").get("/categories").status_code == 403
+
+
+def test_a_category_under_a_missing_or_stopped_parent_is_refused_saying_why(desk, app):
+    admin = desk.as_("assoc-admin")
+    desk.register()  # seeds the default taxonomy
+    with app.app_context():
+        parent = db.session.scalar(select(Category.id).where(Category.parent_id.is_(None)))
+        before = db.session.scalar(select(func.count()).select_from(Category))
+    missing = admin.post("/categories", data={"parent_id": "999999", "code": "X-1", "name": "甲"})
+    assert missing.status_code == 422 and "所选上级类别不存在" in missing.get_data(as_text=True)
+    admin.post(f"/categories/{parent}/active", data={"active": "0"})
+    stopped = admin.post(
+        "/categories", data={"parent_id": str(parent), "code": "X-2", "name": "乙"}
+    )
+    assert stopped.status_code == 422 and "上级类别已停用" in stopped.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Category)) == before
 
 
 def _substantiated(desk, app) -> int:

@@ -260,6 +260,8 @@ def test_five_wrong_codes_drop_the_pending_state_and_later_codes_wait(privileged
         answer = client.post("/login/verify", data={"code": wrong})
         assert answer.status_code == 401
         assert f"还可再试 {left} 次" in answer.get_data(as_text=True)
+        # The summary joins the field's messages without doubling their punctuation.
+        assert "。；" not in answer.get_data(as_text=True)
     fifth = client.post("/login/verify", data={"code": wrong})
     assert fifth.status_code == 401
     html = fifth.get_data(as_text=True)

@@ -74,8 +74,12 @@ def create():
         parent = db.session.get(Category, form.parent_id.data) if form.parent_id.data else None
         if db.session.scalar(select(Category).where(Category.code == form.code.data)):
             form.code.errors.append(_("该代码已被使用。"))
-        elif form.parent_id.data and (parent is None or parent.parent_id):
+        elif form.parent_id.data and parent is None:
+            form.parent_id.errors.append(_("所选上级类别不存在。"))
+        elif parent is not None and parent.parent_id:
             form.parent_id.errors.append(_("只支持两级类别。"))
+        elif parent is not None and not parent.is_active:
+            form.parent_id.errors.append(_("上级类别已停用，请先启用。"))
         else:
             db.session.add(
                 Category(
