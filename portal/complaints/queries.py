@@ -351,10 +351,17 @@ def units_below(case: Complaint) -> list[Unit]:
 
 
 def categories() -> list[Category]:
+    """The categories to choose from: active, under an active parent (deactivating a
+    category withdraws its sub-categories too)."""
+    parent = aliased(Category)
     return list(
         db.session.scalars(
             select(Category)
-            .where(Category.is_active.is_(True))
+            .outerjoin(parent, parent.id == Category.parent_id)
+            .where(
+                Category.is_active.is_(True),
+                or_(Category.parent_id.is_(None), parent.is_active.is_(True)),
+            )
             .order_by(Category.sort, Category.id)
         )
     )

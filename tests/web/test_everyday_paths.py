@@ -131,6 +131,18 @@ def test_a_category_under_a_missing_or_stopped_parent_is_refused_saying_why(desk
         assert db.session.scalar(select(func.count()).select_from(Category)) == before
 
 
+def test_deactivating_a_category_withdraws_its_sub_categories_from_intake(desk, app):
+    admin = desk.as_("assoc-admin")
+    desk.register()  # seeds the default taxonomy
+    with app.app_context():
+        child = db.session.scalar(select(Category).where(Category.parent_id.is_not(None)))
+        parent_id, child_value = child.parent_id, f'value="{child.id}"'
+    staff = desk.as_("assoc-staff")
+    assert child_value in staff.get("/cases/new").get_data(as_text=True)
+    admin.post(f"/categories/{parent_id}/active", data={"active": "0"})
+    assert child_value not in staff.get("/cases/new").get_data(as_text=True)
+
+
 def _substantiated(desk, app) -> int:
     case_id = desk.register()
     desk.to_outlet(case_id)
