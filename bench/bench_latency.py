@@ -432,6 +432,13 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
         ("search common keyword", picks.keyword),
     ):
         add(Case(name, "piece", "assoc", url="/cases?" + urlencode({"state": "all", "q": q})))
+    # A member's text search is walled by row-level security and goes through the
+    # database's complaint_text_matches (orgs/scoping.py).
+    for name, q in (
+        ("member search text", picks.text),
+        ("member search common keyword", picks.keyword),
+    ):
+        add(Case(name, "piece", "member", url="/cases?" + urlencode({"state": "all", "q": q})))
     # A mobile never travels in a URL: the search box posts it once and the list reads it
     # back by its opaque reference, as a user's pages do.
     posted = clients["assoc"].post(
