@@ -94,7 +94,7 @@ def _new_categories(fuzz_app, signed_in):
         (new | {"parent_id": "0", "code": "DIG"}, 200, "DIG"),
         (new | {"parent_id": str(top)}, 422, "该代码已被使用"),
         (new | {"parent_id": str(sub), "code": "DIG-02"}, 422, "只支持两级类别"),
-        (new | {"parent_id": str(2**31 - 1), "code": "DIG-03"}, 422, "只支持两级类别"),
+        (new | {"parent_id": str(2**31 - 1), "code": "DIG-03"}, 422, "所选上级类别不存在"),
     ):
         response = check(fuzz_app, admin, "POST", "/categories", data, tables=TABLES)
         assert response.status_code == status, (data, response.status_code)
