@@ -77,6 +77,22 @@ class CaseEvidence(Model):
     __table_args__ = (UniqueConstraint("trigger", "complaint_id"),)
 
 
+class DetectionQueue(Model):
+    """A complaint changed in a way that may make a trigger of Art. 12(1) hold, waiting
+    for the sweep's detection (``accountability.queue``, ``detect.work_queue``).
+
+    Written in the transaction of the change and deleted in the transaction that looked
+    at it, so a run that stops half-way leaves the rest for the next. A complaint may
+    wait twice (two changes): the rows are keyed by their own id, so a change made while
+    a run looks at the complaint stays queued behind it."""
+
+    __tablename__ = "accountability_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), nullable=False)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
 class AccountabilityEvent(Model):
     """One entry of a case's history: who decided what, when and why. Append-only."""
 

@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 from sqlalchemy import select
 
-from portal.accountability import pdf
+from portal.accountability import pdf, queue
 from portal.accountability.models import (
     AccountabilityCase,
     AccountabilityDocument,
@@ -57,6 +57,9 @@ def update_thresholds(values: Thresholds, *, actor, now: datetime) -> None:
     row.updated_at = now
     db.session.add(row)
     db.session.flush()
+    # New thresholds may make triggers hold over complaints nobody changed: the next
+    # sweeps look at every candidate again, a member at a time (``detect.work_queue``).
+    queue.enqueue_candidates(db.session)
 
 
 # Who hears of each human step: the member of the association's decisions, the
@@ -92,7 +95,9 @@ def _tell(case, action, *, now, note) -> None:
         )
 
 
-def _log(case, action, *, actor, now, note=None, **detail) -> None:
+def _log(case, action, *, actor, now, note=None, concerning=None, **detail) -> None:
+    """The case's history, and that of the complaints ``concerning`` it (by default
+    every complaint in its evidence)."""
     _tell(case, action, now=now, note=note)
     db.session.add(
         AccountabilityEvent(
@@ -104,7 +109,7 @@ def _log(case, action, *, actor, now, note=None, **detail) -> None:
             detail=detail,
         )
     )
-    complaint_ids = [e.complaint_id for e in case.evidence]
+    complaint_ids = concerning or [e.complaint_id for e in case.evidence]
     # Some of the member's cases in evidence may be held by the association (a repeat
     # complaint is evidence from its registration, before any forward): beyond the
     # member's wall in the database (orgs/scoping.py), yet their history must say what
@@ -156,19 +161,28 @@ def open_or_add_evidence(*, trigger, member_id, complaints: Sequence[Complaint],
         db.session.add(case)
         db.session.flush()
         action = "opened"
-    for complaint in new:
-        db.session.add(
-            CaseEvidence(
-                case_id=case.id,
-                trigger=trigger,
-                complaint_id=complaint.id,
-                outlet_id=complaint.outlet_id,
-                added_at=now,
-            )
+    db.session.add_all(
+        CaseEvidence(
+            case_id=case.id,
+            trigger=trigger,
+            complaint_id=complaint.id,
+            outlet_id=complaint.outlet_id,
+            added_at=now,
         )
+        for complaint in new
+    )
     db.session.flush()
-    db.session.refresh(case, ["evidence"])
-    _log(case, action, actor=None, now=now, complaints=[c.tracking_no for c in new])
+    db.session.expire(case, ["evidence"])
+    # The new complaints' histories say they became evidence; the earlier ones' already
+    # do (writing to every complaint of a growing case made detection quadratic).
+    _log(
+        case,
+        action,
+        actor=None,
+        now=now,
+        concerning=[c.id for c in new],
+        complaints=[c.tracking_no for c in new],
+    )
     db.session.flush()
     return True
 

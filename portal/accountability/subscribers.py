@@ -1,9 +1,11 @@
-"""Art. 12(1) at once: the steps that can newly make a trigger hold run detection over
-their case's member, not only the next sweep over the province (``detect``)."""
+"""Art. 12(1) at once: the steps that can newly make a trigger hold look at their case
+(``detect_changed``), not only the next sweep (which looks at it again from the queue,
+``accountability.queue``: idempotent, and it also sees what a script changed)."""
 
 from datetime import datetime
 
-from portal.accountability.detect import detect
+from portal.accountability import queue  # noqa: F401  (changes → the detection queue)
+from portal.accountability.detect import detect_changed
 from portal.complaints.models import Complaint
 from portal.complaints.signals import complaint_registered, step_taken
 
@@ -17,10 +19,10 @@ DETECTING_STEPS = frozenset({"verify", "rectify_done", "send_back", "correct", "
 def on_intake(case: Complaint, *, now: datetime) -> None:
     # Art. 12(1)2, 4: a repeat complaint or a media escalation.
     if case.is_media or case.repeat_of_id:
-        detect(now, member_id=case.member_id)
+        detect_changed([case.id], now)
 
 
 @step_taken.connect
 def on_step(case: Complaint, *, action: str, now: datetime) -> None:
     if action in DETECTING_STEPS:
-        detect(now, member_id=case.member_id)
+        detect_changed([case.id], now)

@@ -49,9 +49,11 @@ class Clock(Model):
     # time moves into the future again (calendar correction, new promise).
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_on: Mapped[date | None] = mapped_column(Date)
+    # The day the sweep last told further up of a lasting breach (``DeadlinePolicy``).
+    escalated_on: Mapped[date | None] = mapped_column(Date)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Optimistic lock for lifecycle edits; the sweep's set-based UPDATEs touch only
-    # breached_at / reminded_on and leave it alone, so a handler meeting a clock while
+    # breached_at / reminded_on / escalated_on and leave it alone, so a handler meeting a clock while
     # the sweep runs does not fail.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

@@ -24,8 +24,14 @@ def sweep(no_mail: bool):
     from portal.notify.sender import SmtpSettings, drain, smtp_transport
 
     now = clock.now()
-    counts = run_sweep(now)
-    db.session.commit()  # also releases the sweep's lock
+
+    def progress(member: int, counts: dict) -> None:  # a long catch-up shows it moves
+        click.echo(
+            f"accountability detection: {counts['looked_at']} complaints looked at "
+            f"(member {member}), {counts['changed']} cases opened or extended"
+        )
+
+    counts = run_sweep(now, progress=progress)
     if counts["skipped"]:
         click.echo("another sweep is running: skipped")
     else:

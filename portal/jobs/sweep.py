@@ -10,7 +10,9 @@ Idempotent and safe on several hosts at once:
   e-mail carries a dedupe key (``clock{id}:due:{day}``, ``clock{id}:breach:{due day}``),
   written set-based (``notify_many``: INSERT … ON CONFLICT DO NOTHING, a thousand rows
   a statement).
-The caller commits (the lock is released with the transaction), then drains the outbox.
+``run_sweep`` commits the marking (which releases the lock), then works through the
+complaints queued for accountability detection (Art. 12(1)), a member's slice per
+transaction; the caller then drains the outbox.
 """
 
 from collections.abc import Iterable
@@ -20,7 +22,8 @@ from flask import current_app
 from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.orm import joinedload
 
-from portal.accountability.detect import detect as detect_accountability
+from portal.accountability import queue as detection_queue
+from portal.accountability.detect import work_queue
 from portal.auth.models import User
 from portal.auth.operations import purge_throttles
 from portal.auth.roles import Role
@@ -140,17 +143,18 @@ def _record_unaccepted(clocks: list[Clock], now: datetime) -> None:
     cases = (
         set(db.session.scalars(select(Complaint.id).where(Complaint.id.in_(ids)))) if ids else set()
     )
-    for clock in clocks:
-        if clock.case_id not in cases:
-            continue
-        db.session.add(
-            ComplaintEvent(
-                complaint_id=clock.case_id,
-                at=now,
-                action="unaccepted",
-                detail={"member_id": clock.owner_unit_id, "due_on": clock.due_on.isoformat()},
-            )
+    recorded = [clock for clock in clocks if clock.case_id in cases]
+    db.session.add_all(
+        ComplaintEvent(
+            complaint_id=clock.case_id,
+            at=now,
+            action="unaccepted",
+            detail={"member_id": clock.owner_unit_id, "due_on": clock.due_on.isoformat()},
         )
+        for clock in recorded
+    )
+    # In the same transaction: a run that stops after this still has them to look at.
+    detection_queue.enqueue(db.session, (clock.case_id for clock in recorded))
 
 
 def _tracking_numbers(clocks: list[Clock]) -> dict[int, str]:
@@ -204,49 +208,58 @@ def _reminder_tail(days_left: int) -> Msg:
     return Msg(N_("，还剩%(n)s个工作日，请按时办结。"), n=days_left)
 
 
+def mark_escalations(today: date, due_dates: Iterable[date]) -> list[int]:
+    """Mark the breached open clocks due on ``due_dates`` that were not told further up
+    today; return their ids. Once a day, like the reminders: the runs every five minutes
+    after the first find nothing to do."""
+    statement = (
+        update(Clock)
+        .where(
+            Clock.due_on.in_(sorted(due_dates)),
+            text(OPEN),
+            Clock.breached_at.is_not(None),
+            or_(Clock.escalated_on.is_(None), Clock.escalated_on != today),
+        )
+        .values(escalated_on=today)
+        .returning(Clock.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(db.session.scalars(statement))
+
+
 # A breach that lasts is told further up, level by level (``DeadlinePolicy``): the
 # superior unit again, then the leader in charge of complaints (Art. 6, 12).
 def _escalate(now: datetime, today: date, calendar, policy: DeadlinePolicy) -> int:
-    told = 0
-    for level, days in (
-        ("superior", policy.superior_after_days),
-        ("leader", policy.leader_after_days),
-    ):
-        due_dates = due_dates_breached_for(today, calendar, days)
-        if not due_dates:
-            continue
-        lasting = list(
-            db.session.scalars(
-                select(Clock)
-                .options(joinedload(Clock.owner_unit))
-                .where(
-                    Clock.due_on.in_(due_dates),
-                    text(OPEN),
-                    Clock.breached_at.is_not(None),
-                )
-                .order_by(Clock.id)
-            )
+    levels = [
+        (level, days, set(due_dates_breached_for(today, calendar, days)))
+        for level, days in (
+            ("superior", policy.superior_after_days),
+            ("leader", policy.leader_after_days),
         )
-        tracking = _tracking_numbers(lasting)
-        notes = [
-            Note(
-                user_id=user.id,
-                title=Msg(
-                    N_("【超期%(n)s个工作日】%(step)s仍未办理"), n=days, step=Msg(clock.label)
-                ),
-                body=_describe(
-                    clock,
-                    tracking.get(clock.case_id),
-                    Msg(N_("，已超期%(n)s个工作日仍未办理，请督促处理（第十二条）。"), n=days),
-                ),
-                link=f"/cases/{clock.case_id}",
-                dedupe_key=f"clock{clock.id}:escalate-{level}:{clock.due_on.isoformat()}",
-            )
-            for clock in lasting
-            for user in _escalation_recipients(clock, level)
-        ]
-        told += notify_many(notes, now=now)
-    return told
+    ]
+    due_dates = set().union(*(dates for _level, _days, dates in levels))
+    if not due_dates:
+        return 0
+    lasting = _clocks(mark_escalations(today, due_dates))
+    tracking = _tracking_numbers(lasting)
+    notes = [
+        Note(
+            user_id=user.id,
+            title=Msg(N_("【超期%(n)s个工作日】%(step)s仍未办理"), n=days, step=Msg(clock.label)),
+            body=_describe(
+                clock,
+                tracking.get(clock.case_id),
+                Msg(N_("，已超期%(n)s个工作日仍未办理，请督促处理（第十二条）。"), n=days),
+            ),
+            link=f"/cases/{clock.case_id}",
+            dedupe_key=f"clock{clock.id}:escalate-{level}:{clock.due_on.isoformat()}",
+        )
+        for clock in lasting
+        for level, days, dates in levels
+        if clock.due_on in dates
+        for user in _escalation_recipients(clock, level)
+    ]
+    return notify_many(notes, now=now)
 
 
 def _escalation_recipients(clock: Clock, level: str) -> list[User]:
@@ -259,10 +272,25 @@ def _escalation_recipients(clock: Clock, level: str) -> list[User]:
     return member_leaders(member) if member is not None else []
 
 
-def run_sweep(now: datetime) -> dict:
-    """Mark breaches and queue reminders; returns the counts. The caller commits."""
+def run_sweep(now: datetime, *, progress=None) -> dict:
+    """Mark breaches and queue reminders, commit, then look for Art. 12(1) triggers
+    among the complaints queued for it, committing a member's slice at a time
+    (``detect.work_queue``; ``progress`` is told after each). Returns the counts."""
     with remembering_people():
-        return _sweep(now)
+        counts = _sweep(now)
+    # Ends the marking's transaction and its lock: a user's step waits for no more than
+    # one slice of the detection below, for its own member only.
+    db.session.commit()
+    if counts["skipped"]:
+        return counts
+    detection = work_queue(now, progress=progress)
+    counts["accountability"] = detection["changed"]
+    counts["looked_at"] = detection["looked_at"]
+    counts["uploads_dropped"] = purge_pending_uploads(now)
+    counts["throttles_dropped"] = purge_throttles(now)
+    counts["search_refs_dropped"] = search_refs.purge(now)
+    db.session.commit()
+    return counts
 
 
 def _record(clocks: list[Clock], event: str, now: datetime, **detail) -> None:
@@ -343,9 +371,4 @@ def _sweep(now: datetime) -> dict:
         escalated = _escalate(now, today, calendar, policy)
         counts["notifications"] += escalated
         counts["escalations"] = escalated
-    db.session.flush()
-    counts["accountability"] = detect_accountability(now)["changed"]  # Art. 12(1)
-    counts["uploads_dropped"] = purge_pending_uploads(now)
-    counts["throttles_dropped"] = purge_throttles(now)
-    counts["search_refs_dropped"] = search_refs.purge(now)
     return counts

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from support import make_case, with_duty_roster
 
 from portal.accountability import operations
-from portal.accountability.detect import detect
+from portal.accountability.detect import detect, detect_changed
 from portal.accountability.models import AccountabilityCase, AccountabilityEvent, CaseEvidence
 from portal.accountability.rules import Thresholds
 from portal.complaints.models import Complaint, ComplaintEvent
@@ -144,7 +144,7 @@ def test_two_detections_at_once_add_to_one_case(app, province):
                     before.wait(10)
                 db.session.get(Complaint, case_id).finding = "substantiated"
                 db.session.flush()
-                detect(NOW, member_id=member)
+                detect_changed([case_id], NOW)
                 detected.set()
                 time.sleep(hold)  # the rest of the first request, still uncommitted
                 db.session.commit()
@@ -161,3 +161,120 @@ def test_two_detections_at_once_add_to_one_case(app, province):
         thread.join(30)
     assert errors == []
     assert _cases(app) == [("recurring", member, sorted([*earlier, first, second]))]
+
+
+def _queued(app) -> list[int]:
+    from portal.accountability.models import DetectionQueue
+
+    with app.app_context():
+        return sorted(db.session.scalars(select(DetectionQueue.complaint_id)))
+
+
+def test_the_changes_that_may_make_a_trigger_hold_are_queued_and_the_sweep_empties_it(
+    app, province
+):
+    """The sweep looks at what changed, not at the province (issue 22): a media flag, a
+    repeat link and a substantiated finding queue their complaint in the transaction of
+    the change; a change no trigger reads, or an ordinary intake, queues nothing."""
+    plain, media, repeat, found = (make_case(app, province, state="handling") for _ in range(4))
+    assert _queued(app) == []
+    _set(app, plain, facts="改述事实。", state="at_outlet")
+    _set(app, media, is_media=True)
+    _set(app, repeat, repeat_of_id=plain, repeat_reason="dissatisfied")
+    _set(app, found, finding="unsubstantiated")
+    assert _queued(app) == [media, repeat]
+    _set(app, found, finding="substantiated")
+    assert _queued(app) == [media, repeat, found]
+    _sweep(app, NOW)
+    assert _queued(app) == []
+    assert _cases(app) == [("media", province.unit("bank1").id, [media])]
+
+
+def test_evidence_joining_a_case_is_written_in_the_new_complaints_history_only(app, province):
+    first = make_case(app, province, state="handling")
+    _set(app, first, is_media=True)
+    _sweep(app, NOW)
+    second = make_case(app, province, state="handling")
+    _set(app, second, is_media=True)
+    _sweep(app, NOW)
+
+    def actions(case_id):
+        with app.app_context():
+            return [
+                a
+                for a in db.session.scalars(
+                    select(ComplaintEvent.action)
+                    .where(ComplaintEvent.complaint_id == case_id)
+                    .order_by(ComplaintEvent.id)
+                )
+                if a.startswith("accountability_")
+            ]
+
+    assert actions(first) == ["accountability_opened"]
+    assert actions(second) == ["accountability_evidence_added"]
+
+
+def test_a_change_of_thresholds_queues_every_candidate(app, province):
+    ids = [make_case(app, province, state="handling") for _ in range(2)]
+    for case_id in ids:
+        _set(app, case_id, finding="substantiated", received_on=date(2026, 10, 1))
+    _sweep(app, NOW)
+    assert _queued(app) == []
+    with app.app_context():
+        operations.update_thresholds(Thresholds(2, 2, 6), actor=None, now=NOW)
+        db.session.commit()
+    assert _queued(app) == ids
+    _sweep(app, NOW)
+    assert _cases(app) == [("recurring", province.unit("bank1").id, ids)]
+
+
+def test_looking_at_each_complaint_finds_what_a_pass_over_the_province_finds(app, province):
+    """``findings_for`` widens its seeds to the rows their triggers are judged on (whole
+    repeat chains, across banks; whole outlet × category groups). Over a random province:
+    every finding of the rules over all rows comes back, whole, from any one of its
+    complaints, and no finding comes back that the pass over all rows does not make."""
+    import random
+
+    from portal.accountability.detect import _rows, findings_for
+    from portal.accountability.rules import detect as detect_rows
+    from portal.complaints.models import Rectification
+
+    rng = random.Random(22)
+    outlets = ["bank1-outlet1", "bank1-outlet2", "bank2-outlet1"]
+    ids = [
+        make_case(
+            app,
+            province,
+            state="handling",
+            outlet=rng.choice(outlets),
+            category=rng.choice(["ATT-01", "CRD-02"]),
+        )
+        for _ in range(30)
+    ]
+    with app.app_context():
+        for n, case_id in enumerate(ids):
+            case = db.session.get(Complaint, case_id)
+            case.received_on = date(2026, rng.choice([4, 9, 10, 11]), 2)
+            case.finding = rng.choice(["substantiated", "substantiated", None])
+            case.is_media = rng.random() < 0.1
+            if n and rng.random() < 0.4:  # repeats of earlier complaints, chains across banks
+                case.repeat_of_id = rng.choice(ids[:n])
+                case.repeat_reason = rng.choice(["dissatisfied", "late_reply", "attitude"])
+        db.session.add(
+            Rectification(
+                complaint_id=ids[3],
+                kind="outlet",
+                opinion="整改。",
+                created_by_id=province.user("bank1-a").id,
+                created_at=NOW,
+                completed_at=NOW,
+            )
+        )
+        db.session.commit()
+        today, limits = NOW.date(), Thresholds(2, 2, 6)
+        everything = detect_rows(_rows(Complaint.id.in_(ids)), today, limits)
+        assert everything, "the random province should prove some trigger"
+        for case_id in ids:
+            found = findings_for([case_id], today, limits)
+            assert set(found) <= set(everything)
+            assert {f for f in everything if case_id in f.complaint_ids} <= set(found)

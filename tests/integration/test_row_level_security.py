@@ -52,6 +52,9 @@ OUTSIDE = {
     # Figures, not cases: frozen at publication for every member to compare.
     "published_figures",
     "statistics_snapshot",
+    # Complaint ids only: queued by whoever changes a case, read and emptied by the
+    # sweep's detection alone (accountability/queue.py).
+    "accountability_queue",
 }
 
 

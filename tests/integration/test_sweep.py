@@ -14,7 +14,7 @@ from portal.auth.models import User
 from portal.db import db
 from portal.deadlines import operations
 from portal.deadlines.models import Clock, ClockEvent
-from portal.jobs.sweep import SWEEP_LOCK_KEY, clock_recipients, run_sweep
+from portal.jobs.sweep import SWEEP_LOCK_KEY, clock_recipients, mark_escalations, run_sweep
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import Unit
 
@@ -247,7 +247,12 @@ def test_a_lasting_breach_goes_up_to_the_superior_then_the_leader(app, province)
         db.session.commit()
         assert first["escalations"] == 2
         assert _notified(key) == {"bank1-leader", "assoc-staff"}  # the member's superior side
-        assert run_sweep(beijing(2026, 11, 19, 9, 5))["escalations"] == 0  # once
+        # Once: the clock is marked for the day, so the later runs read nothing (the
+        # notices' dedupe keys would hold anyway; issue 22 found every run rebuilding them).
+        db.session.refresh(clock)
+        assert clock.escalated_on == date(2026, 11, 19)
+        assert mark_escalations(date(2026, 11, 19), [date(2026, 11, 18)]) == []
+        assert run_sweep(beijing(2026, 11, 19, 9, 5))["escalations"] == 0
         second = run_sweep(beijing(2026, 11, 20, 9))  # two working days after
         db.session.commit()
         assert second["escalations"] == 1
