@@ -178,4 +178,10 @@ def install_database_wall(engine: Engine, all_banks_role: str | None = None) -> 
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        _draw(connection.execute, _current_wall(), all_banks_role)
+        wall = _current_wall()
+        # The settings are local to a transaction (set_config(..., true)) and nothing
+        # sets them for a session, so a transaction begins walled shut anyway: the
+        # login role, no bounds. Drawing NOTHING (a request before its user is known,
+        # the user's own look-up) would cost a round trip a request for no change.
+        if wall is not NOTHING:
+            _draw(connection.execute, wall, all_banks_role)

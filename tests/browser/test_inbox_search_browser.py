@@ -68,3 +68,33 @@ def test_a_mobile_typed_in_the_search_box_never_reaches_a_url(desktop_page, cons
     assert all(MOBILE not in url for url in urls), [u for u in urls if MOBILE in u]
     assert all(MOBILE[:7] not in url for url in urls)  # nor most of it, as it was typed
     assert console_problems == []
+
+
+def test_the_category_filter_loads_its_list_when_reached_by_keyboard(
+    desktop_page, live_server, console_problems
+):
+    """The filter's category list is not part of the page (issue 22): it loads when the
+    list gets focus, and choosing from it, or from any other list, filters in place."""
+    from support import category_id
+
+    page = desktop_page
+    sign_in(page, "assoc-staff")
+    page.goto("/cases")
+    category = page.locator("select#category")
+    expect(category.locator("option")).to_have_count(1)  # 全部, until opened
+    page.locator("select#clock").focus()
+    page.keyboard.press("Tab")  # into the category list, as a keyboard user gets there
+    expect(category).to_be_focused()
+    cards = str(category_id(live_server.app, "CRD-02"))
+    expect(category.locator(f'option[value="{cards}"]')).to_be_attached()
+    category.select_option(cards)
+    expect(page).to_have_url(re.compile(rf"[?&]category={cards}"))
+    expect(page.locator("#inbox-table tbody tr")).to_have_count(0)
+    expect(category).to_have_value(cards)
+    # Every list of the form sends it, not only the first (htmx's "from:find select"
+    # listened to the state list alone): the flag list, then back to every category.
+    page.locator("select#flag").select_option("media")
+    expect(page).to_have_url(re.compile(r"[?&]flag=media"))
+    category.select_option("")
+    expect(page).to_have_url(re.compile(r"^(?!.*category=\d).*flag=media"))
+    assert console_problems == []

@@ -146,6 +146,21 @@ def test_a_request_without_a_user_sees_nothing(spy_app, province, cases):
     assert seen == {"who": None, "complaints": [], "events": 0, "clocks": 0, "members": []}
 
 
+def test_a_request_without_a_user_after_the_association_on_the_same_connection_sees_nothing(
+    spy_app, province, cases
+):
+    """A transaction is not walled at its BEGIN when nobody is known yet (one round trip
+    a request less): it relies on the wall's settings being local to the transaction
+    before it, the association's role included, on the one pooled connection."""
+    with spy_app.app_context():
+        db.engine.dispose()
+    assert _unscoped(spy_app, "assoc-staff")["complaints"] == sorted(cases.values())
+    with spy_app.app_context():
+        assert db.engine.pool.checkedin() == 1  # the association's connection, reused now
+    seen = _unscoped(spy_app)
+    assert seen == {"who": None, "complaints": [], "events": 0, "clocks": 0, "members": []}
+
+
 def test_jobs_outside_requests_work_across_banks(spy_app, province, cases):
     with spy_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Complaint)) == 4

@@ -283,6 +283,43 @@ def test_inbox_filters_by_member_and_state(app, province):
     assert other.get(f"/cases?unit={province.unit('bank2').id}").status_code == 404
 
 
+def _options(html: str, select: str | None = None) -> list[str]:
+    """The option values of ``html``, or of its select of that id."""
+    import re
+
+    if select is not None:
+        html = re.search(rf'<select id="{select}".*?</select>', html, re.S).group(0)
+    return re.findall(r'<option value="(\d*)"', html)
+
+
+def test_the_inbox_filter_lists_load_when_opened_with_the_chosen_one_kept(app, province):
+    """The category and unit lists are not built with every list page (issue 22: most
+    visits never open them); the page carries the chosen entry, the list comes on first
+    focus with it still chosen, within the reader's scope."""
+    app.config["FROZEN_NOW"] = NOW
+    bank2, food = province.unit("bank2").id, category_id(app, "ATT-01")
+    staff = app.test_client()
+    sign_in(staff, "assoc-staff")
+    html = staff.get(f"/cases?unit={bank2}&category={food}").get_data(as_text=True)
+    assert 'hx-get="/cases/filter-options/unit?selected=' in html
+    assert _options(html, "category") == ["", str(food)]  # the chosen ones only
+    assert _options(html, "unit") == ["", str(bank2)]
+    units = staff.get(f"/cases/filter-options/unit?selected={bank2}").get_data(as_text=True)
+    assert _options(units) == ["", str(province.unit("bank1").id), str(bank2)]
+    assert f'<option value="{bank2}" selected>' in units
+    categories = staff.get(f"/cases/filter-options/category?selected={food}").get_data(as_text=True)
+    assert len(_options(categories)) > 10 and f'<option value="{food}" selected>' in categories
+    # A member's list names its own units only; an outlet officer has no unit list.
+    member = app.test_client()
+    sign_in(member, "bank1-a")
+    mine = _options(member.get("/cases/filter-options/unit").get_data(as_text=True))
+    assert str(province.unit("bank1-outlet1").id) in mine and str(bank2) not in mine
+    officer = app.test_client()
+    sign_in(officer, "bank1-outlet1")
+    assert 'id="unit"' not in officer.get("/cases").get_data(as_text=True)
+    assert staff.get("/cases/filter-options/cities").status_code == 404
+
+
 def test_internal_notes_stay_inside_the_writers_organisation(app, province):
     app.config["FROZEN_NOW"] = NOW
     case_id = make_case(app, province, state="at_outlet")

@@ -25,7 +25,7 @@ from portal.auth.access import require
 from portal.auth.roles import Permission
 from portal.complaints import actions, export, operations, queries, search_refs
 from portal.complaints.inbox import InboxFilters, InboxKey, due_colour, inbox_page, inbox_query
-from portal.complaints.models import Complaint
+from portal.complaints.models import Category, Complaint
 from portal.complaints.rules import (
     ACTION_LABELS,
     ACTION_ORDER,
@@ -44,6 +44,7 @@ from portal.db import db
 from portal.deadlines.queries import next_step_of, next_steps
 from portal.deadlines.rules import STATE_LABELS as CLOCK_STATE_LABELS
 from portal.duty.queries import receiver_at
+from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import load_unit_or_404, scope_root
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece, wants_piece
@@ -124,11 +125,35 @@ def inbox():
         filters=filters,
         search_too_short=queries.search_too_short(filters.q),
         search_notice=notice,
-        categories=[] if wants_piece() else queries.categories(),  # the filter form's
+        # The filter form carries only the chosen category and unit; its lists load
+        # when first opened (``filter_options``): most visits never open them.
+        chosen_category=(
+            db.session.get(Category, filters.category_id)
+            if filters.category_id and not wants_piece()
+            else None
+        ),
+        chosen_unit=unit,
+        unit_filter=current_user.unit.kind != UnitKind.OUTLET,
         states=STATE_LABELS,
         colour=partial(due_colour, now=clock.now(), tz=clock.tz()),
         root=scope_root(current_user),
-        unit_choices=[] if wants_piece() else _unit_choices(),  # the filter form's
+    )
+
+
+@login_required
+def filter_options(kind: str):
+    """The options of the inbox filter's category or unit list, ``selected`` chosen."""
+    require(Permission.CASE_VIEW)
+    if kind == "category":
+        options = [(c.id, c.full_label) for c in queries.categories()]
+    elif kind == "unit":
+        options = [(u.id, u.short_name or u.name) for u in _unit_choices()]
+    else:
+        abort(404)
+    return render_template(
+        "complaints/_filter_options.html",
+        options=options,
+        selected=request.args.get("selected", type=int),
     )
 
 
@@ -140,7 +165,6 @@ def _unit_choices():
     (id, name, short_name) rows. A big bank's outlets (thousands) are left out of the
     list, which then names its city branches and sub-branches only."""
     from portal.orgs.models import Unit
-    from portal.orgs.rules import UnitKind
     from portal.orgs.scoping import scope_filter
 
     def units(kinds, limit=None):

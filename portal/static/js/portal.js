@@ -214,3 +214,16 @@
     }
   });
 })();
+
+// A filter form (data-filters) sends itself when one of its lists or dates changes:
+// htmx's "change from:find select" listens to the first list only. The search box has
+// its own trigger as one types; its change on leaving it would send the first page again.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest("form[data-filters]");
+    if (form && event.target.matches("select, input[type=date]")) {
+      htmx.trigger(form, "filters-changed");
+    }
+  });
+})();
