@@ -8,17 +8,16 @@ from flask import render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
 
 from portal.auth.access import require
 from portal.auth.roles import Permission
-from portal.complaints.queries import categories
+from portal.complaints.models import Category
 from portal.complaints.rules import CHANNELS
 from portal.db import db
 from portal.deadlines.rules import LIFECYCLE_KINDS, RULES
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
-from portal.orgs.scoping import load_unit_or_404, scope_filter, scope_root
+from portal.orgs.scoping import load_unit_or_404, scope_root
 from portal.statistics import charts, export, published, queries, snapshots
 from portal.statistics.rules import Period, parse_period, percent, period_of
 from portal.web import clock
@@ -42,15 +41,19 @@ def _filters(args) -> tuple[Period | None, dict, str | None]:
     return period, filters, None
 
 
-def _members():
-    """(id, name) of the members in scope, for the filter form (a page, not the piece)."""
+def _chosen(filters: dict) -> dict:
+    """The filter form's chosen member and category, the only options the page carries:
+    its lists load when first opened (``complaints.views.cases.filter_options``)."""
     if wants_piece():
-        return []
-    return db.session.execute(
-        select(Unit.id, Unit.name)
-        .where(scope_filter(current_user, Unit.path), Unit.kind == UnitKind.MEMBER)
-        .order_by(Unit.path)
-    ).all()
+        return {}
+    return {
+        "chosen_member": db.session.get(Unit, filters["member_id"])
+        if "member_id" in filters
+        else None,
+        "chosen_category": db.session.get(Category, filters["category_id"])
+        if "category_id" in filters
+        else None,
+    }
 
 
 @login_required
@@ -59,8 +62,7 @@ def dashboard():
     period, filters, error = _filters(request.args)
     context = {
         "error": error,
-        "members": _members(),
-        "categories": [] if wants_piece() else categories(),
+        **_chosen(filters),
         "args": request.args,
         "period": period,
         "filters": filters,

@@ -273,6 +273,18 @@ def test_dashboard_page_piece_links_and_excel(app, province):
     bank2 = province.unit("bank2").id
     filtered = client.get(f"/statistics?period=2026H1&member={bank2}").get_data(as_text=True)
     assert 'data-testid="received">2<' in filtered  # cases 4 and 5 are about bank2
+    # The filter's lists come when opened (issue 22); the chosen member is on the page.
+    assert f'<option value="{bank2}" selected>' in filtered
+    assert html.count("<option value=") == 2  # 全部, twice: no list built with the page
+    members = client.get(f"/cases/filter-options/member?selected={bank2}")
+    assert members.get_data(as_text=True).count("<option value=") == 3  # 全部 and two banks
+    assert f'<option value="{bank2}" selected>' in members.get_data(as_text=True)
+    main = client.get("/cases/filter-options/main-category").get_data(as_text=True)
+    assert "›" not in main and main.count("<option value=") > 5
+    member = app.test_client()
+    sign_in(member, "bank1-a")
+    own = member.get("/cases/filter-options/member").get_data(as_text=True)
+    assert own.count("<option value=") == 2 and f'value="{bank2}"' not in own
     book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?period=2026H1").data))
     assert book.sheetnames[:3] == ["当前未办结", "总体情况", "会员单位"]
     # The open-cases panel of the dashboard, as its own sheet, with the same numbers.

@@ -142,12 +142,20 @@ def inbox():
 
 @login_required
 def filter_options(kind: str):
-    """The options of the inbox filter's category or unit list, ``selected`` chosen."""
-    require(Permission.CASE_VIEW)
+    """The options of a filter form's list (the inbox's categories and units, the
+    statistics' members and main categories), ``selected`` chosen."""
     if kind == "category":
+        require(Permission.CASE_VIEW)
         options = [(c.id, c.full_label) for c in queries.categories()]
     elif kind == "unit":
+        require(Permission.CASE_VIEW)
         options = [(u.id, u.short_name or u.name) for u in _unit_choices()]
+    elif kind == "member":
+        require(Permission.STATISTICS_VIEW)
+        options = [(u.id, u.name) for u in _members()]
+    elif kind == "main-category":
+        require(Permission.STATISTICS_VIEW)
+        options = [(c.id, c.label) for c in queries.categories() if c.parent_id is None]
     else:
         abort(404)
     return render_template(
@@ -155,6 +163,18 @@ def filter_options(kind: str):
         options=options,
         selected=request.args.get("selected", type=int),
     )
+
+
+def _members():
+    """(id, name) of the member banks in the reader's scope."""
+    from portal.orgs.models import Unit
+    from portal.orgs.scoping import scope_filter
+
+    return db.session.execute(
+        select(Unit.id, Unit.name)
+        .where(scope_filter(current_user, Unit.path), Unit.kind == UnitKind.MEMBER)
+        .order_by(Unit.path)
+    ).all()
 
 
 UNIT_CHOICES_MAX = 300  # beyond, the unit filter lists a bank's branches, not its outlets
