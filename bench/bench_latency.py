@@ -5,8 +5,10 @@ Run against a database made by ``flask --app wsgi demo generate`` (1,000,000 com
 
     .venv/bin/python bench/bench_latency.py --database-url postgresql://user@host/db
 
-or let it start a throw-away PostgreSQL cluster (initdb/pg_ctl, like the tests), migrate
-it and generate ``--complaints`` complaints first (default 100,000, a couple of minutes;
+(or ``--database-url sqlite:////path/to/portal.sqlite3``: SQLite, the embedded default;
+the query plans of the slowest cases are printed for PostgreSQL only), or let it start
+a throw-away PostgreSQL cluster (initdb/pg_ctl, like the tests), migrate it and
+generate ``--complaints`` complaints first (default 100,000, a couple of minutes;
 ``--complaints 1000000`` for the issue's size takes 10-20 minutes on two cores;
 ``--keep`` leaves the cluster running for another run with ``--database-url``)::
 
@@ -92,7 +94,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from flask import Flask, render_template_string  # noqa: E402
 from pgcluster import ALL_BANKS_ROLE, APP_ROLE  # noqa: E402
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
 
 PAGE_BUDGET_MS = 50.0
 PIECE_BUDGET_MS = 25.0
@@ -304,6 +306,7 @@ class Picks:
 def pick(app, args) -> Picks:
     """Choose users and rows for the cases (read-only queries, once)."""
     from portal.complaints import pii
+    from portal.complaints.models import Complaint
     from portal.db import db
 
     with app.app_context():
@@ -350,12 +353,13 @@ def pick(app, args) -> Picks:
                 " number that is not there"
             )
         # Most Chinese names and keywords have two characters (a trigram index alone
-        # cannot serve them; see models.DOUBLED_SEARCH_COLUMNS).
-        short_text = args.short_text or scalar(
-            s,
-            "SELECT complainant_name FROM complaint WHERE id > :r "
-            "AND char_length(complainant_name) = 2 ORDER BY id LIMIT 1",
-            r=recent,
+        # cannot serve them; see models.DOUBLED_SEARCH_COLUMNS). Said in SQLAlchemy,
+        # which writes char_length as SQLite's length().
+        short_text = args.short_text or s.scalar(
+            select(Complaint.complainant_name)
+            .where(Complaint.id > recent, func.char_length(Complaint.complainant_name) == 2)
+            .order_by(Complaint.id)
+            .limit(1)
         )
         member_unit = scalar(
             s, "SELECT unit_id FROM user_account WHERE username = :u", u=member_user
@@ -747,7 +751,10 @@ def throwaway_database(complaints: int):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", help="an existing generated database")
+    parser.add_argument(
+        "--database-url",
+        help="an existing generated database, PostgreSQL or SQLite (sqlite:////path/file)",
+    )
     parser.add_argument(
         "--complaints",
         type=int,

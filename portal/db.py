@@ -1,16 +1,19 @@
 """The SQLAlchemy handle, with naming conventions so Alembic migrations get stable names."""
 
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, String, Table, TypeDecorator, event
+from sqlalchemy import Boolean, DateTime, MetaData, String, Table, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import ExecuteStyle
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.schema import Column
 
 NAMING_CONVENTION = {
@@ -89,12 +92,47 @@ def dialect_insert(model):
     return insert(model)
 
 
+class likely(FunctionElement):  # noqa: N801  (named as the SQL function it renders)
+    """A condition said to hold for most rows. On SQLite ``likely(condition)``: a hint
+    to the planner that changes no result. SQLite keeps no statistics of a range's
+    values (and, without ANALYZE, none at all), so it takes every range, and each value
+    of an IN, for a small part of the table: it read the association's inbox, whose
+    bounds hold every case, through the path index and sorted the lot. Elsewhere the
+    condition as it is: PostgreSQL has statistics and plans it as before. Wrap single
+    comparisons: SQLite splits an AND before it reads the hint."""
+
+    type = Boolean()
+    name = "likely"
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition: no "= 1" after it on SQLite
+
+
+@compiles(likely)
+def _condition_as_it_is(element, compiler, **kw):
+    (condition,) = element.clauses.clauses
+    return compiler.process(condition.self_group(), **kw)
+
+
+@compiles(likely, "sqlite")
+def _sqlite_likely(element, compiler, **kw):
+    return compiler.visit_function(element, **kw)
+
+
+# Tables the migrations make outside the models: SQLite's full-text index of the cases
+# (``complaints.models.SEARCH_INDEX``, an FTS5 virtual table, and the shadow tables FTS5
+# keeps for it), which SQLAlchemy cannot declare.
+SQLITE_ONLY_TABLES = re.compile(r"complaint_search(_[a-z]+)?")
+
+
 def include_object(dialect_name: str):
     """Alembic's ``include_object`` for ``dialect_name``: an index that exists on one
     dialect only (``Index(..., info={"dialect": ...}).ddl_if(...)``) is compared only
-    there, so models and migrations agree on both databases."""
+    there, so models and migrations agree on both databases; the SQLite full-text
+    index's tables are left out of the comparison."""
 
     def include(obj, name, type_, reflected, compare_to):
+        if type_ == "table":
+            return not (reflected and compare_to is None and SQLITE_ONLY_TABLES.fullmatch(name))
         if type_ != "index":
             return True
         model = compare_to if reflected else obj

@@ -51,6 +51,8 @@ def _only_on(item) -> str | None:
     """The one backend a test runs on, if it is not both."""
     if item.get_closest_marker("postgresql_only") is not None:
         return "postgresql"  # races between connections, locks, server settings
+    if item.get_closest_marker("sqlite_only") is not None:
+        return "sqlite"  # SQLite's own structures: its full-text index, its query plans
     if BROWSER_TESTS in item.path.parents:
         return "sqlite"  # the live server is a thread of this process (tests/browser)
     return None

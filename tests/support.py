@@ -124,6 +124,32 @@ def statements_sent(matching):
         event.remove(db.engine, "before_cursor_execute", listen)
 
 
+def sqlite_plans(app, client, url: str, marker: str) -> list[str]:
+    """The query plans (EXPLAIN QUERY PLAN, one line per step) of the statements of the
+    request to ``url`` that contain ``marker``, with their own parameters."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if marker in statement:
+            sent.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with engine.connect() as connection:
+        return [
+            "\n".join(
+                row[-1]
+                for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+            )
+            for sql, parameters in sent
+        ]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, load_only
 from portal.complaints.models import Category, Complaint
 from portal.complaints.queries import cases_query, open_state_filter, search_condition
 from portal.complaints.rules import State
-from portal.db import db
+from portal.db import db, likely
 from portal.deadlines.models import Clock
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
@@ -123,13 +123,23 @@ QUEUES = {
 }
 
 
-def _state_and_clock(filters: InboxFilters, due_at, *, now: datetime, tz) -> list:
-    """The conditions of the state, queue and clock filters."""
+def _state_and_clock(
+    filters: InboxFilters, due_at, *, now: datetime, tz, in_order: bool = False
+) -> list:
+    """The conditions of the state, queue and clock filters; ``in_order`` for rows read
+    in the inbox order (a page, the export), not counted."""
     conditions = []
     if filters.queue in QUEUES:
         conditions += QUEUES[filters.queue]()
     if filters.state == "open":
-        conditions.append(open_state_filter())
+        # Read in order, the open cases come from their own index, in the inbox order.
+        # SQLite took each open state for a few rows, read them one by one and sorted
+        # them all; told that the condition holds for most rows (as it does in that
+        # index: portal.db.likely), it reads the index. A count keeps the plain
+        # condition, which SQLite answers state by state from the state's index (with
+        # the hint it read the whole path index: 20 ms at 250,000 cases).
+        open_cases = open_state_filter()
+        conditions.append(likely(open_cases) if in_order else open_cases)
     elif filters.state in set(State):
         conditions.append(Complaint.state == filters.state)
     end_of_today = datetime.combine(now.astimezone(tz).date(), time(23, 59, 59), tz)
@@ -174,25 +184,31 @@ def _narrowing(filters: InboxFilters, unit: Unit | None) -> list:
     return conditions
 
 
-def _filtered(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | None):
-    """(select of (Complaint, due_at), the due_at column), filtered and unordered."""
+def _filtered(
+    user, filters: InboxFilters, *, now: datetime, tz, narrowing: list, in_order: bool = False
+):
+    """(select of (Complaint, due_at), the due_at column), filtered by ``filters`` and
+    their ``narrowing`` conditions, unordered; to be read ``in_order`` (see
+    ``_state_and_clock``) or counted."""
     query, due_at = _scoped(user)
-    conditions = _state_and_clock(filters, due_at, now=now, tz=tz) + _narrowing(filters, unit)
-    return query.where(*conditions), due_at
+    conditions = _state_and_clock(filters, due_at, now=now, tz=tz, in_order=in_order)
+    return query.where(*conditions, *narrowing), due_at
 
 
 def inbox_query(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | None = None):
     """Rows of (Complaint, nearest due_at) for ``user``, in inbox order: red/amber/green
     come from due_at. ``unit`` (in the user's scope) keeps the cases whose complained-of
-    outlet lies under it. For the Excel export and the counts; pages use ``inbox_page``."""
-    query, due_at = _filtered(user, filters, now=now, tz=tz, unit=unit)
+    outlet lies under it. For the Excel export; pages use ``inbox_page``, counts
+    ``count_inbox``."""
+    narrowing = _narrowing(filters, unit)
+    query, due_at = _filtered(user, filters, now=now, tz=tz, narrowing=narrowing, in_order=True)
     return query.order_by(
         due_at.is_(None), due_at, Complaint.received_at.desc(), Complaint.id.desc()
     )
 
 
 def count_inbox(user, filters: InboxFilters, *, now: datetime, tz, unit: Unit | None = None):
-    query, _ = _filtered(user, filters, now=now, tz=tz, unit=unit)
+    query, _ = _filtered(user, filters, now=now, tz=tz, narrowing=_narrowing(filters, unit))
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
@@ -358,8 +374,12 @@ def inbox_page(
     up to ``count_cap`` rows, on the pages that lie within it, unless ``count`` is False
     (a text search: see views.cases.inbox); a list that fits on its first page is its
     own total either way."""
-    base, due_at = _filtered(user, filters, now=now, tz=tz, unit=unit)
-    query = base.options(*LIST_OPTIONS)
+    # Built once: a text search may ask the database how common its term is
+    # (queries.search_condition).
+    narrowing = _narrowing(filters, unit)
+    base, _ = _filtered(user, filters, now=now, tz=tz, narrowing=narrowing)
+    ordered, due_at = _filtered(user, filters, now=now, tz=tz, narrowing=narrowing, in_order=True)
+    query = ordered.options(*LIST_OPTIONS)
     if before is not None:
         rows = _read(query, _stretches(due_at, before, backwards=True), per_page + 1)[::-1]
         if len(rows) <= per_page:  # reached the top: show the first page whole

@@ -13,9 +13,11 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    column,
     event,
     func,
     literal_column,
+    table,
     text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -36,6 +38,13 @@ OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{v}'" for v in OPEN_STATE_
 # characters becomes a pattern of 2n, and a doubled term lies in a doubled text exactly
 # where the term lies in the text (``queries.search_condition``).
 DOUBLED_SEARCH_COLUMNS = ("complainant_name", "facts", "demand")
+
+# SQLite's counterpart (migration 87bf43543f26): ``complaint_search``, an FTS5 table with
+# the trigram tokenizer over the same columns and the tracking number, every character
+# doubled, which SQLite triggers keep in step with each write of ``complaint``. A
+# virtual table SQLAlchemy cannot declare: the search reads its row ids (the case ids)
+# through this stand-in.
+SEARCH_INDEX = table("complaint_search", column("rowid", Integer))
 
 # A search reads its GIN index's whole pending list, where each update of a case adds its
 # texts' trigrams until a vacuum or this limit (kB) moves them into the index. The 4 MB
