@@ -425,7 +425,18 @@ _OPEN: dict[str, Any] = {
 Index("ix_complaint_due_order", *_INBOX_ORDER, **_CARRY)
 Index("ix_complaint_member_due_order", Complaint.member_id, *_INBOX_ORDER, **_CARRY)
 Index("ix_complaint_open_due_order", *_INBOX_ORDER, **_CARRY, **_OPEN)
-Index("ix_complaint_member_open_due_order", Complaint.member_id, *_INBOX_ORDER, **_CARRY, **_OPEN)
+# A member's open cases also carry what the home's queues read (to pass down, to report):
+# the member's counts read this index alone (migration e1f5a3c7b902).
+_CARRY_QUEUES: dict[str, Any] = {
+    "postgresql_include": ["handling_path", "state", "handling_unit_id", "replied_at", "finding"]
+}
+Index(
+    "ix_complaint_member_open_due_order",
+    Complaint.member_id,
+    *_INBOX_ORDER,
+    **_CARRY_QUEUES,
+    **_OPEN,
+)
 # A list filtered to one state (the closed cases of a bank, the reports awaiting the
 # association) starts at its first row instead of stepping over the other states.
 _CARRY_PATH: dict[str, Any] = {"postgresql_include": ["handling_path"]}
