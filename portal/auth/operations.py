@@ -16,6 +16,20 @@ from portal.auth.rules import ThrottleLevel, throttle_delay, throttle_key, throt
 from portal.auth.signals import unknown_user_refused, user_changed
 from portal.db import db, dialect_insert
 
+
+def record_about(user: User, action: str, *, actor, now, changes: dict | None = None) -> None:
+    """An audit entry about ``user``'s account, under their unit (so their unit's
+    administrators see it); ``actor`` None where nobody is signed in yet."""
+    record(
+        actor=actor,
+        unit_path=user.unit.path,
+        subject=user,
+        action=action,
+        changes=changes or {},
+        now=now,
+    )
+
+
 THROTTLE_MEMORY = timedelta(days=1)
 
 
@@ -139,11 +153,10 @@ def start_sign_in(
     key = secrets.token_urlsafe(32)
     client = _client(address, agent)
     db.session.add(SignIn(user_id=user.id, key=key, started_at=now, **client))
-    record(
+    record_about(
+        user,
+        "signed_in",
         actor=user,
-        unit_path=user.unit.path,
-        subject=user,
-        action="signed_in",
         changes=client | ({"second_factor": second_factor} if second_factor else {}),
         now=now,
     )
@@ -157,14 +170,7 @@ def end_sign_in(user: User, *, now) -> None:
     sign_in = db.session.scalar(select(SignIn).where(SignIn.key == user.sign_in_key))
     if sign_in is not None and sign_in.ended_at is None:
         sign_in.ended_at = now
-        record(
-            actor=user,
-            unit_path=user.unit.path,
-            subject=user,
-            action="signed_out",
-            changes={},
-            now=now,
-        )
+        record_about(user, "signed_out", actor=user, now=now)
     db.session.flush()
 
 
@@ -176,14 +182,7 @@ def record_failed_sign_in(
     user = find_by_username(username)
     changes = {"username": username.strip()[:60], "reason": reason, **_client(address, agent)}
     if user is not None:
-        record(
-            actor=None,
-            unit_path=user.unit.path,
-            subject=user,
-            action="sign_in_failed",
-            changes=changes,
-            now=now,
-        )
+        record_about(user, "sign_in_failed", actor=None, changes=changes, now=now)
     else:
         unknown_user_refused.send(None, changes=changes, now=now)
     db.session.flush()
@@ -197,14 +196,7 @@ def change_password(user: User, new_password: str, now) -> None:
     user.password_hash = hash_password(new_password)
     # A new token ends every other session of this user.
     user.session_token = new_session_token()
-    record(
-        actor=user,
-        unit_path=user.unit.path,
-        subject=user,
-        action="password_changed",
-        changes={},
-        now=now,
-    )
+    record_about(user, "password_changed", actor=user, now=now)
     db.session.flush()
 
 
@@ -225,14 +217,7 @@ def create_user(*, actor, unit, password: str, now, **fields) -> User:
     )
     db.session.add(user)
     db.session.flush()
-    record(
-        actor=actor,
-        unit_path=unit.path,
-        subject=user,
-        action="user_created",
-        changes=diff({}, _snapshot(user)),
-        now=now,
-    )
+    record_about(user, "user_created", actor=actor, changes=diff({}, _snapshot(user)), now=now)
     return user
 
 
@@ -251,14 +236,7 @@ def update_user(user: User, *, actor, unit, now, **fields) -> User:
     changes = diff(before, _snapshot(user))
     if changes:
         user.version += 1
-        record(
-            actor=actor,
-            unit_path=unit.path,
-            subject=user,
-            action="user_updated",
-            changes=changes,
-            now=now,
-        )
+        record_about(user, "user_updated", actor=actor, changes=changes, now=now)
         _report_contacts(user, changes, actor=actor, now=now)
     db.session.flush()
     return user
@@ -271,11 +249,10 @@ def set_user_active(user: User, active: bool, *, actor, now) -> None:
     user.version += 1
     if not active:
         user.session_token = new_session_token()  # signs the user out everywhere
-    record(
+    record_about(
+        user,
+        "user_activated" if active else "user_deactivated",
         actor=actor,
-        unit_path=user.unit.path,
-        subject=user,
-        action="user_activated" if active else "user_deactivated",
         changes={"is_active": [not active, active]},
         now=now,
     )
@@ -288,12 +265,5 @@ def reset_password(user: User, new_password: str, *, actor, now) -> None:
     user.session_token = new_session_token()
     user.failed_logins = 0
     user.locked_until = None
-    record(
-        actor=actor,
-        unit_path=user.unit.path,
-        subject=user,
-        action="password_reset",
-        changes={},
-        now=now,
-    )
+    record_about(user, "password_reset", actor=actor, now=now)
     db.session.flush()

@@ -13,7 +13,6 @@ from flask import current_app
 from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.audit.operations import record
 from portal.auth import operations, totp
 from portal.auth.models import RecoveryCode, SignInThrottle, User
 from portal.auth.rules import code_throttle_key, code_throttle_level, two_factor_required
@@ -73,11 +72,10 @@ def record_wrong_code(
 ) -> None:
     """A refused second factor, in the audit log under the user's unit (nobody is signed
     in yet, so no actor)."""
-    record(
+    operations.record_about(
+        user,
+        "two_factor_failed",
         actor=None,
-        unit_path=user.unit.path,
-        subject=user,
-        action="two_factor_failed",
         changes={
             "second_factor": method,
             "reason": reason,
@@ -173,28 +171,14 @@ def enrol(user: User, secret: str, step: int, *, now) -> list[str]:
     user.totp_confirmed_at = now
     user.totp_last_step = step
     codes = _new_recovery_codes(user, now)
-    record(
-        actor=user,
-        unit_path=user.unit.path,
-        subject=user,
-        action="two_factor_enrolled",
-        changes={},
-        now=now,
-    )
+    operations.record_about(user, "two_factor_enrolled", actor=user, now=now)
     db.session.flush()
     return codes
 
 
 def regenerate_recovery_codes(user: User, *, now) -> list[str]:
     codes = _new_recovery_codes(user, now)
-    record(
-        actor=user,
-        unit_path=user.unit.path,
-        subject=user,
-        action="recovery_codes_regenerated",
-        changes={},
-        now=now,
-    )
+    operations.record_about(user, "recovery_codes_regenerated", actor=user, now=now)
     db.session.flush()
     return codes
 
@@ -209,14 +193,7 @@ def _remove(user: User) -> None:
 def turn_off(user: User, *, now) -> None:
     """The user turns their second factor off (where the setting leaves it optional)."""
     _remove(user)
-    record(
-        actor=user,
-        unit_path=user.unit.path,
-        subject=user,
-        action="two_factor_disabled",
-        changes={},
-        now=now,
-    )
+    operations.record_about(user, "two_factor_disabled", actor=user, now=now)
     db.session.flush()
 
 
@@ -226,12 +203,5 @@ def reset(user: User, *, actor: User | None, now) -> None:
     next sign-in."""
     _remove(user)
     clear_wrong_codes(user)
-    record(
-        actor=actor,
-        unit_path=user.unit.path,
-        subject=user,
-        action="two_factor_reset",
-        changes={},
-        now=now,
-    )
+    operations.record_about(user, "two_factor_reset", actor=actor, now=now)
     db.session.flush()

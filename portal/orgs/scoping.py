@@ -164,10 +164,11 @@ def text_search_bounds() -> tuple[str, str] | None:
 
 @contextmanager
 def across_banks():
-    """The wall opened for the statements inside, for an aggregate that counts beyond
-    the reader's bank by design (a member's figures on the bulletin's basis, Art. 8(4),
-    include the cases the association kept). Counts only, never a row to show; closed
-    again afterwards."""
+    """The wall opened for the statements inside, for work that reaches beyond the
+    reader's bank by design: an aggregate (a member's figures on the bulletin's basis,
+    Art. 8(4), include the cases the association kept), or the system's own decisions on
+    the reader's step (Art. 12(1) detection follows a repeat chain wherever it leads).
+    Counts and decisions only, never a row to show; closed again afterwards."""
     if not has_request_context():
         yield
         return
