@@ -104,15 +104,23 @@ def mark_reminders(now: datetime, due_dates: Iterable[date] | None = None) -> li
     """Mark the clocks due on ``due_dates`` (today by default) that were not reminded
     today; return their ids."""
     today = now.astimezone(DEADLINE_TZ).date()
+    days = due_dates if due_dates is not None else [today]
+    return _mark_once_a_day(Clock.reminded_on, today, days, Clock.breached_at.is_(None))
+
+
+def _mark_once_a_day(column, today: date, due_dates: Iterable[date], breached) -> list[int]:
+    """Set ``column`` to ``today`` on the open clocks due on ``due_dates`` that match
+    ``breached`` and were not marked today; return their ids. One UPDATE … RETURNING:
+    a clock is marked by exactly one run, whatever runs at once."""
     statement = (
         update(Clock)
         .where(
-            Clock.due_on.in_(sorted(due_dates) if due_dates is not None else [today]),
+            Clock.due_on.in_(sorted(due_dates)),
             text(OPEN),
-            Clock.breached_at.is_(None),
-            or_(Clock.reminded_on.is_(None), Clock.reminded_on != today),
+            breached,
+            or_(column.is_(None), column != today),
         )
-        .values(reminded_on=today)
+        .values({column: today})
         .returning(Clock.id)
         .execution_options(synchronize_session=False)
     )
@@ -212,19 +220,7 @@ def mark_escalations(today: date, due_dates: Iterable[date]) -> list[int]:
     """Mark the breached open clocks due on ``due_dates`` that were not told further up
     today; return their ids. Once a day, like the reminders: the runs every five minutes
     after the first find nothing to do."""
-    statement = (
-        update(Clock)
-        .where(
-            Clock.due_on.in_(sorted(due_dates)),
-            text(OPEN),
-            Clock.breached_at.is_not(None),
-            or_(Clock.escalated_on.is_(None), Clock.escalated_on != today),
-        )
-        .values(escalated_on=today)
-        .returning(Clock.id)
-        .execution_options(synchronize_session=False)
-    )
-    return list(db.session.scalars(statement))
+    return _mark_once_a_day(Clock.escalated_on, today, due_dates, Clock.breached_at.is_not(None))
 
 
 # A breach that lasts is told further up, level by level (``DeadlinePolicy``): the
