@@ -18,9 +18,10 @@ FLOORS = [
     {"duty"},  # contacts and the A/B duty roster (Art. 6, 7)
     {"deadlines"},  # the Art. 11 clocks
     {"complaints"},  # the lifecycle of a complaint
-    {"accountability"},  # Art. 12
+    {"accountability", "major", "plans"},  # Art. 12; major complaints; contingency plans (9(3))
     {"statistics"},  # Art. 8(4) figures and charts
-    {"bulletins"},  # the semiannual bulletin
+    {"analysis"},  # Art. 8(5): clusters, surges, typical cases and industry advice
+    {"bulletins", "summaries", "archives"},  # the bulletin; members' summaries (9(4)); dossiers
     {"admin", "home", "jobs"},  # screens and commands across the domains
     {"demo"},  # the demo province, driven through every domain (and the sweep)
     {"national"},  # the national-scale generator, built on the demo province
