@@ -429,6 +429,8 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
     add(Case("association home", "page", "assoc", url="/home"))
     add(Case("member home", "page", "member", url="/home"))
     add(Case("outlet home", "page", "outlet", url="/home"))
+    # Art. 4: the member's campaign outlets and the numbers they lack.
+    add(Case("member notices", "page", "member", url="/notices"))
     for name, q in (
         ("search tracking no", picks.tracking_no),
         ("search text", picks.text),

@@ -27,7 +27,7 @@ from portal.complaints.models import (
 from portal.deadlines.models import Clock, ClockEvent, DeadlineSettings
 from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
 from portal.notify.models import Notification, OutboxMessage
-from portal.orgs.models import Unit
+from portal.orgs.models import PublicContacts, Unit
 from portal.statistics.models import StatisticsSnapshot
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
@@ -67,6 +67,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "StatisticsSnapshot",
+    "PublicContacts",
     "Unit",
     "User",
 ]

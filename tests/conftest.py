@@ -113,6 +113,9 @@ def _owner_engine(url: str):
 
 
 def empty_all_tables() -> None:
+    from portal.orgs.contacts import forget_cached
+
+    forget_cached()  # the footer's contacts, kept a minute per process
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
         # As the owner: the application's role may not truncate. Our own transaction

@@ -3,7 +3,8 @@ outbox. Each URL with its endpoint and the view that answers it."""
 
 from flask import Blueprint
 
-from portal.admin.views import audit, outbox, units, users
+from portal.admin.views import audit, notices, outbox, units, users
+from portal.orgs.contacts import current_contacts
 
 bp = Blueprint("admin", __name__)
 
@@ -33,3 +34,10 @@ bp.add_url_rule("/audit.xlsx", "audit_export", audit.export)
 # views/outbox.py
 bp.add_url_rule("/outbox", "outbox", outbox.index)
 bp.add_url_rule("/outbox/requeue", "requeue_outbox", outbox.requeue, methods=["POST"])
+
+# views/notices.py: Art. 4 notices, Art. 5 contacts
+bp.add_url_rule("/notices", "notices", notices.index)
+bp.add_url_rule("/units/<int:unit_id>/notice.pdf", "notice_pdf", notices.pdf)
+bp.add_url_rule("/settings/contacts", "contacts", notices.contacts)
+bp.add_url_rule("/settings/contacts", "save_contacts", notices.save_contacts_view, methods=["POST"])
+bp.app_context_processor(lambda: {"public_contacts": current_contacts})

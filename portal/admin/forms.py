@@ -103,3 +103,39 @@ class ConfirmForm(PortalForm):
     """An empty form: CSRF token only, for confirmed actions (deactivate, reset)."""
 
     confirm = BooleanField()
+
+
+class ContactsForm(PortalForm):
+    """Art. 4, 5: the association's public contacts and the national association's number."""
+
+    version = HiddenField()
+    department = StringField(
+        _l("受理部门"), validators=[DataRequired(_l("请填写受理部门。")), Length(max=80)]
+    )
+    phone = StringField(
+        _l("投诉电话"),
+        validators=[
+            DataRequired(_l("请填写投诉电话。")),
+            Regexp(PHONE_RE, message=_l("电话格式不正确，例如 024-22532961。")),
+        ],
+    )
+    fax = StringField(
+        _l("传真"),
+        validators=[
+            Optional(),
+            Regexp(PHONE_RE, message=_l("传真格式不正确，例如 024-22532961。")),
+        ],
+    )
+    emails = StringField(
+        _l("电子信箱"), validators=[DataRequired(_l("请至少填写一个电子信箱。")), Length(max=300)]
+    )
+    national_name = StringField(
+        _l("全国性行业协会"), validators=[DataRequired(_l("请填写协会名称。")), Length(max=80)]
+    )
+    national_phone = StringField(
+        _l("全国性行业协会投诉电话"),
+        validators=[
+            Optional(),
+            Regexp(PHONE_RE, message=_l("电话格式不正确，例如 024-22532961。")),
+        ],
+    )

@@ -61,3 +61,24 @@ class Unit(Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code} {self.name}>"
+
+
+class PublicContacts(Model):
+    """Art. 4, 5: the association's public contact details, one row (id 1); absent means
+    the regulation's own text (``orgs.contacts.DEFAULT``)."""
+
+    __tablename__ = "public_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department: Mapped[str] = mapped_column(String(80), nullable=False)
+    phone: Mapped[str] = mapped_column(String(40), nullable=False)
+    fax: Mapped[str | None] = mapped_column(String(40))
+    # Art. 5 names two addresses; kept as one comma-separated line.
+    emails: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    national_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    national_phone: Mapped[str | None] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -157,6 +157,8 @@ PAGES = [
     (ADMIN, "/users", "admin/users/_table.html", "user_table", ONCE),
     (ADMIN, "/audit", "admin/audit/_table.html", "audit_table", ONCE),
     (ADMIN, "/outbox", "admin/outbox/_table.html", "outbox_table", ONCE),
+    (ADMIN, "/notices", "admin/notices/_table.html", "notice_table", ONCE),
+    (ADMIN, "/settings/contacts", "admin/notices/_contacts.html", "contacts_form", ONCE),
     (STAFF, "/notifications", "notify/_list.html", "notification_list", ONCE),
     (STAFF, "/duty/directory", "duty/_directory.html", "directory_table", ONCE),
     (STAFF, "/duty/changes", "duty/_changes.html", "change_feed", ONCE),
