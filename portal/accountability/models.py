@@ -77,6 +77,45 @@ class CaseEvidence(Model):
     __table_args__ = (UniqueConstraint("trigger", "complaint_id"),)
 
 
+class RateEvidence(Model):
+    """What proves a case of ``Trigger.RATE_BELOW_LINE``: a member's on-time rate of one
+    step in one half year, below the line when the association ordered rectification.
+
+    Unique per member, period and step: one order per rate, so a second click finds the
+    first case (``operations.order_rectification``), even when two arrive at once."""
+
+    __tablename__ = "accountability_rate_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("accountability_case.id"), nullable=False, unique=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    period: Mapped[str] = mapped_column(String(7), nullable=False)  # e.g. 2026H1
+    stage: Mapped[str] = mapped_column(String(20), nullable=False)  # a clock kind
+    on_time: Mapped[int] = mapped_column(Integer, nullable=False)
+    met: Mapped[int] = mapped_column(Integer, nullable=False)
+    line_percent: Mapped[int] = mapped_column(Integer, nullable=False)  # the line then
+
+    case = relationship("AccountabilityCase")
+
+    __table_args__ = (UniqueConstraint("member_id", "period", "stage"),)
+
+    @property
+    def rate(self) -> float:
+        return self.on_time / self.met if self.met else 0.0
+
+    @property
+    def period_label(self) -> str:
+        """2026H2 → 2026年下半年 (``statistics.rules.Period.label``, a floor above)."""
+        return f"{self.period[:4]}年{'上' if self.period.endswith('1') else '下'}半年"
+
+    @property
+    def period_label_en(self) -> str:
+        half = "first" if self.period.endswith("1") else "second"
+        return f"{half} half of {self.period[:4]}"
+
+
 class DetectionQueue(Model):
     """A complaint changed in a way that may make a trigger of Art. 12(1) hold, waiting
     for the sweep's detection (``accountability.queue``, ``detect.work_queue``).

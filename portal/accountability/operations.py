@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.accountability import pdf, queue
 from portal.accountability.models import (
@@ -15,9 +16,14 @@ from portal.accountability.models import (
     CaseEvidence,
     Disqualification,
     Interview,
+    RateEvidence,
     RectificationPlan,
 )
 from portal.accountability.rules import (
+    ACTION_LABELS as RATE_ACTION_LABELS,
+)
+from portal.accountability.rules import (
+    PLAN_STATES,
     TRIGGER_LABELS,
     CaseState,
     Thresholds,
@@ -65,7 +71,7 @@ def update_thresholds(values: Thresholds, *, actor, now: datetime) -> None:
 # Who hears of each human step: the member of the association's decisions, the
 # association of the member's answers. Detection itself notifies nobody: the sweep's
 # breach notices already went out, and the association reviews its list.
-_TELL_MEMBER = {"dismiss", "interview", "verify", "plan_rejected", "criticise"}
+_TELL_MEMBER = {"dismiss", "interview", "verify", "plan_rejected", "criticise", "order"}
 _TELL_ASSOCIATION = {"plan_submitted", "plan_completed"}
 _MEMBER_ROLES = (Role.MEMBER_ADMIN, Role.MEMBER_LEADER, Role.MEMBER_HANDLER)
 _ASSOCIATION_ROLES = (Role.ASSOC_ADMIN, Role.ASSOC_LEADER)
@@ -81,7 +87,8 @@ def _tell(case, action, *, now, note) -> None:
         )
     else:
         return
-    label = ACTION_LABELS.get(f"accountability_{action}", action)
+    key = f"accountability_{action}"
+    label = ACTION_LABELS.get(key) or RATE_ACTION_LABELS.get(key, action)
     for user in db.session.scalars(
         select(User).where(User.is_active.is_(True), *where).order_by(User.id)
     ):
@@ -209,7 +216,7 @@ def schedule_interview(case, *, actor, now, data: dict) -> Interview:
 
 def submit_plan(case, *, actor, now, data: dict) -> RectificationPlan:
     """The member's 8D plan; a rejected plan is replaced by the new one."""
-    if case.state != CaseState.INTERVIEW:
+    if case.state not in PLAN_STATES:
         raise LadderError("plan")
     plan = db.session.scalar(select(RectificationPlan).where(RectificationPlan.case_id == case.id))
     if plan is not None and plan.status not in ("rejected",):
@@ -227,7 +234,7 @@ def submit_plan(case, *, actor, now, data: dict) -> RectificationPlan:
 
 def complete_plan(case, plan, *, actor, now, closure: str) -> None:
     """The member reports completion (D8) with its evidence."""
-    if case.state != CaseState.INTERVIEW or plan is None or plan.status != "submitted":
+    if case.state not in PLAN_STATES or plan is None or plan.status != "submitted":
         raise LadderError("complete")
     plan.closure, plan.completed_at, plan.status = closure, now, "completed"
     _log(case, "plan_completed", actor=actor, now=now, note=closure)
@@ -243,11 +250,78 @@ def verify_plan(case, plan, *, actor, now, reason: str) -> None:
 
 def reject_plan(case, plan, *, actor, now, reason: str) -> None:
     """The association sends the plan (or its evidence) back, saying why."""
-    if case.state != CaseState.INTERVIEW or plan is None or plan.status == "rejected":
+    if case.state not in PLAN_STATES or plan is None or plan.status == "rejected":
         raise LadderError("reject")
     plan.status = "rejected"
     _log(case, "plan_rejected", actor=actor, now=now, note=reason)
     db.session.flush()
+
+
+class AlreadyOrdered(Exception):
+    """Rectification was already ordered for this member, period and step."""
+
+    def __init__(self, case_id: int):
+        super().__init__(case_id)
+        self.case_id = case_id
+
+
+def rate_order_of(member_id: int, period: str, stage: str) -> int | None:
+    """The case ordered for a member's rate of one step in one period, if any."""
+    return db.session.scalar(
+        select(RateEvidence.case_id).where(
+            RateEvidence.member_id == member_id,
+            RateEvidence.period == period,
+            RateEvidence.stage == stage,
+        )
+    )
+
+
+def order_rectification(
+    *,
+    member_id: int,
+    period: str,
+    stage: str,
+    on_time: int,
+    met: int,
+    line_percent: int,
+    requirements: str,
+    actor,
+    now,
+) -> AccountabilityCase:
+    """责令整改 from a rate below the line: a case of ``Trigger.RATE_BELOW_LINE`` with the
+    rate as its evidence, ordered at once, so the member answers with its 8D plan as for
+    the other triggers. The caller has checked that the rate is below the line and that
+    the step is the member's (``statistics.rules.may_order``). One case per member,
+    period and step: ``AlreadyOrdered`` names the existing one (also when another request
+    ordered it a moment ago: the unique constraint decides)."""
+    existing = rate_order_of(member_id, period, stage)
+    if existing is not None:
+        raise AlreadyOrdered(existing)
+    case = AccountabilityCase(member_id=member_id, trigger=Trigger.RATE_BELOW_LINE, opened_at=now)
+    try:
+        # A savepoint: losing the race leaves the request's transaction usable.
+        with db.session.begin_nested():
+            db.session.add(case)
+            db.session.flush()
+            db.session.add(
+                RateEvidence(
+                    case_id=case.id,
+                    member_id=member_id,
+                    period=period,
+                    stage=stage,
+                    on_time=on_time,
+                    met=met,
+                    line_percent=line_percent,
+                )
+            )
+    except IntegrityError:
+        existing = rate_order_of(member_id, period, stage)
+        if existing is None:
+            raise
+        raise AlreadyOrdered(existing) from None
+    _log(case, "opened", actor=actor, now=now, concerning=[], period=period, stage=stage)
+    decide(case, "order", actor=actor, now=now, reason=requirements)
+    return case
 
 
 def rectify_due_on(interview, plan):

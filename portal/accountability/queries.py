@@ -12,6 +12,7 @@ from portal.accountability.models import (
     AccountabilityEvent,
     Disqualification,
     Interview,
+    RateEvidence,
     RectificationPlan,
     Season,
 )
@@ -84,6 +85,21 @@ def interview(case: AccountabilityCase) -> Interview | None:
 
 def plan(case: AccountabilityCase) -> RectificationPlan | None:
     return db.session.scalar(select(RectificationPlan).where(RectificationPlan.case_id == case.id))
+
+
+def rate_evidence(case: AccountabilityCase) -> RateEvidence | None:
+    return db.session.scalar(select(RateEvidence).where(RateEvidence.case_id == case.id))
+
+
+def rate_orders(user: User, period: str) -> dict[tuple[int, str], int]:
+    """{(member_id, step): case id} of the rectifications ordered from the rates of
+    ``period`` that ``user`` may see: one query for the whole statistics table."""
+    rows = db.session.execute(
+        select(RateEvidence.member_id, RateEvidence.stage, RateEvidence.case_id).where(
+            RateEvidence.period == period, _member_condition(user, RateEvidence.member_id)
+        )
+    )
+    return {(member_id, stage): case_id for member_id, stage, case_id in rows}
 
 
 def document(case: AccountabilityCase, kind: str) -> AccountabilityDocument | None:

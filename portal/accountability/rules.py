@@ -19,6 +19,9 @@ class Trigger(StrEnum):
     REPEAT = "repeat"  # Art. 12(1)2
     RECURRING = "recurring"  # Art. 12(1)3
     MEDIA = "media"  # Art. 12(1)4
+    # Practice source (regulation.md): an on-time rate below the line (75 %) is a ground
+    # for ordering rectification. Ordered by a person from the statistics, never detected.
+    RATE_BELOW_LINE = "rate_below_line"
 
 
 TRIGGER_LABELS = {
@@ -26,6 +29,7 @@ TRIGGER_LABELS = {
     Trigger.REPEAT: N_("因态度或拖延导致客户重复投诉（第十二条第一款第2项）"),
     Trigger.RECURRING: N_("同一网点同类投诉反复发生且未整改（第十二条第一款第3项）"),
     Trigger.MEDIA: N_("处置不当导致事态升级至网络或媒体（第十二条第一款第4项）"),
+    Trigger.RATE_BELOW_LINE: N_("环节办理及时率低于警戒线，责令整改"),
 }
 
 
@@ -33,6 +37,7 @@ class CaseState(StrEnum):
     DETECTED = "detected"  # awaiting the association's review
     DISMISSED = "dismissed"
     INTERVIEW = "interview"  # 约见谈话 scheduled / held; rectification expected (Art. 12(1))
+    ORDERED = "ordered"  # 责令整改 from a rate below the line: the member answers with a plan
     CRITICISED = "criticised"  # 通报批评 (Art. 12(2))
     CLOSED = "closed"  # rectification verified
 
@@ -41,11 +46,14 @@ STATE_LABELS = {
     CaseState.DETECTED: N_("待审查"),
     CaseState.DISMISSED: N_("已驳回"),
     CaseState.INTERVIEW: N_("约见谈话"),
+    CaseState.ORDERED: N_("已责令整改"),
     CaseState.CRITICISED: N_("通报批评"),
     CaseState.CLOSED: N_("整改已核验，结案"),
 }
 
-OPEN_STATES = frozenset({CaseState.DETECTED, CaseState.INTERVIEW})
+OPEN_STATES = frozenset({CaseState.DETECTED, CaseState.INTERVIEW, CaseState.ORDERED})
+# States in which the member answers with its 8D plan (and the association verifies it).
+PLAN_STATES = frozenset({CaseState.INTERVIEW, CaseState.ORDERED})
 
 # The ladder as a truth table: (state, decision) -> next state. Anything else is refused.
 # Art. 12(2): public criticism only follows an interview that did not lead to rectification.
@@ -54,6 +62,16 @@ LADDER = {
     (CaseState.DETECTED, "interview"): CaseState.INTERVIEW,
     (CaseState.INTERVIEW, "verify"): CaseState.CLOSED,
     (CaseState.INTERVIEW, "criticise"): CaseState.CRITICISED,
+    # A rate below the line: the order itself (opened and ordered in one action), its
+    # verification, or an interview when the order is not answered (then Art. 12(2)).
+    (CaseState.DETECTED, "order"): CaseState.ORDERED,
+    (CaseState.ORDERED, "verify"): CaseState.CLOSED,
+    (CaseState.ORDERED, "interview"): CaseState.INTERVIEW,
+}
+
+# History labels of the steps only a rate order takes (the others: complaints.rules).
+ACTION_LABELS = {
+    "accountability_order": N_("问责：及时率低于警戒线，责令整改"),
 }
 
 

@@ -10,23 +10,34 @@ from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from portal.analysis.section import bulletin_section
 from portal.bulletins.models import Bulletin
 from portal.bulletins.rules import anonymise, decision_counts, members_to_show
 from portal.complaints.models import Complaint
 from portal.complaints.rules import CHANNELS, FINDINGS
 from portal.db import db
 from portal.deadlines.rules import RULES, ClockKind
-from portal.statistics import charts, queries
-from portal.statistics.rules import change, parse_period, percent
+from portal.statistics import charts, queries, rate_line
+from portal.statistics.rules import (
+    DEFAULT_LINE_PERCENT,
+    LINE_STAGES,
+    below_line,
+    change,
+    parse_period,
+    percent,
+    stage_marks,
+)
 
 ISSUER = "辽宁省银行业协会"
 KIND_LABELS = {kind.value: RULES[kind].label for kind in ClockKind}
 
 
-def typical_cases(bulletin: Bulletin) -> list[dict]:
-    """The chosen cases of the period with personal data removed (Art. 8(5))."""
+def typical_cases(bulletin: Bulletin, ids: list[int] | None = None) -> list[dict]:
+    """The chosen cases of the period with personal data removed (Art. 8(5)): those
+    picked on the bulletin, or ``ids`` (the typical cases of confirmed findings)."""
     period = parse_period(bulletin.period)
-    ids = [int(i) for i in bulletin.typical_case_ids or []]
+    if ids is None:
+        ids = [int(i) for i in bulletin.typical_case_ids or []]
     if not ids:
         return []
     cases = db.session.scalars(
@@ -41,6 +52,7 @@ def typical_cases(bulletin: Bulletin) -> list[dict]:
         names = (case.complainant_name, case.staff or "")
         out.append(
             {
+                "id": case.id,
                 "category": case.category.full_name,
                 "member": case.member.name,
                 "outlet": case.outlet.name,
@@ -89,9 +101,15 @@ def _context(bulletin: Bulletin, user) -> dict:
         for k in queries.CLOCK_KINDS
     ]
     decisions = queries.accountability_decisions(user, period)
-    sections = member_sections(members)
+    line_percent = rate_line.line_percent()  # the 75 % line, marked as on the dashboard
+    sections = member_sections(members, line_percent / 100)
+    below = {
+        f"{KIND_LABELS[k]}及时率": below_line(now_figures["on_time"][k], line_percent / 100)
+        for k in LINE_STAGES
+    }
     return {
         **sections,
+        "line_percent": line_percent,
         **decision_sections(decisions),
         "figures": (now_figures, members),  # frozen with the PDF when published
         "title": bulletin.title,
@@ -107,6 +125,7 @@ def _context(bulletin: Bulletin, user) -> dict:
                 "value": percent(cur) if is_rate else cur,
                 "previous": percent(prev) if is_rate else prev,
                 "change": _signed(change(cur, prev), is_rate),
+                "below": below.get(label),
             }
             for label, cur, prev, is_rate in headline
         ]
@@ -140,29 +159,54 @@ def _context(bulletin: Bulletin, user) -> dict:
         },
         "overview": bulletin.overview,
         "typical_cases": typical_cases(bulletin),
+        **analysis_sections(bulletin),
         "typical_cases_note": bulletin.typical_cases_note,
         "advice": bulletin.advice,
         "next_steps": bulletin.next_steps,
     }
 
 
-def _member_row(m: dict) -> dict:
+def analysis_sections(bulletin: Bulletin) -> dict:
+    """Art. 8(5) from the analysis (``portal.analysis.section``): the period's confirmed
+    findings (figures from the data, words from the staff), each typical one with its
+    case made anonymous, and the industry advice with each member's answer. Cases picked
+    by hand on the bulletin stay listed after them."""
+    section = bulletin_section(bulletin.period)
+    chosen = [f["typical_case_id"] for f in section["findings"] if f["typical_case_id"]]
+    cases = {c["id"]: c for c in typical_cases(bulletin, chosen)} if chosen else {}
+    findings = [
+        {**f, "case": cases.get(f["typical_case_id"]) if f["is_typical"] else None}
+        for f in section["findings"]
+    ]
+    return {
+        "analysis_findings": findings,
+        "analysis_advice": section["advice"],
+        "typical_cases": [c for c in typical_cases(bulletin) if c["id"] not in chosen],
+    }
+
+
+def _member_row(m: dict, line: float) -> dict:
     return {
         **m,
+        "below": stage_marks(m["on_time"], line),
         "on_time_text": {k: percent(v) for k, v in m["on_time"].items()},
         "satisfaction_text": percent(m["satisfaction_rate"]),
         "days_text": {k: _days(v) for k, v in m["working_days"].items()},
     }
 
 
-def member_sections(members: list[dict]) -> dict:
+def member_sections(members: list[dict], line: float = DEFAULT_LINE_PERCENT / 100) -> dict:
     """Every member, or (many members) the most complained-about and the slowest to accept
-    (``rules.members_to_show``); the full table is in the association's annex."""
+    (``rules.members_to_show``); the full table is in the association's annex. Each row
+    says which of its on-time rates lie below ``line`` (``statistics.rules.stage_marks``)."""
     listed, slowest = members_to_show(members)
-    sections = {"members": [_member_row(m) for m in listed], "members_total": len(members)}
+    sections = {
+        "members": [_member_row(m, line) for m in listed],
+        "members_total": len(members),
+    }
     if slowest is not None:
         sections |= {
-            "members_slowest": [_member_row(m) for m in slowest],
+            "members_slowest": [_member_row(m, line) for m in slowest],
             "members_summarised": True,
         }
     return sections

@@ -10,6 +10,7 @@ from flask import abort, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal.analysis.section import bulletin_section
 from portal.auth.access import can, require
 from portal.auth.roles import Permission
 from portal.bulletins import jobs, operations
@@ -97,6 +98,8 @@ def _detail(bulletin: Bulletin, status=200, job=None, error=None):
         job=job,
         error=error,
         cases=_period_cases(bulletin) if manage and bulletin.state == DRAFT else [],
+        # Art. 8(5): what the analysis confirmed; its words are edited on each finding.
+        analysis=bulletin_section(bulletin.period) if manage and bulletin.state == DRAFT else None,
         downloads=operations.downloads_by_member(bulletin) if manage else {},
         fields=NARRATIVE_FIELDS,
     )

@@ -4,6 +4,7 @@ counts as numbers, rates as fractions shown in percent, averages of working days
 numbers, months and dates as Excel dates."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from io import BytesIO
 
 from flask_babel import gettext as _
@@ -12,12 +13,12 @@ from portal.complaints.rules import CHANNELS
 from portal.deadlines.rules import DEADLINE_TZ as TZ
 from portal.deadlines.rules import LIFECYCLE_KINDS, RULES
 from portal.statistics import published as published_figures
-from portal.statistics import queries
+from portal.statistics import queries, rate_line
 from portal.statistics.models import PublishedFigures
-from portal.statistics.rules import Period
+from portal.statistics.rules import LINE_STAGES, Period, below_line
 from portal.web import xlsx
 from portal.web.i18n import cn_datetime, localized
-from portal.web.xlsx import Sheet, days, rate
+from portal.web.xlsx import Sheet, Value, days, rate
 
 
 def tables(user, period: Period, open_now: dict | None = None, **filters) -> list[Sheet]:
@@ -26,6 +27,7 @@ def tables(user, period: Period, open_now: dict | None = None, **filters) -> lis
     the time of export."""
     kinds = [(k.value, _(RULES[k].label)) for k in LIFECYCLE_KINDS]
     head, members = queries.overview(user, period, **filters)
+    line = rate_line.threshold()
     panel = []
     if open_now is not None:
         panel = [
@@ -60,9 +62,11 @@ def tables(user, period: Period, open_now: dict | None = None, **filters) -> lis
                 [_("回访满意率"), rate(head["satisfaction_rate"])],
                 [_("重复投诉率"), rate(head["repeat_rate"])],
                 *[
-                    [_("%(step)s及时率", step=label), rate(head["on_time"][k])]
+                    [_("%(step)s及时率", step=label), line_rate(head["on_time"][k], k, line)]
                     for k, label in kinds
                 ],
+                # The legend of the marks (light red fill) on the rates of every sheet.
+                [_("及时率警戒线（浅红底色标出低于此线的环节及时率）"), rate(line)],
                 *[
                     [_("%(step)s平均工作日", step=label), days(head["working_days"][k])]
                     for k, label in kinds
@@ -86,7 +90,7 @@ def tables(user, period: Period, open_now: dict | None = None, **filters) -> lis
                     m["member_name"],
                     m["received"],
                     m["valid"],
-                    *[rate(m["on_time"][k]) for k, _l in kinds],
+                    *[line_rate(m["on_time"][k], k, line) for k, _l in kinds],
                     rate(m["satisfaction_rate"]),
                     m["repeats"],
                     m["major"],
@@ -142,6 +146,15 @@ def tables(user, period: Period, open_now: dict | None = None, **filters) -> lis
     ]
 
 
+def line_rate(value, kind: str, line: float) -> Value | None:
+    """An on-time rate as ``xlsx.rate``, filled when below the line (``rules.below_line``,
+    as the dashboard and the bulletin mark it); still the number in the cell."""
+    cell = rate(value)
+    if cell is not None and kind in LINE_STAGES and below_line(value, line):
+        return replace(cell, marked=True)
+    return cell
+
+
 def published_sheets(
     frozen: PublishedFigures, member_id: int | None, basis: dict, page: dict
 ) -> list[Sheet]:
@@ -149,6 +162,7 @@ def published_sheets(
     it), and a note of what the other sheets count and which counts moved since.
     ``basis``: today's counts as the bulletin counts them; ``page``: the other sheets'."""
     kinds = [(k.value, _(RULES[k].label)) for k in LIFECYCLE_KINDS]
+    line = rate_line.threshold()
     rows = frozen.members
     if member_id is not None:
         rows = [r for r in rows if r.get("member_id") == member_id]
@@ -177,7 +191,7 @@ def published_sheets(
                     m.get("received"),
                     m.get("valid"),
                     m.get("closed"),
-                    *[rate(m.get("on_time", {}).get(k)) for k, _l in kinds],
+                    *[line_rate(m.get("on_time", {}).get(k), k, line) for k, _l in kinds],
                     rate(m.get("satisfaction_rate")),
                     m.get("repeats"),
                     m.get("major"),

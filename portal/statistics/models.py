@@ -50,3 +50,17 @@ class PublishedFigures(Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     head: Mapped[dict] = mapped_column(JSON, nullable=False)
     members: Mapped[list] = mapped_column(JSON, nullable=False)
+
+
+class RateLineSetting(Model):
+    """The line below which an on-time rate is marked and a rectification may be
+    ordered (the practice source's 75 %), in whole percent; one row (id 1), absent
+    means the default (``rules.DEFAULT_LINE_PERCENT``). Set by the association
+    administrator, each change in the audit log (``rate_line.update_line``)."""
+
+    __tablename__ = "rate_line_setting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    percent: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -85,3 +85,68 @@ def change(current: float | int | None, previous: float | int | None) -> float |
     if current is None or previous is None:
         return None
     return current - previous
+
+
+# The 75 % line (regulation.md, "Practice from the other source documents": an on-time
+# completion rate below 75 % was one source's threshold for ordering rectification). The
+# dashboard, the Excel export and the bulletin all mark a rate with ``below_line``, so the
+# three cannot disagree; the threshold is the association's setting (``rate_line.py``).
+DEFAULT_LINE_PERCENT = 75
+# The steps whose on-time rates are held against the line (Art. 7, 11(1)-(3)): forward,
+# accept, verify, report and the outlet's reply. A promise's date is the outlet's own.
+LINE_STAGES = ("forward", "accept", "verify", "report", "branch_reply")
+# Art. 11(1): forwarding is the association's own duty, so its rate is marked but no
+# rectification is ordered against a member for it.
+ASSOCIATION_STAGES = frozenset({"forward"})
+# A rate within this of the line counts as on it (a float such as 3/4 is exact, but
+# 0.29 * 100 is not): a rate on the line is not below it.
+_TOLERANCE = 1e-9
+
+
+def below_line(value: float | None, threshold: float) -> bool | None:
+    """Whether an on-time rate (a share in [0, 1]) lies below the line ``threshold``
+    (also a share, 0.75 for 75 %); None when there was nothing to count (no rate)."""
+    if value is None:
+        return None
+    return value < threshold - _TOLERANCE
+
+
+def stage_marks(on_time: dict, threshold: float) -> dict[str, bool | None]:
+    """``below_line`` for each stage of a row's ``{kind: rate}`` (stages off the line:
+    None, never marked)."""
+    return {
+        kind: below_line(value, threshold) if kind in LINE_STAGES else None
+        for kind, value in on_time.items()
+    }
+
+
+def may_order(stage: str) -> bool:
+    """A rectification may be ordered against a member for a rate of this stage."""
+    return stage in LINE_STAGES and stage not in ASSOCIATION_STAGES
+
+
+@dataclass(frozen=True)
+class BelowLine:
+    """One member × stage rate of a period below the line."""
+
+    member_id: int
+    member_name: str
+    stage: str
+    rate: float
+
+    @property
+    def orderable(self) -> bool:
+        return may_order(self.stage)
+
+
+def rates_below_line(rows: list[dict], threshold: float) -> list[BelowLine]:
+    """Every member × stage rate below the line in the member rows of the statistics
+    (``queries.member_table``: ``member_id``, ``member_name``, ``on_time``), in the rows'
+    order and then the order of the steps."""
+    found = []
+    for row in rows:
+        on_time = row.get("on_time") or {}
+        for stage in LINE_STAGES:
+            if below_line(on_time.get(stage), threshold):
+                found.append(BelowLine(row["member_id"], row["member_name"], stage, on_time[stage]))
+    return found

@@ -18,8 +18,15 @@ from portal.deadlines.rules import LIFECYCLE_KINDS, RULES
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import load_unit_or_404, scope_root
-from portal.statistics import charts, export, published, queries, snapshots
-from portal.statistics.rules import Period, parse_period, percent, period_of
+from portal.statistics import charts, export, published, queries, rate_line_views, snapshots
+from portal.statistics.rules import (
+    LINE_STAGES,
+    Period,
+    below_line,
+    parse_period,
+    percent,
+    period_of,
+)
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece, wants_piece
 
@@ -72,12 +79,17 @@ def dashboard():
             "statistics/dashboard.html", "statistics/_tables.html", status=422, **context
         )
     snapshot = snapshots.dashboard_snapshot(current_user, period, now=clock.now(), **filters)
+    line = rate_line_views.panel_context(period, snapshot.data["rows"], filters)
     context |= {
+        **line,
         "period_html": Markup(
             snapshots.rendered(
                 snapshot,
-                str(get_locale()),
-                lambda data: _render_period(data, period, filters, snapshot.computed_at),
+                # The marks depend on the line: one rendering per language and line.
+                f"{get_locale()}:{line['line_percent']}",
+                lambda data: _render_period(
+                    data, period, filters, snapshot.computed_at, line["line_percent"]
+                ),
             )
         ),
         "open_now": _open_now(filters),
@@ -139,9 +151,11 @@ def _published_note(period: Period, filters: dict, live: dict) -> dict | None:
     }
 
 
-def _render_period(data: dict, period: Period, filters: dict, computed_at) -> str:
+def _render_period(
+    data: dict, period: Period, filters: dict, computed_at, line_percent: int
+) -> str:
     """The period section of the dashboard from stored figures (same for every reader of
-    the view in one language)."""
+    the view in one language, under one line)."""
     return render_template(
         "statistics/_period.html",
         period=period,
@@ -154,6 +168,10 @@ def _render_period(data: dict, period: Period, filters: dict, computed_at) -> st
         kinds=[(k.value, RULES[k].label) for k in LIFECYCLE_KINDS],
         channel_labels=CHANNELS,
         percent=percent,
+        line_percent=line_percent,
+        below=lambda kind, value: (
+            kind in LINE_STAGES and bool(below_line(value, line_percent / 100))
+        ),
         link=_inbox_link(period, filters),
         month_svg=charts.month_chart(data["months"]),
         category_svg=charts.category_chart(data["cats"]),

@@ -43,10 +43,12 @@ MARK_FILL = PatternFill("solid", fgColor="FDE8E6")
 
 @dataclass(frozen=True)
 class Value:
-    """A number or date with the Excel number format it is shown in."""
+    """A number or date with the Excel number format it is shown in; a ``marked`` one
+    is filled light red (a rate below the line), the number staying a number."""
 
     value: float | int | date
     number_format: str
+    marked: bool = False
 
 
 def rate(value: float | Decimal | None) -> Value | None:
@@ -126,7 +128,7 @@ def _sheet_title(title: str) -> str:
 def _plain(value, tz: tzinfo, flags: tuple[str, str]):
     """``value`` as Excel holds it: a naive local datetime, 是/否, a Value or a scalar."""
     if isinstance(value, Value) and isinstance(value.value, datetime):
-        return Value(_local(value.value, tz), value.number_format)
+        return Value(_local(value.value, tz), value.number_format, value.marked)
     if isinstance(value, bool):
         return flags[value]
     if isinstance(value, datetime):
@@ -157,7 +159,7 @@ def _cell(sheet, value, marked: bool):
         cell.number_format = value.number_format
     elif _looks_like_formula(value):
         _as_text(cell)
-    if marked:
+    if marked or (isinstance(value, Value) and value.marked):
         cell.fill = MARK_FILL
     return cell
 

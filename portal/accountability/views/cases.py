@@ -10,16 +10,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.accountability import forms, operations, queries
+from portal.accountability.rules import ACTION_LABELS as RATE_ACTION_LABELS
 from portal.accountability.rules import (
+    PLAN_STATES,
     STATE_LABELS,
     TRIGGER_LABELS,
     CaseState,
+    Trigger,
     can_criticise,
 )
 from portal.auth.access import can, require
 from portal.auth.roles import Permission
 from portal.complaints.rules import ACTION_LABELS
 from portal.db import db
+from portal.deadlines.rules import LIFECYCLE_KINDS, RULES
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece
 
@@ -66,7 +70,7 @@ def steps(case, interview, plan) -> list[str]:
     found = []
     if case.state == CaseState.DETECTED:
         found += ["interview", "dismiss"]
-    if case.state == CaseState.INTERVIEW:
+    if case.state in PLAN_STATES:
         status = plan.status if plan else None
         if status in (None, "rejected"):
             found.append("plan")
@@ -74,7 +78,10 @@ def steps(case, interview, plan) -> list[str]:
             found += ["complete", "reject"]
         if status == "completed":
             found += ["verify", "reject"]
-        found.append("criticise")
+        if case.state == CaseState.INTERVIEW:
+            found.append("criticise")
+        else:  # ordered from a rate: unanswered, the member is summoned (Art. 12(1))
+            found.append("interview")
     return [s for s in found if can(STEP_PERMISSION[s])]
 
 
@@ -103,8 +110,10 @@ def _render(case, bound=None, status=200):
             today=today,
         ),
         documents={k: queries.document(case, k) for k in ("notice", "regulator")},
+        rate=queries.rate_evidence(case) if case.trigger == Trigger.RATE_BELOW_LINE else None,
+        stage_labels={kind.value: RULES[kind].label for kind in LIFECYCLE_KINDS},
         trigger_labels=TRIGGER_LABELS,
-        action_labels=ACTION_LABELS,
+        action_labels=ACTION_LABELS | RATE_ACTION_LABELS,
     )
 
 
