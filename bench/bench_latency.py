@@ -429,6 +429,35 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
     add(Case("association home", "page", "assoc", url="/home"))
     add(Case("member home", "page", "member", url="/home"))
     add(Case("outlet home", "page", "outlet", url="/home"))
+    # 重大投诉: the proposals list, and the piece each home loads (open major cases, proposals).
+    for kind in ("page", "piece"):
+        add(Case("major proposals", kind, "assoc", url="/major?state=all"))
+    add(Case("major on the home", "piece", "assoc", url="/major/dashboard"))
+    add(Case("member major on the home", "piece", "member", url="/major/dashboard"))
+    # The 75 % line: the count the association's home loads (the dashboard's panel is
+    # measured with the dashboard above).
+    line_summary = "/statistics/rate-line/summary"
+    add(Case("rates below the line on the home", "piece", "assoc", url=line_summary))
+    # Art. 8(5): the association's findings, and a member's advice.
+    for kind in ("page", "piece"):
+        add(Case("analysis findings", kind, "assoc", url="/analysis"))
+    add(Case("member advice", "page", "member", url="/analysis/advice"))
+    # Art. 9(3) plans, Art. 9(4) summaries: the registers, the association's status table,
+    # the countermeasures to follow up, and the piece each case page loads.
+    for kind in ("page", "piece"):
+        add(Case("plans", kind, "assoc", url="/plans"))
+        add(Case("summaries status", kind, "assoc", url="/summaries"))
+        add(Case("countermeasures", kind, "assoc", url="/summaries/measures"))
+    add(Case("member plans", "page", "member", url="/plans"))
+    add(Case("member summaries", "page", "member", url="/summaries"))
+    plans_on_case = f"/plans/for-case/{picks.detail_case_id}"
+    add(Case("plans on the case page", "piece", "assoc", url=plans_on_case))
+    # Art. 8(6): the dossier list (the association's and a member's), and the case page's piece.
+    for kind in ("page", "piece"):
+        add(Case("archive dossiers", kind, "assoc", url="/archives"))
+    add(Case("member archive dossiers", "page", "member", url="/archives"))
+    archive_on_case = f"/archives/cases/{picks.detail_case_id}"
+    add(Case("archive on the case page", "piece", "assoc", url=archive_on_case))
     # Art. 4: the member's campaign outlets and the numbers they lack.
     add(Case("member notices", "page", "member", url="/notices"))
     for name, q in (

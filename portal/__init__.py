@@ -102,9 +102,11 @@ def register_subscribers() -> None:
     """Who listens to what a domain below publishes: the domains import downwards only,
     so a lower one tells the higher ones through these signals (blinker)."""
     import portal.accountability.subscribers  # noqa: F401  (steps → Art. 12(1) detection)
+    import portal.archives.subscribers  # noqa: F401  (a closure → archive number, dossier due)
     import portal.complaints.next_due  # noqa: F401  (clock changes → Complaint.next_due_at)
     import portal.deadlines.subscribers  # noqa: F401  (calendar changes → clocks recounted)
     import portal.duty.subscribers  # noqa: F401  (handler changes → Art. 6 contact reports)
+    import portal.major.subscribers  # noqa: F401  (intake, flags, return visits → 重大 proposals)
     import portal.orgs.subscribers  # noqa: F401  (unknown-user sign-ins → the audit log)
 
 
@@ -113,14 +115,19 @@ def register_blueprints(app: Flask) -> None:
     ``blueprint.py`` lists its URLs and the views that answer them."""
     from portal.accountability.blueprint import bp as accountability
     from portal.admin.blueprint import bp as admin
+    from portal.analysis.blueprint import bp as analysis
+    from portal.archives.blueprint import bp as archives
     from portal.auth.blueprint import bp as auth
     from portal.bulletins.blueprint import bp as bulletins
     from portal.complaints.blueprint import bp as complaints
     from portal.deadlines.blueprint import bp as deadlines
     from portal.duty.blueprint import bp as duty
     from portal.home.blueprint import bp as home
+    from portal.major.blueprint import bp as major
     from portal.notify.blueprint import bp as notify
+    from portal.plans.blueprint import bp as plans
     from portal.statistics.blueprint import bp as statistics
+    from portal.summaries.blueprint import bp as summaries
     from portal.web import errors
     from portal.workdays.blueprint import bp as workdays
 
@@ -134,8 +141,13 @@ def register_blueprints(app: Flask) -> None:
         deadlines,
         complaints,
         accountability,
+        major,
+        plans,
         statistics,
+        analysis,
         bulletins,
+        archives,
+        summaries,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
@@ -190,12 +202,15 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.analysis.cli import analysis_cli
+    from portal.archives.cli import archives_cli
     from portal.auth.cli import users_cli
     from portal.bulletins.cli import bulletin_cli
     from portal.complaints.cli import complaints_cli
     from portal.demo.cli import demo_cli
     from portal.duty.cli import duty_cli
     from portal.jobs.cli import deadlines_cli, jobs_cli
+    from portal.major.cli import major_cli
     from portal.national.cli import generate_command
     from portal.notify.cli import outbox_cli
     from portal.statistics.cli import statistics_cli
@@ -213,5 +228,8 @@ def register_cli(app: Flask) -> None:
         jobs_cli,
         statistics_cli,
         users_cli,
+        major_cli,
+        analysis_cli,
+        archives_cli,
     ):
         app.cli.add_command(group)

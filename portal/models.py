@@ -8,9 +8,21 @@ from portal.accountability.models import (
     CaseEvidence,
     Disqualification,
     Interview,
+    RateEvidence,
     RectificationPlan,
     Season,
 )
+from portal.analysis.models import (
+    Advice,
+    AdviceAddressee,
+    AdviceEntry,
+    AnalysisRun,
+    AnalysisSettings,
+    Finding,
+    FindingCase,
+    FindingEvent,
+)
+from portal.archives.models import ArchiveCounter, ArchiveSettings, CaseArchive, Dossier
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.bulletins.models import Bulletin, BulletinDownload, Job
@@ -26,9 +38,12 @@ from portal.complaints.models import (
 )
 from portal.deadlines.models import Clock, ClockEvent, DeadlineSettings
 from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
+from portal.major.models import MajorProposal, MajorSettings
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import PublicContacts, Unit
-from portal.statistics.models import StatisticsSnapshot
+from portal.plans.models import ContingencyPlan, PlanRevision
+from portal.statistics.models import RateLineSetting, StatisticsSnapshot
+from portal.summaries.models import Countermeasure, PeriodSummary, SummaryEvent
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
 __all__ = [
@@ -41,6 +56,18 @@ __all__ = [
     "Interview",
     "RectificationPlan",
     "Season",
+    "Advice",
+    "AdviceAddressee",
+    "AdviceEntry",
+    "AnalysisRun",
+    "AnalysisSettings",
+    "ArchiveCounter",
+    "ArchiveSettings",
+    "CaseArchive",
+    "Dossier",
+    "Finding",
+    "FindingCase",
+    "FindingEvent",
     "Bulletin",
     "BulletinDownload",
     "Job",
@@ -64,10 +91,19 @@ __all__ = [
     "ContactReport",
     "DutyPair",
     "MemberProfile",
+    "MajorProposal",
+    "MajorSettings",
     "Notification",
     "OutboxMessage",
     "StatisticsSnapshot",
+    "RateEvidence",
+    "RateLineSetting",
     "PublicContacts",
     "Unit",
     "User",
+    "ContingencyPlan",
+    "PlanRevision",
+    "Countermeasure",
+    "PeriodSummary",
+    "SummaryEvent",
 ]

@@ -65,6 +65,24 @@ class Permission(StrEnum):
     STATISTICS_VIEW = "bulletin:statistics:view"  # dashboards and Excel, within scope
     BULLETIN_VIEW = "bulletin:bulletin:view"  # published bulletins, one's own annex
     BULLETIN_MANAGE = "bulletin:bulletin:manage"  # drafts, previews, publishing
+    # Art. 8(5): the association's analysis of clusters and surges, and its advice.
+    ANALYSIS_VIEW = "analysis:finding:view"  # findings and every advice (association)
+    ANALYSIS_DECIDE = "analysis:finding:decide"  # run, confirm/dismiss, typical, advise
+    ANALYSIS_CONFIGURE = "analysis:settings:manage"  # the thresholds
+    ADVICE_VIEW = "analysis:advice:view"  # the advice addressed to one's own bank
+    ADVICE_ANSWER = "analysis:advice:answer"  # the member says what it did
+    # 重大投诉: proposals the rules make, confirmed or rejected by a person (portal/major).
+    MAJOR_VIEW = "major:proposal:view"  # the list, within scope
+    MAJOR_CONFIRM = "major:proposal:confirm"  # association staff; the member's handlers too
+    MAJOR_REJECT = "major:proposal:reject"  # the association only: a member cannot veto
+    MAJOR_CONFIGURE = "major:settings:manage"  # the rules' thresholds
+    # Art. 9(3): members' contingency plans (预案) for foreseeable complaints.
+    PLAN_VIEW = "plans:plan:view"  # the register, within scope (a member its own)
+    PLAN_FILE = "plans:plan:file"  # file, edit and withdraw one's own member's plans
+    # Art. 9(4): members' half-year summaries (总结) and their countermeasures.
+    SUMMARY_VIEW = "summaries:summary:view"  # within scope (a member its own)
+    SUMMARY_WRITE = "summaries:summary:write"  # write, submit, report countermeasures done
+    SUMMARY_OVERSEE = "summaries:summary:oversee"  # remind, verify or send back (association)
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -161,6 +179,63 @@ BULLETIN_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 PERMISSIONS = {
     role: granted | BULLETIN_PERMISSIONS.get(role, frozenset())
+    for role, granted in PERMISSIONS.items()
+}
+
+
+# Major complaints (重大投诉): the association's staff confirm or reject what the rules
+# propose; a member's handlers may confirm for their own cases (they may already set the
+# flag on the case page) but not reject, so a bank cannot keep its own case off the
+# count. Leaders read and are alerted. Branch officers see the badge on the case only.
+_MAJOR_READ = frozenset({Permission.MAJOR_VIEW})
+_MAJOR_STAFF = _MAJOR_READ | {Permission.MAJOR_CONFIRM, Permission.MAJOR_REJECT}
+MAJOR_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ASSOC_ADMIN: _MAJOR_STAFF | {Permission.MAJOR_CONFIGURE},
+    Role.ASSOC_HANDLER: _MAJOR_STAFF,
+    Role.ASSOC_LEADER: _MAJOR_READ,
+    Role.MEMBER_ADMIN: _MAJOR_READ,
+    Role.MEMBER_HANDLER: _MAJOR_READ | {Permission.MAJOR_CONFIRM},
+    Role.MEMBER_LEADER: _MAJOR_READ,
+}
+PERMISSIONS = {
+    role: granted | MAJOR_PERMISSIONS.get(role, frozenset())
+    for role, granted in PERMISSIONS.items()
+}
+
+# Art. 8(5): the analysis is the association's (its staff run and decide, its leader
+# reads, its administrator sets the thresholds); members read the advice addressed to
+# them, their handlers and administrators answer it. Branch officers have no part.
+_ANALYSIS_READ = frozenset({Permission.ANALYSIS_VIEW})
+ANALYSIS_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ASSOC_ADMIN: _ANALYSIS_READ | {Permission.ANALYSIS_DECIDE, Permission.ANALYSIS_CONFIGURE},
+    Role.ASSOC_HANDLER: _ANALYSIS_READ | {Permission.ANALYSIS_DECIDE},
+    Role.ASSOC_LEADER: _ANALYSIS_READ,
+    Role.MEMBER_ADMIN: frozenset({Permission.ADVICE_VIEW, Permission.ADVICE_ANSWER}),
+    Role.MEMBER_HANDLER: frozenset({Permission.ADVICE_VIEW, Permission.ADVICE_ANSWER}),
+    Role.MEMBER_LEADER: frozenset({Permission.ADVICE_VIEW}),
+}
+PERMISSIONS = {
+    role: granted | ANALYSIS_PERMISSIONS.get(role, frozenset())
+    for role, granted in PERMISSIONS.items()
+}
+
+# Art. 9(3), 9(4) are the member's duties: its administrator and handlers (the complaint
+# department, Art. 6-7) file plans and write summaries; its leader in charge reads them
+# (and is reminded). The association reads every member's; its administrator and
+# handlers (the service department, Art. 5) remind and follow the countermeasures up.
+# Branch officers see on the case page whether a plan covers it, nothing more.
+_MEMBER_DUTIES_READ = frozenset({Permission.PLAN_VIEW, Permission.SUMMARY_VIEW})
+_MEMBER_DUTIES_WRITE = _MEMBER_DUTIES_READ | {Permission.PLAN_FILE, Permission.SUMMARY_WRITE}
+MEMBER_DUTY_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ASSOC_ADMIN: _MEMBER_DUTIES_READ | {Permission.SUMMARY_OVERSEE},
+    Role.ASSOC_HANDLER: _MEMBER_DUTIES_READ | {Permission.SUMMARY_OVERSEE},
+    Role.ASSOC_LEADER: _MEMBER_DUTIES_READ,
+    Role.MEMBER_ADMIN: _MEMBER_DUTIES_WRITE,
+    Role.MEMBER_HANDLER: _MEMBER_DUTIES_WRITE,
+    Role.MEMBER_LEADER: _MEMBER_DUTIES_READ,
+}
+PERMISSIONS = {
+    role: granted | MEMBER_DUTY_PERMISSIONS.get(role, frozenset())
     for role, granted in PERMISSIONS.items()
 }
 

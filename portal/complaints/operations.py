@@ -27,6 +27,7 @@ from portal.complaints.rules import (
     mask_mobile,
     tracking_number,
 )
+from portal.complaints.signals import case_closed
 from portal.db import PREPARE, db
 from portal.deadlines import operations as clocks
 from portal.deadlines.batch import ClockBatch, clock_batch
@@ -1064,6 +1065,7 @@ def close(case: Complaint, *, actor, now, note: str | None) -> None:
     case.closed_at = now
     _touch(case, now)
     entry = record(case, actor, "closed", now, note=note)
+    case_closed.send(case, now=now)  # Art. 8(6): an archive number, a dossier due
     notices.tell(
         case,
         entry,

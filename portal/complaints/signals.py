@@ -19,3 +19,10 @@ step_taken = _signals.signal(
     ``action``, the name in ``actions.ACTIONS``; ``now``). Sent after the step is
     flushed, before the request commits: a receiver's writes commit or roll back with it.""",
 )
+
+case_closed = _signals.signal(
+    "case-closed",
+    doc="""The association closed the case (Art. 8(3)) by ``operations.close``, wherever
+    the step was taken (sender: the case; ``now``). Sent after the closing entry is
+    flushed: the archive numbers it and marks its dossier due (``archives.subscribers``).""",
+)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.accountability import queue as detection_queue
 from portal.accountability.detect import work_queue
+from portal.archives.operations import freeze_due
 from portal.auth.models import User
 from portal.auth.operations import purge_throttles
 from portal.auth.roles import Role
@@ -54,6 +55,9 @@ from portal.duty.people import (
 from portal.notify.message import N_, Msg
 from portal.notify.operations import Note, notify_many
 from portal.workdays.store import current_calendar
+
+# Dossiers rendered per sweep: a catch-up spreads over runs (``archives freeze`` takes all).
+DOSSIERS_PER_SWEEP = 20
 
 # pg_try_advisory_xact_lock key: "Art. 11" sweep, any constant shared by all hosts.
 SWEEP_LOCK_KEY = 7_311_011
@@ -286,6 +290,8 @@ def run_sweep(now: datetime, *, progress=None) -> dict:
     counts["throttles_dropped"] = purge_throttles(now)
     counts["search_refs_dropped"] = search_refs.purge(now)
     db.session.commit()
+    # Art. 8(6): the dossiers of the cases closed since, a few a run (each is a PDF).
+    counts["dossiers_frozen"] = freeze_due(now, limit=DOSSIERS_PER_SWEEP, commit_each=True)
     return counts
 
 

@@ -31,10 +31,25 @@ WALLED = {
     "accountability_interview",
     "accountability_plan",
     "accountability_document",
+    "accountability_rate_evidence",
     "campaign_disqualification",
     "member_profile",
     "contact_report",
     "duty_pair",
+    "contingency_plan",  # Art. 9(3) plans and their versions (migration 2bd846f5d58b)
+    "contingency_plan_revision",
+    "period_summary",  # Art. 9(4) summaries, countermeasures, history (migration 50f7503adb4a)
+    "summary_countermeasure",
+    "summary_event",
+    "major_proposal",  # 重大投诉 proposals, through their complaint (migration 5a1dd240837e)
+    "case_archive",  # archive numbers and dossiers (migration b054f9085dd6)
+    "case_dossier",
+    "analysis_finding",  # Art. 8(5) findings and advice (migration a757b07b9628)
+    "analysis_finding_case",
+    "analysis_finding_event",
+    "analysis_advice",
+    "analysis_advice_addressee",
+    "analysis_advice_entry",
 }
 # Tables that name a case or a member bank and stay outside the wall, and why.
 OUTSIDE = {

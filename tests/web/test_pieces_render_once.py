@@ -125,15 +125,84 @@ def objects(app, province):
         staff = db.session.get(User, province.user("assoc-staff").id)
         draft = operations.create_draft(parse_period("2026H2"), actor=staff, now=NOW)
         job = jobs.enqueue(jobs.PREVIEW, {"bulletin_id": draft.id}, actor=staff, now=NOW)
+        plan, summary = _plan_and_summary(province)  # Art. 9(3), 9(4)
+        finding, advice = _finding_and_advice(province, case)  # Art. 8(5)
         db.session.commit()
         return {
+            "plan": plan.id,
+            "summary": summary.id,
             "case": case,
             "clock": clock,
             "acc": acc.id,
             "bulletin": draft.id,
             "job": job.id,
             "bank1": province.unit("bank1").id,
+            "finding": finding,
+            "advice": advice,
         }
+
+
+def _finding_and_advice(province, case):
+    from datetime import date
+
+    from portal.analysis.models import Advice, AdviceAddressee, Finding, FindingCase
+
+    finding = Finding(
+        key="media_chain:r1:2026H2",
+        kind="media_chain",
+        period="2026H2",
+        member_id=province.unit("bank1").id,
+        figures={"media": 1, "size": 1},
+        found_at=NOW,
+        status="confirmed",
+    )
+    db.session.add(finding)
+    db.session.flush()
+    db.session.add(FindingCase(finding_id=finding.id, complaint_id=case, added_at=NOW))
+    advice = Advice(
+        finding_id=finding.id,
+        period="2026H2",
+        title="建议",
+        text="整改",
+        due_on=date(2026, 12, 31),
+        issued_by_id=province.user("assoc-staff").id,
+        issued_at=NOW,
+    )
+    db.session.add(advice)
+    db.session.flush()
+    db.session.add(AdviceAddressee(advice_id=advice.id, member_id=province.unit("bank1").id))
+    return finding.id, advice.id
+
+
+def _plan_and_summary(province):
+    from datetime import date
+
+    from portal.auth.models import User
+    from portal.orgs.models import Unit
+    from portal.plans.operations import file_plan
+    from portal.summaries import operations as summaries
+
+    member = db.session.get(User, province.user("bank1-a").id)
+    bank1 = db.session.get(Unit, province.unit("bank1").id)
+    plan = file_plan(
+        member=bank1,
+        actor=member,
+        now=NOW,
+        data={
+            "kind": "holiday",
+            "title": "节假日排队预案",
+            "measures": "增开窗口。",
+            "category_ids": [],
+            "unit_ids": [],
+            "starts_on": date(2026, 11, 1),
+            "ends_on": date(2026, 12, 31),
+        },
+    )
+    summary = summaries.start(member=bank1, period="2026H2", actor=member, now=NOW)
+    summaries.add_measure(
+        summary, action="复训", owner="个金部", due_on=date(2026, 12, 31), now=NOW
+    )
+    return plan, summary
 
 
 B1 = "bank1-admin"
@@ -152,6 +221,14 @@ PAGES = [
     (STAFF, "/cases/repeats", "complaints/_repeats.html", "repeat_list", ONCE),
     (ADMIN, "/categories", "complaints/_categories.html", "category_admin", ONCE),
     (STAFF, "/statistics", "statistics/_tables.html", "stat_tables", ONCE),
+    (ADMIN, "/statistics/rate-line", "statistics/_rate_line_setting.html", "rate_line_form", ONCE),
+    (
+        STAFF,
+        "/statistics/rate-line/summary",
+        "statistics/_rate_line_summary.html",
+        "rate_line_summary",
+        ONCE,
+    ),
     (ADMIN, "/units", "admin/units/_table.html", "unit_table", ONCE),
     (ADMIN, "/units/{bank1}", "admin/units/_detail.html", "unit_detail", ONCE),
     (ADMIN, "/users", "admin/users/_table.html", "user_table", ONCE),
@@ -208,6 +285,26 @@ PAGES = [
     (STAFF, "/bulletins/{bulletin}", "bulletins/_editor.html", "bulletin_editor", ONCE),
     (STAFF, "/bulletins/jobs/{job}", "bulletins/_job.html", "job_status", ONCE),
     (STAFF, "/cases/999999", "errors/_error.html", "error_box", ONCE),
+    (STAFF, "/plans?status=all", "plans/_list.html", "plan_list", ONCE),
+    (STAFF, "/plans/{plan}", "plans/_plan.html", "plan_view", ONCE),
+    (B1, "/plans/new", "plans/_form.html", "plan_form", ONCE),
+    (STAFF, "/plans/for-case/{case}", "plans/_covering.html", "covering_plans", ONCE),
+    (STAFF, "/summaries", "summaries/_status.html", "status_table", ONCE),
+    (B1, "/summaries", "summaries/_mine.html", "my_summaries", ONCE),
+    (STAFF, "/summaries/{summary}", "summaries/_summary.html", "summary_view", ONCE),
+    (STAFF, "/summaries/measures", "summaries/_measures.html", "measure_list", ONCE),
+    (STAFF, "/major/cases/{case}", "major/_case.html", "major_case", ONCE),
+    (STAFF, "/major?state=all", "major/_list.html", "proposal_list", ONCE),
+    (STAFF, "/major/dashboard", "major/_dashboard.html", "major_dashboard", ONCE),
+    (ADMIN, "/major/settings", "major/_settings.html", "settings_form", ONCE),
+    (STAFF, "/analysis", "analysis/_findings.html", "findings_panel", ONCE),
+    (STAFF, "/analysis/findings/{finding}", "analysis/_finding.html", "analysis_finding", ONCE),
+    (STAFF, "/analysis/advice", "analysis/_advice_list.html", "advice_list", ONCE),
+    (STAFF, "/analysis/advice/{advice}", "analysis/_advice.html", "advice_detail", ONCE),
+    (ADMIN, "/analysis/thresholds", "analysis/_thresholds.html", "thresholds_form", ONCE),
+    (STAFF, "/archives", "archives/_list.html", "dossier_list", ONCE),
+    (STAFF, "/archives/cases/{case}", "archives/_for_case.html", "case_archive", ONCE),
+    (ADMIN, "/archives/settings", "archives/_settings.html", "retention_form", ONCE),
 ]
 
 

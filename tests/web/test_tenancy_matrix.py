@@ -104,6 +104,30 @@ FOREIGN_OBJECTS["rectification_id"] = _foreign_rectification
 FOREIGN_OBJECTS["bulletin_id"] = _foreign_bulletin
 FOREIGN_OBJECTS["job_id"] = _foreign_job
 
+
+def _foreign_finding(province, outside):
+    # Art. 8(5): findings are the association's; for everyone else every one is foreign.
+    return province.finding
+
+
+def _foreign_advice(province, outside):
+    # An advice is seen by the members it is addressed to (never by branch officers).
+    return province.advice.get(outside)
+
+
+FOREIGN_OBJECTS["finding_id"] = _foreign_finding
+FOREIGN_OBJECTS["advice_id"] = _foreign_advice
+
+
+def _foreign_member_duty(kind):
+    # Art. 9(3), 9(4): a member's plans, summaries and countermeasures are its own; a
+    # branch officer has no part in them, so even its own bank's are foreign.
+    return lambda province, outside: province.member_duties[kind].get(outside)
+
+
+for _kind in ("plan_id", "summary_id", "countermeasure_id"):
+    FOREIGN_OBJECTS[_kind] = _foreign_member_duty(_kind)
+
 # Values for the other URL arguments of an id route (the action to try, and so on).
 # Values for the other URL arguments, per blueprint where they differ: each must be a
 # value the route accepts, or the 404 would prove nothing.
@@ -227,6 +251,81 @@ def province(province, app):
         job = jobs.enqueue(jobs.PREVIEW, {"bulletin_id": draft.id}, actor=staff, now=NOW)
         db.session.commit()
         province.bulletin, province.job = draft.id, job.id
+    with app.app_context():  # Art. 8(5): a finding, and an advice to each bank
+        from portal.analysis.models import Advice, AdviceAddressee, Finding
+
+        finding = Finding(
+            key="media_chain:r1:2026H2",
+            kind="media_chain",
+            period="2026H2",
+            member_id=province.unit("bank2").id,
+            figures={"media": 1, "size": 1},
+            found_at=NOW,
+            status="confirmed",
+        )
+        db.session.add(finding)
+        db.session.flush()
+        province.finding, province.advice = finding.id, {}
+        for bank, outside in (
+            ("bank2", ("bank2", "bank2-outlet1", "bank2-city", "bank2-sub")),
+            ("bank1", ("bank1-outlet2", "bank1-sub", "bank1")),
+        ):
+            advice = Advice(
+                finding_id=finding.id,
+                period="2026H2",
+                title="建议",
+                text="整改",
+                due_on=NOW.date() + timedelta(days=30),
+                issued_by_id=province.user("assoc-staff").id,
+                issued_at=NOW,
+            )
+            db.session.add(advice)
+            db.session.flush()
+            db.session.add(AdviceAddressee(advice_id=advice.id, member_id=province.unit(bank).id))
+            province.advice |= dict.fromkeys(outside, advice.id)
+        db.session.commit()
+    with app.app_context():  # Art. 9(3), 9(4): a plan and a submitted summary per bank
+        from datetime import date
+
+        from portal.auth.models import User
+        from portal.orgs.models import Unit
+        from portal.plans.operations import file_plan
+        from portal.summaries import operations as summaries
+
+        province.member_duties = {"plan_id": {}, "summary_id": {}, "countermeasure_id": {}}
+        for bank, outside in (
+            ("bank2", ("bank2", "bank2-outlet1", "bank2-city", "bank2-sub")),
+            ("bank1", ("bank1-outlet2", "bank1-sub", "bank1")),
+        ):
+            member = db.session.get(Unit, province.unit(bank).id)
+            handler = db.session.get(User, province.user(f"{bank}-a").id)
+            plan = file_plan(
+                member=member,
+                actor=handler,
+                now=NOW,
+                data={
+                    "kind": "other",
+                    "title": "预案",
+                    "measures": "措施",
+                    "category_ids": [province.category],
+                    "unit_ids": [],
+                    "starts_on": date(2026, 11, 1),
+                    "ends_on": date(2026, 12, 31),
+                },
+            )
+            summary = summaries.start(member=member, period="2026H2", actor=handler, now=NOW)
+            summary.analysis = "分析"
+            measure = summaries.add_measure(
+                summary, action="措施", owner="某部", due_on=date(2026, 12, 31), now=NOW
+            )
+            summaries.submit(summary, figures={}, actor=handler, now=NOW)
+            for kind, value in (
+                ("plan_id", plan.id),
+                ("summary_id", summary.id),
+                ("countermeasure_id", measure.id),
+            ):
+                province.member_duties[kind] |= dict.fromkeys(outside, value)
+        db.session.commit()
     return province
 
 
