@@ -62,6 +62,11 @@ PAGES = {
         "/notifications",
         "/accountability",
         "/calendar/2026",  # read-only for this role: days are not links
+        "/analysis",  # Art. 8(5)
+        "/major",
+        "/summaries",  # Art. 9(4): who has submitted
+        "/archives",  # Art. 8(6)
+        "/notices",  # Art. 4
     ],
     "assoc-leader": [  # 协会领导: reads everything
         "/home",
@@ -87,6 +92,11 @@ PAGES = {
         "/categories",
         "/deadlines/settings",
         "/account/password",
+        "/settings/contacts",  # Art. 5
+        "/analysis/thresholds",
+        "/major/settings",
+        "/archives/settings",
+        "/statistics/rate-line",
     ],
     "bank1-admin": [  # 会员单位管理员
         "/home",
@@ -106,6 +116,11 @@ PAGES = {
         "/duty/members/{bank1}/absences",
         "/notifications",
         "/accountability",
+        "/plans",  # Art. 9(3)
+        "/plans/new",
+        "/summaries",
+        "/analysis/advice",
+        "/archives",
     ],
     "bank1-leader": [  # 会员单位分管领导
         "/home",
