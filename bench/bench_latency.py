@@ -434,6 +434,9 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
         add(Case("major proposals", kind, "assoc", url="/major?state=all"))
     add(Case("major on the home", "piece", "assoc", url="/major/dashboard"))
     add(Case("member major on the home", "piece", "member", url="/major/dashboard"))
+    # Advice to answer, summaries missing: the duties beside the cases (home/duties.py).
+    add(Case("duties on the home", "piece", "assoc", url="/home/duties"))
+    add(Case("member duties on the home", "piece", "member", url="/home/duties"))
     # The 75 % line: the count the association's home loads (the dashboard's panel is
     # measured with the dashboard above).
     line_summary = "/statistics/rate-line/summary"

@@ -178,3 +178,11 @@ def index():
         overdue_members=members,
         may_call=side_of(current_user) == "unit",
     )
+
+
+@login_required
+def duties():
+    """The piece of duties beside the cases (``home/duties.py``), loaded after the page."""
+    from portal.home.duties import duties as duties_of
+
+    return render_template("home/_duties.html", duties=duties_of(current_user, clock.local_today()))
