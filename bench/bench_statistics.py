@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from pgcluster import ALL_BANKS_ROLE, APP_ROLE  # noqa: E402
 from sqlalchemy import event, select, text  # noqa: E402
 
 from portal import create_app  # noqa: E402
@@ -57,7 +58,17 @@ TARGET_TOTAL, TARGET_RENDER, TARGET_MEMORY = 1.0, 15.0, 500
 
 
 def make_app(url: str):
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False})
+    # Through the web servers' walled role (a cluster kept by bench_latency), the
+    # association's requests take the all-banks role, as in production (docs/deployment.md).
+    walled = f"//{APP_ROLE}@" in url
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "TESTING": False,
+            "DATABASE_ALL_BANKS_ROLE": ALL_BANKS_ROLE if walled else None,
+        }
+    )
 
 
 def data_size() -> str:
