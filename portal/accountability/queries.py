@@ -4,7 +4,7 @@ member bank sees the rows carrying its own ``member_id``; nobody else sees any."
 from datetime import date
 
 from flask import abort
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 
 from portal.accountability.models import (
     AccountabilityCase,
@@ -17,22 +17,12 @@ from portal.accountability.models import (
     Season,
 )
 from portal.auth.models import User
-from portal.auth.roles import ASSOCIATION_ROLES, MEMBER_ROLES, Role
 from portal.db import db
-from portal.orgs.scoping import scope_root
-
-
-def _member_condition(user: User, column):
-    role = Role(user.role)
-    if role in ASSOCIATION_ROLES:
-        return True
-    if role in MEMBER_ROLES:
-        return column == scope_root(user).id
-    return false()  # branch officers: Art. 12 is between the association and the member
+from portal.orgs.scoping import member_filter
 
 
 def cases_query(user: User) -> Select:
-    return select(AccountabilityCase).where(_member_condition(user, AccountabilityCase.member_id))
+    return select(AccountabilityCase).where(member_filter(user, AccountabilityCase.member_id))
 
 
 def load_accountability_or_404(user: User, accountability_id: int) -> AccountabilityCase:
@@ -48,7 +38,7 @@ def disqualifications(user: User, season: Season) -> list[Disqualification]:
             select(Disqualification)
             .where(
                 Disqualification.season_id == season.id,
-                _member_condition(user, Disqualification.member_id),
+                member_filter(user, Disqualification.member_id),
             )
             .order_by(
                 Disqualification.member_id, Disqualification.award.desc(), Disqualification.id
@@ -96,7 +86,7 @@ def rate_orders(user: User, period: str) -> dict[tuple[int, str], int]:
     ``period`` that ``user`` may see: one query for the whole statistics table."""
     rows = db.session.execute(
         select(RateEvidence.member_id, RateEvidence.stage, RateEvidence.case_id).where(
-            RateEvidence.period == period, _member_condition(user, RateEvidence.member_id)
+            RateEvidence.period == period, member_filter(user, RateEvidence.member_id)
         )
     )
     return {(member_id, stage): case_id for member_id, stage, case_id in rows}
@@ -137,7 +127,7 @@ def decisions_for_period(user: User, period) -> list[dict]:
         .join(AccountabilityCase, AccountabilityCase.id == AccountabilityEvent.case_id)
         .join(Unit, Unit.id == AccountabilityCase.member_id)
         .where(
-            _member_condition(user, AccountabilityCase.member_id),
+            member_filter(user, AccountabilityCase.member_id),
             AccountabilityEvent.action.in_(list(outcome)),
             AccountabilityEvent.at >= start,
             AccountabilityEvent.at <= end,

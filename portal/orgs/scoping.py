@@ -19,7 +19,7 @@ next must stay in reach; keeping branches apart stays the application's work abo
 from contextlib import contextmanager
 
 from flask import abort, current_app, g, has_request_context
-from sqlalchemy import Select, and_, bindparam, event, select, text
+from sqlalchemy import Select, and_, bindparam, event, false, select, text, true
 from sqlalchemy.engine import Engine
 
 from portal.auth.models import User
@@ -54,6 +54,19 @@ def scope_filter(user: User, path_column):
         low, high = subtree_bounds(root.path)
         return and_(likely(path_column >= low), likely(path_column < high))
     return in_subtree(path_column, root.path)
+
+
+def member_filter(user: User, member_column):
+    """A SQL condition keeping a member bank's own records (accountability cases, plans,
+    summaries: rows carrying ``member_id``): the association sees every member's, a member
+    bank's people their own bank's, branch officers none (these are between the
+    association and the member)."""
+    role = Role(user.role)
+    if role in ASSOCIATION_ROLES:
+        return true()
+    if role in MEMBER_ROLES:
+        return member_column == scope_root(user).id
+    return false()
 
 
 def scoped(path_column):

@@ -5,30 +5,20 @@ none (they see on the case page whether a plan covers the case)."""
 from datetime import date
 
 from flask import abort
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 
 from portal.auth.models import User
-from portal.auth.roles import ASSOCIATION_ROLES, MEMBER_ROLES, Role
 from portal.complaints.models import Category, Complaint
 from portal.db import db
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
-from portal.orgs.scoping import in_subtree, scope_root
+from portal.orgs.scoping import in_subtree, member_filter
 from portal.plans.models import ContingencyPlan, PlanRevision
 from portal.plans.rules import PlanStatus, covers_complaint, covers_scope
 
 
-def _member_condition(user: User, column):
-    role = Role(user.role)
-    if role in ASSOCIATION_ROLES:
-        return True
-    if role in MEMBER_ROLES:
-        return column == scope_root(user).id
-    return false()
-
-
 def plans_query(user: User) -> Select:
-    return select(ContingencyPlan).where(_member_condition(user, ContingencyPlan.member_id))
+    return select(ContingencyPlan).where(member_filter(user, ContingencyPlan.member_id))
 
 
 def load_plan_or_404(user: User, plan_id: int) -> ContingencyPlan:

@@ -6,32 +6,22 @@ the dashboard count alike."""
 from datetime import UTC, date, datetime
 
 from flask import abort
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 
 from portal.auth.models import User
-from portal.auth.roles import ASSOCIATION_ROLES, MEMBER_ROLES, Role
 from portal.db import db
 from portal.deadlines.rules import LIFECYCLE_KINDS
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
-from portal.orgs.scoping import scope_root
+from portal.orgs.scoping import member_filter
 from portal.statistics import queries as statistics
 from portal.statistics.rules import Period
 from portal.summaries.models import Countermeasure, PeriodSummary, SummaryEvent
 from portal.summaries.rules import FIGURES, SummaryStatus, is_overdue, standing, to_remind
 
 
-def _member_condition(user: User, column):
-    role = Role(user.role)
-    if role in ASSOCIATION_ROLES:
-        return True
-    if role in MEMBER_ROLES:
-        return column == scope_root(user).id
-    return false()
-
-
 def summaries_query(user: User) -> Select:
-    return select(PeriodSummary).where(_member_condition(user, PeriodSummary.member_id))
+    return select(PeriodSummary).where(member_filter(user, PeriodSummary.member_id))
 
 
 def load_summary_or_404(user: User, summary_id: int) -> PeriodSummary:
@@ -47,7 +37,7 @@ def load_countermeasure_or_404(user: User, countermeasure_id: int) -> Countermea
         .join(PeriodSummary, PeriodSummary.id == Countermeasure.summary_id)
         .where(
             Countermeasure.id == countermeasure_id,
-            _member_condition(user, PeriodSummary.member_id),
+            member_filter(user, PeriodSummary.member_id),
         )
     )
     if measure is None:
@@ -189,7 +179,7 @@ def measures_to_follow(user: User, *, only: str | None, today: date) -> list[Cou
             PeriodSummary.id, PeriodSummary.member_id, PeriodSummary.period, PeriodSummary.number
         ).where(
             PeriodSummary.status == SummaryStatus.SUBMITTED,
-            _member_condition(user, PeriodSummary.member_id),
+            member_filter(user, PeriodSummary.member_id),
         )
     ):
         key = (member_id, period)
