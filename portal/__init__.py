@@ -92,7 +92,7 @@ def register_extensions(app: Flask) -> None:
         app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
     )
     login_manager.init_app(app)
-    CSRFProtect(app)
+    app.extensions["csrf"] = CSRFProtect(app)
     htmx.init_app(app)
     i18n.register(app)
     import portal.models  # noqa: F401  (every model registered on the metadata)
@@ -102,6 +102,7 @@ def register_subscribers() -> None:
     """Who listens to what a domain below publishes: the domains import downwards only,
     so a lower one tells the higher ones through these signals (blinker)."""
     import portal.accountability.subscribers  # noqa: F401  (steps → Art. 12(1) detection)
+    import portal.api.subscribers  # noqa: F401  (forwarded, sent back → webhooks to the bank)
     import portal.archives.subscribers  # noqa: F401  (a closure → archive number, dossier due)
     import portal.complaints.next_due  # noqa: F401  (clock changes → Complaint.next_due_at)
     import portal.deadlines.subscribers  # noqa: F401  (calendar changes → clocks recounted)
@@ -116,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.accountability.blueprint import bp as accountability
     from portal.admin.blueprint import bp as admin
     from portal.analysis.blueprint import bp as analysis
+    from portal.api.blueprint import bp as api
+    from portal.api.blueprint import screens as api_screens
     from portal.archives.blueprint import bp as archives
     from portal.auth.blueprint import bp as auth
     from portal.bulletins.blueprint import bp as bulletins
@@ -128,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.plans.blueprint import bp as plans
     from portal.statistics.blueprint import bp as statistics
     from portal.summaries.blueprint import bp as summaries
+    from portal.tracking.blueprint import bp as tracking
     from portal.web import errors
     from portal.workdays.blueprint import bp as workdays
 
@@ -148,8 +152,13 @@ def register_blueprints(app: Flask) -> None:
         bulletins,
         archives,
         summaries,
+        tracking,
+        api,
+        api_screens,
     ):
         app.register_blueprint(blueprint)
+    # Member banks' systems send a token, not a browser's cookie: no CSRF token either.
+    app.extensions["csrf"].exempt(api)
     errors.register(app)
 
 
@@ -203,6 +212,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from portal.analysis.cli import analysis_cli
+    from portal.api.cli import api_cli
     from portal.archives.cli import archives_cli
     from portal.auth.cli import users_cli
     from portal.bulletins.cli import bulletin_cli
@@ -231,5 +241,6 @@ def register_cli(app: Flask) -> None:
         major_cli,
         analysis_cli,
         archives_cli,
+        api_cli,
     ):
         app.cli.add_command(group)

@@ -44,6 +44,7 @@ from portal.orgs.models import PublicContacts, Unit
 from portal.plans.models import ContingencyPlan, PlanRevision
 from portal.statistics.models import RateLineSetting, StatisticsSnapshot
 from portal.summaries.models import Countermeasure, PeriodSummary, SummaryEvent
+from portal.web.rate_limit import RateWindow
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
 __all__ = [
@@ -106,4 +107,5 @@ __all__ = [
     "Countermeasure",
     "PeriodSummary",
     "SummaryEvent",
+    "RateWindow",
 ]

@@ -18,11 +18,12 @@ FLOORS = [
     {"duty"},  # contacts and the A/B duty roster (Art. 6, 7)
     {"deadlines"},  # the Art. 11 clocks
     {"complaints"},  # the lifecycle of a complaint
-    {"accountability", "major", "plans"},  # Art. 12; major complaints; contingency plans (9(3))
+    # Art. 12; major complaints; contingency plans (9(3)); the complainant's /track page
+    {"accountability", "major", "plans", "tracking"},
     {"statistics"},  # Art. 8(4) figures and charts
     {"analysis"},  # Art. 8(5): clusters, surges, typical cases and industry advice
     {"bulletins", "summaries", "archives"},  # the bulletin; members' summaries (9(4)); dossiers
-    {"admin", "home", "jobs"},  # screens and commands across the domains
+    {"admin", "home", "jobs", "api"},  # screens, commands and the API across the domains
     {"demo"},  # the demo province, driven through every domain (and the sweep)
     {"national"},  # the national-scale generator, built on the demo province
 ]
