@@ -17,11 +17,22 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     configure(app, config_overrides)
     register_extensions(app)
     bounds.install(app)  # bounded ids in URLs and query strings, before any route
+    trust_proxies(app)
     register_subscribers()
     register_blueprints(app)
     register_request_hooks(app)
     register_cli(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx the client's address arrives in X-Forwarded-For: believed for
+    ``PROXY_HOPS`` proxies, and only then (a client could write the header itself)."""
+    hops = app.config.get("PROXY_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def freeze_startup_objects() -> None:

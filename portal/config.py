@@ -79,6 +79,24 @@ def from_environment() -> dict:
         # this many seconds (``flask statistics refresh`` from cron keeps them fresh); 0
         # computes them on every view.
         "STATISTICS_MAX_AGE": int(os.environ.get("PORTAL_STATISTICS_MAX_AGE", "600")),
+        # The public status page /track (portal/tracking): look-ups allowed per client
+        # address (a minute, an hour) and per tracking number (a quarter of an hour),
+        # counted in the database so every app server shares them.
+        "TRACK_LIMIT_PER_MINUTE": int(os.environ.get("PORTAL_TRACK_LIMIT_PER_MINUTE", "10")),
+        "TRACK_LIMIT_PER_HOUR": int(os.environ.get("PORTAL_TRACK_LIMIT_PER_HOUR", "60")),
+        "TRACK_LIMIT_PER_NUMBER": int(os.environ.get("PORTAL_TRACK_LIMIT_PER_NUMBER", "5")),
+        # Days an online return-visit link stays valid (Art. 11 回访, portal/tracking).
+        "RETURN_VISIT_LINK_DAYS": int(os.environ.get("PORTAL_RETURN_VISIT_LINK_DAYS", "30")),
+        # An SMS gateway for the return-visit link: POST {"mobile": ..., "text": ...} as
+        # JSON, with "Authorization: Bearer <token>" when a token is set. Unset: the
+        # link is printed or read out, no SMS is offered.
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL") or None,
+        "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN") or None,
+        "SMS_GATEWAY_TIMEOUT": float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10")),
+        # Proxies in front of the app servers (nginx: 1). Their X-Forwarded-For and
+        # -Proto are believed for that many hops, so the throttles of sign-in, /track and
+        # the API count each client's own address, not the proxy's. 0: none believed.
+        "PROXY_HOPS": int(os.environ.get("PORTAL_PROXY_HOPS", "0")),
         # Art. 12(2): the banking regulator the association reports a criticised member to.
         "REGULATOR_NAME": os.environ.get("PORTAL_REGULATOR_NAME", "国家金融监督管理总局辽宁监管局"),
     }

@@ -44,6 +44,7 @@ from portal.orgs.models import PublicContacts, Unit
 from portal.plans.models import ContingencyPlan, PlanRevision
 from portal.statistics.models import RateLineSetting, StatisticsSnapshot
 from portal.summaries.models import Countermeasure, PeriodSummary, SummaryEvent
+from portal.tracking.models import TrackLookup, VisitLink
 from portal.web.rate_limit import RateWindow
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
@@ -108,4 +109,6 @@ __all__ = [
     "PeriodSummary",
     "SummaryEvent",
     "RateWindow",
+    "TrackLookup",
+    "VisitLink",
 ]

@@ -1119,15 +1119,21 @@ def return_visit(
     satisfaction: str,
     comment: str,
     batch: ClockBatch | None = None,
+    online_via=None,
 ) -> Complaint | None:
-    """回访. A dissatisfied customer reopens the matter as a linked repeat complaint."""
+    """回访. A dissatisfied customer reopens the matter as a linked repeat complaint.
+
+    ``online_via``: the customer answered online, through the one-time link this
+    association user sent (``portal.tracking``); ``actor`` is then None, the entry says
+    ``{"online": true}`` and a repeat is registered under that user."""
     if case.state != State.CLOSED or case.satisfaction:
         raise CaseError("只有已办结且尚未回访的投诉可以登记回访。")
     case.satisfaction = satisfaction
     _touch(case, now)
-    entry = record(
-        case, actor, "return_visit", now, note=comment, detail={"satisfaction": satisfaction}
-    )
+    detail: dict[str, Any] = {"satisfaction": satisfaction}
+    if online_via is not None:
+        detail["online"] = True
+    entry = record(case, actor, "return_visit", now, note=comment, detail=detail)
     if satisfaction != "dissatisfied":
         notices.tell(case, entry, notices.Notice([], N_("已登记回访")), actor=actor, now=now)
         return None
@@ -1151,7 +1157,13 @@ def return_visit(
         repeat_reason="dissatisfied",
     )
     reopened = _register_repeat(
-        repeat, case, actor=actor, now=now, local_today=local_today, batch=batch
+        repeat,
+        case,
+        actor=actor,
+        now=now,
+        local_today=local_today,
+        batch=batch,
+        received_by=online_via,
     )
     reopening = record(
         case,
@@ -1187,12 +1199,13 @@ def _register_repeat(
     now,
     local_today,
     batch: ClockBatch | None = None,
+    received_by=None,
 ) -> Complaint:
     association = _association(original.outlet)
     repeat.tracking_no = tracking_number(local_today.year, _next_tracking_seq(local_today.year))
     repeat.state = State.REGISTERED
     repeat.received_at, repeat.received_on = now, local_today
-    repeat.channel, repeat.received_by_id = "phone", actor.id
+    repeat.channel, repeat.received_by_id = "phone", (actor or received_by).id
     repeat.outlet_id, repeat.member_id = original.outlet_id, original.member_id
     repeat.handling_unit_id, repeat.handling_path = association.id, association.path
     repeat.created_at = repeat.updated_at = now

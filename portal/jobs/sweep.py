@@ -54,6 +54,7 @@ from portal.duty.people import (
 )
 from portal.notify.message import N_, Msg
 from portal.notify.operations import Note, notify_many
+from portal.tracking.status import purge_look_ups
 from portal.web import rate_limit
 from portal.workdays.store import current_calendar
 
@@ -291,6 +292,7 @@ def run_sweep(now: datetime, *, progress=None) -> dict:
     counts["throttles_dropped"] = purge_throttles(now)
     counts["search_refs_dropped"] = search_refs.purge(now)
     counts["rate_windows_dropped"] = rate_limit.purge(now)
+    counts["look_ups_dropped"] = purge_look_ups(now)
     db.session.commit()
     # Art. 8(6): the dossiers of the cases closed since, a few a run (each is a PDF).
     counts["dossiers_frozen"] = freeze_due(now, limit=DOSSIERS_PER_SWEEP, commit_each=True)

@@ -304,6 +304,7 @@ PAGES = [
     (ADMIN, "/analysis/thresholds", "analysis/_thresholds.html", "thresholds_form", ONCE),
     (STAFF, "/archives", "archives/_list.html", "dossier_list", ONCE),
     (STAFF, "/archives/cases/{case}", "archives/_for_case.html", "case_archive", ONCE),
+    (STAFF, "/tracking/cases/{case}", "tracking/_case.html", "tracking_case", ONCE),
     (ADMIN, "/archives/settings", "archives/_settings.html", "retention_form", ONCE),
 ]
 
