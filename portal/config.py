@@ -93,6 +93,8 @@ def from_environment() -> dict:
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL") or None,
         "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN") or None,
         "SMS_GATEWAY_TIMEOUT": float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10")),
+        # API v1 (portal/api): requests a minute per token of a member bank's system.
+        "API_RATE_LIMIT": int(os.environ.get("PORTAL_API_RATE_LIMIT", "120")),
         # Proxies in front of the app servers (nginx: 1). Their X-Forwarded-For and
         # -Proto are believed for that many hops, so the throttles of sign-in, /track and
         # the API count each client's own address, not the proxy's. 0: none believed.

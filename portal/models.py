@@ -22,6 +22,8 @@ from portal.analysis.models import (
     FindingCase,
     FindingEvent,
 )
+from portal.api.models import ApiIdempotency, ApiToken
+from portal.api.webhooks import WebhookEndpoint
 from portal.archives.models import ArchiveCounter, ArchiveSettings, CaseArchive, Dossier
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
@@ -111,4 +113,7 @@ __all__ = [
     "RateWindow",
     "TrackLookup",
     "VisitLink",
+    "ApiToken",
+    "ApiIdempotency",
+    "WebhookEndpoint",
 ]

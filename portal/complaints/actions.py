@@ -366,12 +366,20 @@ def gate(action: str) -> str:
     return "rectify" if action == "rectify_done" else action
 
 
-def _form(action: str, case: Complaint, formdata=None, last_event_id: int | None = None):
+def _form(
+    action: str,
+    case: Complaint,
+    formdata=None,
+    last_event_id: int | None = None,
+    csrf: bool = True,
+):
     form_class = ACTIONS[action][0]
+    # Without CSRF for the API (``portal.api``): a token authenticates it, not a cookie.
+    meta = {} if csrf else {"meta": {"csrf": False}}
     form = (
-        form_class(formdata=formdata, prefix=action)
+        form_class(formdata=formdata, prefix=action, **meta)
         if formdata is not None
-        else form_class(prefix=action)
+        else form_class(prefix=action, **meta)
     )
     if formdata is None:
         form.version.data = str(case.version)
@@ -474,17 +482,25 @@ def _conflict(case: Complaint, seen_raw: str | None) -> Outcome:
     )
 
 
-def stale_outcome(action: str, case: Complaint) -> Outcome | None:
+def stale_outcome(action: str, case: Complaint, formdata=None) -> Outcome | None:
     """The 409 for a form filled in on an older version of the case (someone saved it
-    meanwhile, perhaps through another app server); None when it names no older version."""
-    posted = request.form.get(f"{action}-version")
+    meanwhile, perhaps through another app server); None when it names no older version.
+    ``formdata``: the API's, else the posted form."""
+    data = request.form if formdata is None else formdata
+    posted = data.get(f"{action}-version")
     if posted is None or posted == str(case.version):
         return None
-    return _conflict(case, request.form.get(f"{action}-seen_event"))
+    return _conflict(case, data.get(f"{action}-seen_event"))
 
 
-def perform(action: str, case: Complaint, user) -> Outcome:
-    form = _form(action, case, formdata=request.form)
+def perform(action: str, case: Complaint, user, formdata=None) -> Outcome:
+    """Validate and take ``action`` on ``case`` as ``user``: the web's posted form, or
+    ``formdata`` (a MultiDict with the action's prefix) from the API, whose form is
+    built without a CSRF token (a bearer token authenticates it, not a cookie)."""
+    if formdata is None:
+        form = _form(action, case, formdata=request.form)
+    else:
+        form = _form(action, case, formdata=formdata, csrf=False)
     if not form.validate():
         return Outcome(422, form=form)
     if form.version.data != str(case.version):

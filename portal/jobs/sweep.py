@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.accountability import queue as detection_queue
 from portal.accountability.detect import work_queue
+from portal.api.idempotency import purge as purge_idempotency_keys
 from portal.archives.operations import freeze_due
 from portal.auth.models import User
 from portal.auth.operations import purge_throttles
@@ -293,6 +294,7 @@ def run_sweep(now: datetime, *, progress=None) -> dict:
     counts["search_refs_dropped"] = search_refs.purge(now)
     counts["rate_windows_dropped"] = rate_limit.purge(now)
     counts["look_ups_dropped"] = purge_look_ups(now)
+    counts["idempotency_keys_dropped"] = purge_idempotency_keys(now)
     db.session.commit()
     # Art. 8(6): the dossiers of the cases closed since, a few a run (each is a PDF).
     counts["dossiers_frozen"] = freeze_due(now, limit=DOSSIERS_PER_SWEEP, commit_each=True)

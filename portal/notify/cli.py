@@ -4,12 +4,12 @@ from flask.cli import AppGroup
 
 from portal.db import db, utcnow
 
-outbox_cli = AppGroup("outbox", help="The e-mail outbox.")
+outbox_cli = AppGroup("outbox", help="The outbox: e-mail, and webhooks to banks' systems.")
 
 
 @outbox_cli.command("send")
 def send():
-    """Send queued e-mail (safe to run from cron on several hosts)."""
+    """Send queued e-mail and webhooks (safe to run from cron on several hosts)."""
     from portal.notify.sender import SmtpSettings, drain, smtp_transport
 
     settings = SmtpSettings.from_config(current_app.config)
@@ -21,7 +21,7 @@ def send():
 @click.option("--all-failed", is_flag=True, help="Every failed message.")
 @click.argument("ids", nargs=-1, type=click.IntRange(1, 2**31 - 1))
 def requeue(all_failed: bool, ids: tuple[int, ...]):
-    """Put failed e-mail (retries spent) back in the queue: the messages IDS, or
+    """Put failed e-mail and webhooks (retries spent) back in the queue: the messages IDS, or
     --all-failed. The next `outbox send` sends them."""
     from portal.notify.operations import requeue_failed
 

@@ -8,15 +8,23 @@ from portal.notify.message import render_parts
 
 
 class OutboxMessage(Model):
-    """One e-mail waiting to leave, or the record that it left."""
+    """One message waiting to leave, or the record that it left: an e-mail (``channel``
+    "mail"), or a webhook, an HTTP POST of ``body`` (JSON) to the URL ``recipient`` with
+    ``headers`` (signed when queued, see ``portal.api.webhooks``) and ``subject`` saying
+    what it is for the outbox's readers. Both are retried, given up and sent again alike."""
 
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    channel: Mapped[str] = mapped_column(
+        String(10), nullable=False, default="mail", server_default="mail"
+    )
     recipient: Mapped[str] = mapped_column(String(200), nullable=False)
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
+    # A webhook's HTTP headers (name: value); None for an e-mail.
+    headers: Mapped[dict | None] = mapped_column(JSON)
     # The same event never queues the same mail twice (a sweep that runs again, two
     # hosts sweeping at once): the key is unique.
     dedupe_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
@@ -27,7 +35,11 @@ class OutboxMessage(Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
 
-    __table_args__ = (Index("ix_outbox_message_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_status_next", "status", "next_attempt_at"),
+        # A webhook endpoint's latest deliveries, newest first (its settings page).
+        Index("ix_outbox_message_channel_id", "channel", "id"),
+    )
 
 
 class Notification(Model):

@@ -140,10 +140,37 @@ def queue_mail(*, recipient: str, subject: str, body: str, dedupe_key: str, now)
     ).scalar_one()
 
 
+def queue_webhook(
+    *, url: str, subject: str, body: str, headers: dict[str, str], dedupe_key: str, now
+) -> bool:
+    """A webhook in the outbox: ``body`` POSTed to ``url`` with ``headers`` by the sender,
+    retried like mail. Idempotent by ``dedupe_key``; returns whether it was new. The
+    caller builds and signs it (``portal.api.webhooks``): the outbox knows no secrets."""
+    outbox = OutboxMessage.__table__
+    inserted = db.session.execute(
+        dialect_insert(OutboxMessage)
+        .values(
+            channel="webhook",
+            recipient=url,
+            subject=one_line(subject),
+            body=body,
+            headers=headers,
+            dedupe_key=dedupe_key,
+            status="queued",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
+        .returning(outbox.c.id)
+    ).first()
+    return inserted is not None
+
+
 def requeue_failed(*, now, ids: Iterable[int] | None = None) -> int:
-    """Failed mail (its retries spent, e.g. by a long SMTP outage) back in the queue, due
-    now with its attempts reset: all of it, or the messages ``ids`` among it (others are
-    left as they are). Returns how many; the caller commits."""
+    """Failed mail and webhooks (their retries spent, e.g. by a long SMTP outage) back in
+    the queue, due now with their attempts reset: all of them, or the messages ``ids``
+    among them (others are left as they are). Returns how many; the caller commits."""
     query = update(OutboxMessage).where(OutboxMessage.status == "failed")
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(sorted(set(ids))))

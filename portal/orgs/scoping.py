@@ -180,8 +180,10 @@ def across_banks():
     """The wall opened for the statements inside, for work that reaches beyond the
     reader's bank by design: an aggregate (a member's figures on the bulletin's basis,
     Art. 8(4), include the cases the association kept), or the system's own decisions on
-    the reader's step (Art. 12(1) detection follows a repeat chain wherever it leads).
-    Counts and decisions only, never a row to show; closed again afterwards."""
+    the reader's step (Art. 12(1) detection follows a repeat chain wherever it leads), or
+    a reader who is nobody's user (a complainant at /track, who proved the case theirs
+    and is shown a few plain values of it, never its text). Counts and decisions only,
+    never a row to show as it is; closed again afterwards."""
     if not has_request_context():
         yield
         return

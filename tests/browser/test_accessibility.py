@@ -97,12 +97,14 @@ PAGES = {
         "/major/settings",
         "/archives/settings",
         "/statistics/rate-line",
+        "/settings/api",  # issue 24: every bank's tokens and webhooks, read-only
     ],
     "bank1-admin": [  # 会员单位管理员
         "/home",
         "/units",
         "/users",
         "/duty/members/{bank1}",
+        "/settings/api",  # issue 24: the bank's tokens and webhooks
     ],
     "bank1-a": [  # 会员单位承办人: the member bank's handler
         "/home",

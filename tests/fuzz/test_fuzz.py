@@ -50,8 +50,8 @@ def _hostile_urls(app):
     """Every route with a number in its path, each number replaced by each hostile value."""
     for rule in app.url_map.iter_rules():
         numbers = [a for a, c in rule._converters.items() if isinstance(c, IntegerConverter)]
-        if not numbers:
-            continue
+        if not numbers or rule.endpoint.startswith("api."):
+            continue  # the API takes a token, not a cookie: tests/web/test_api_fuzz.py
         for bad in HOSTILE_IDS:
             path = rule.rule
             for arg in rule.arguments:

@@ -50,6 +50,10 @@ WALLED = {
     "analysis_advice",
     "analysis_advice_addressee",
     "analysis_advice_entry",
+    "track_lookup",  # /track look-ups and online return-visit links (migration 7a1c3e5f9b20)
+    "return_visit_link",
+    "api_idempotency",  # API answers kept for replay, through the token's bank (8b2d4f6a0c31)
+    "webhook_endpoint",  # a bank's webhook endpoints (migration 9c3e5a7b1d42)
 }
 # Tables that name a case or a member bank and stay outside the wall, and why.
 OUTSIDE = {
@@ -70,6 +74,10 @@ OUTSIDE = {
     # Complaint ids only: queued by whoever changes a case, read and emptied by the
     # sweep's detection alone (accountability/queue.py).
     "accountability_queue",
+    # Authenticates an API request before its wall is known (as user_account does a
+    # sign-in); a hash of the token and its bank, no case data; listed through
+    # orgs.scoping.member_filter.
+    "api_token",
 }
 
 

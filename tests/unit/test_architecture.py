@@ -22,8 +22,9 @@ FLOORS = [
     {"accountability", "major", "plans", "tracking"},
     {"statistics"},  # Art. 8(4) figures and charts
     {"analysis"},  # Art. 8(5): clusters, surges, typical cases and industry advice
-    {"bulletins", "summaries", "archives"},  # the bulletin; members' summaries (9(4)); dossiers
-    {"admin", "home", "jobs", "api"},  # screens, commands and the API across the domains
+    # the bulletin; members' summaries (9(4)); dossiers; API v1 for the banks' systems
+    {"bulletins", "summaries", "archives", "api"},
+    {"admin", "home", "jobs"},  # screens and commands across the domains
     {"demo"},  # the demo province, driven through every domain (and the sweep)
     {"national"},  # the national-scale generator, built on the demo province
 ]

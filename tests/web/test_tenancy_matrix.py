@@ -101,6 +101,8 @@ def _foreign_rectification(province, outside):
 
 
 FOREIGN_OBJECTS["rectification_id"] = _foreign_rectification
+# API v1: /cases/{case_id}/rectifications/{item_id}/done
+FOREIGN_OBJECTS["item_id"] = _foreign_rectification
 FOREIGN_OBJECTS["bulletin_id"] = _foreign_bulletin
 FOREIGN_OBJECTS["job_id"] = _foreign_job
 
@@ -127,6 +129,16 @@ def _foreign_member_duty(kind):
 
 for _kind in ("plan_id", "summary_id", "countermeasure_id"):
     FOREIGN_OBJECTS[_kind] = _foreign_member_duty(_kind)
+
+
+def _foreign_api_setting(kind):
+    # A member's API tokens and webhook endpoints are its administrator's; a branch
+    # officer has no part in them, so even its own bank's are foreign.
+    return lambda province, outside: province.api_settings[kind].get(outside)
+
+
+for _kind in ("token_id", "endpoint_id"):
+    FOREIGN_OBJECTS[_kind] = _foreign_api_setting(_kind)
 
 # Values for the other URL arguments of an id route (the action to try, and so on).
 # Values for the other URL arguments, per blueprint where they differ: each must be a
@@ -326,6 +338,29 @@ def province(province, app):
             ):
                 province.member_duties[kind] |= dict.fromkeys(outside, value)
         db.session.commit()
+    with app.app_context():  # issue 24: a token and a webhook endpoint per bank
+        from portal.api.tokens import create_token
+        from portal.api.webhooks import create_endpoint
+        from portal.auth.models import User
+        from portal.orgs.models import Unit
+
+        province.api_settings = {"token_id": {}, "endpoint_id": {}}
+        for bank, outside in (
+            ("bank2", ("bank2", "bank2-outlet1", "bank2-city", "bank2-sub")),
+            ("bank1", ("bank1-outlet2", "bank1-sub", "bank1")),
+        ):
+            handler = db.session.get(User, province.user(f"{bank}-a").id)
+            token, _raw = create_token(user=handler, name="系统", actor=None, now=NOW)
+            endpoint, _secret = create_endpoint(
+                db.session.get(Unit, province.unit(bank).id),
+                url=f"https://{bank}.example.cn/hooks",
+                events=["case.forwarded"],
+                actor=None,
+                now=NOW,
+            )
+            for kind, value in (("token_id", token.id), ("endpoint_id", endpoint.id)):
+                province.api_settings[kind] |= dict.fromkeys(outside, value)
+        db.session.commit()
     return province
 
 
@@ -376,12 +411,44 @@ def test_matrix_is_not_empty(app):
     } <= endpoints
 
 
+# API v1 (``api.*``) authenticates by the token alone: each actor's system gets one, and
+# its last use and rate count are the only rows such a request may write.
+API_BOOKKEEPING = {"api_token", "rate_window"}
+
+
+def _without(state: dict, tables: set) -> dict:
+    return {name: rows for name, rows in state.items() if name not in tables}
+
+
 @pytest.mark.parametrize("actor", sorted(ACTORS))
 def test_foreign_ids_answer_404_and_change_nothing(app, province, actor):
+    from api_support import token_for
+
     client = app.test_client()
     sign_in(client, actor)
+    bearer = {"Authorization": f"Bearer {token_for(app, actor)}"}
     checked = 0
     for rule, method, id_args in id_routes(app):
+        if rule.endpoint.startswith("api."):
+            for outside in ACTORS[actor]:
+                values = {a: FOREIGN_OBJECTS[a](province, outside) for a in id_args}
+                if None in values.values():
+                    continue
+                url = rule.build(values, append_unknown=False)[1]
+                before = snapshot(app) if method != "GET" else None
+                body = (
+                    {"data": {"version": "1", "text": "x"}, "content_type": "multipart/form-data"}
+                    if rule.endpoint == "api.attachments"
+                    else {"json": {"version": 1}}
+                )
+                response = client.open(url, method=method, headers=bearer, **body)
+                assert response.status_code == 404, (actor, method, url, response.status_code)
+                if before is not None:
+                    assert _without(snapshot(app), API_BOOKKEEPING) == _without(
+                        before, API_BOOKKEEPING
+                    ), (actor, method, url)
+                checked += 1
+            continue
         for outside in ACTORS[actor]:
             values = {}
             for arg in id_args:

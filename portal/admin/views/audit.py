@@ -40,6 +40,13 @@ ACTION_LABELS = {
     "two_factor_disabled": N_("关闭两步验证"),
     "two_factor_reset": N_("重置两步验证"),
     "pii_revealed": N_("查看完整个人信息"),
+    "api_token_created": N_("创建接口令牌"),
+    "api_token_revoked": N_("吊销接口令牌"),
+    "webhook_created": N_("新增事件通知接收地址"),
+    "webhook_changed": N_("修改事件通知"),
+    "webhook_paused": N_("暂停事件通知"),
+    "webhook_resumed": N_("恢复事件通知"),
+    "webhook_secret_rotated": N_("更换事件通知签名密钥"),
 }
 
 # What an entry's details are called (a change is [before, after]; a detail one value).
