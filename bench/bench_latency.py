@@ -247,6 +247,30 @@ def sign_in(app, username: str, password: str):
     return client
 
 
+def api_client(app, username: str):
+    """A test client sending a fresh API token of ``username`` (a member bank's system)."""
+    from portal.api.tokens import create_token
+    from portal.auth.models import User
+    from portal.db import db
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        _token, raw = create_token(user=user, name="基准测试", actor=None, now=datetime.now(UTC))
+        db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
+    client.csrf = None
+    return client
+
+
+def public_client(app):
+    """A test client of nobody signed in (the complainant at /track), with the form's
+    CSRF token."""
+    client = app.test_client()
+    client.csrf = PAGE_TOKEN.search(client.get("/track").get_data(as_text=True)).group(1)
+    return client
+
+
 def next_link(html: str) -> str | None:
     """The href of the pager's enabled 下一页 link, or None on the last page."""
     for match in NEXT_LINK.finditer(html):
@@ -301,6 +325,7 @@ class Picks:
     keyword: str
     intake_outlet_id: int
     category_id: int
+    member_case_id: int  # a case of the member's with a typical history, for the API
 
 
 def pick(app, args) -> Picks:
@@ -378,7 +403,16 @@ def pick(app, args) -> Picks:
             "SELECT username FROM user_account WHERE username IN ('n-assoc', 'assoc-staff') "
             "ORDER BY username DESC LIMIT 1",
         )
+        member_case = scalar(
+            s,
+            "SELECT complaint_id FROM complaint_event WHERE complaint_id IN (SELECT id FROM "
+            "complaint WHERE member_id = :m AND id > :r ORDER BY id LIMIT 200) "
+            "GROUP BY complaint_id ORDER BY abs(count(*) - 20), complaint_id LIMIT 1",
+            m=member_unit,
+            r=recent,
+        )
         return Picks(
+            member_case_id=member_case,
             assoc_user=assoc_user,
             member_user=member_user,
             outlet_user=outlet_user,
@@ -461,6 +495,9 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
     add(Case("member archive dossiers", "page", "member", url="/archives"))
     archive_on_case = f"/archives/cases/{picks.detail_case_id}"
     add(Case("archive on the case page", "piece", "assoc", url=archive_on_case))
+    # The customer's look-ups and the online return visit, as the case page loads them.
+    tracking_on_case = f"/tracking/cases/{picks.detail_case_id}"
+    add(Case("tracking on the case page", "piece", "assoc", url=tracking_on_case))
     # Art. 4: the member's campaign outlets and the numbers they lack.
     add(Case("member notices", "page", "member", url="/notices"))
     for name, q in (
@@ -485,6 +522,24 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
     )
     by_ref = urlsplit(posted.headers["Location"])
     add(Case("search mobile", "piece", "assoc", url=f"{by_ref.path}?{by_ref.query}"))
+    # API v1 (a member bank's system, by its token): a page of its cases, and one case
+    # with its clocks and history. Whole answers like the inbox and the case page, held
+    # to a page's budget (docs/performance.md).
+    add(Case("API case list", "page", "api", url="/api/v1/cases"))
+    add(Case("API case", "page", "api", url=f"/api/v1/cases/{picks.member_case_id}"))
+    # /track: a complainant's look-up by tracking number and the mobile's last four.
+    add(
+        Case(
+            "public status look-up",
+            "page",
+            "public",
+            method="POST",
+            request_for=lambda i: (
+                "/track",
+                {"tracking_no": picks.tracking_no, "last_four": picks.mobile[-4:]},
+            ),
+        )
+    )
     if not args.skip_writes:
         created: list[int] = []
         local = datetime.now(UTC).astimezone(_tz()).strftime("%Y-%m-%dT%H:%M")
@@ -871,6 +926,12 @@ def main(argv=None) -> int:
                 # The measured users sign in with their password only: the pages are
                 # measured, not the second factor.
                 "TWO_FACTOR": "optional",
+                # Repeated on purpose: the limits of a token and of a client address
+                # would answer 429 long before the repetitions end.
+                "API_RATE_LIMIT": 10**9,
+                "TRACK_LIMIT_PER_MINUTE": 10**9,
+                "TRACK_LIMIT_PER_HOUR": 10**9,
+                "TRACK_LIMIT_PER_NUMBER": 10**9,
             }
         )
         app.wsgi_app = ServerTimer(app.wsgi_app)
@@ -894,6 +955,8 @@ def main(argv=None) -> int:
             "member": sign_in(app, picks.member_user, args.password),
             "outlet": sign_in(app, picks.outlet_user, args.password),
         }
+        clients["api"] = api_client(app, picks.member_user)
+        clients["public"] = public_client(app)
         cases_registry.update(build_cases(app, clients, picks, args))
         selected = {k: c for k, c in cases_registry.items() if _selected(c.name, args.only)}
         if not selected:

@@ -64,7 +64,8 @@ def authenticate_request():
     _no_cookie()
     # Whatever cookie came, nobody is signed in by it here.
     g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
-    enter_database_wall(None)
+    if g.get("database_wall") is not None:
+        enter_database_wall(None)  # a cookie's user had it drawn before this hook
     _language()
     from portal.api import spec
 
@@ -81,11 +82,17 @@ def authenticate_request():
             headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
         )
     key = f"api:{token.id}"
-    wait = rate_limit.hit(key, limit=limit(), window=WINDOW, now=now)
-    used = _used(key, now)
+    used, wait = rate_limit.attempt(key, limit=limit(), window=WINDOW, now=now)
     g.rate_remaining = max(0, limit() - used)
     # The count and the token's last use stand whatever the answer (a 4xx rolls back).
-    db.session.commit()
+    # The token and its user just read stay loaded: read again, they would cost two
+    # statements on every call (docs/performance.md).
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     if wait:
         return problem(
             429,
@@ -97,11 +104,6 @@ def authenticate_request():
     g._login_user = user
     enter_database_wall(user)
     return None
-
-
-def _used(key: str, now) -> int:
-    row = db.session.get(rate_limit.RateWindow, (key, rate_limit.window_start(now, WINDOW)))
-    return row.count if row is not None else 0
 
 
 def finish_response(response):

@@ -17,7 +17,7 @@ from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, or_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import Map, Rule
@@ -202,6 +202,9 @@ def cases():
     states, since, size = _states_arg(), _moment_arg("updated_since"), _limit_arg()
     after = _decode_cursor(request.args["cursor"]) if request.args.get("cursor") else None
     query = queries.cases_query(current_user).options(
+        # A list names each case; its texts are read one case at a time (GET /cases/{id}).
+        defer(Complaint.facts),
+        defer(Complaint.demand),
         joinedload(Complaint.category).joinedload(Category.parent),
         joinedload(Complaint.outlet),
         joinedload(Complaint.member),

@@ -159,7 +159,10 @@ def enter_database_wall(user: User | None) -> None:
     """Draw the wall for the rest of this request: the transaction under way now and
     every later one (``install_database_wall``)."""
     g.database_wall = wall_for(user) if user is not None else NOTHING
-    _draw_in_session(g.database_wall)
+    if db.session().in_transaction():
+        _draw_in_session(g.database_wall)
+    # else the next transaction's own beginning draws it (``install_database_wall``):
+    # drawn here too, it would be drawn twice.
 
 
 def text_search_bounds() -> tuple[str, str] | None:

@@ -37,6 +37,12 @@ def window_start(now: datetime, window: timedelta) -> datetime:
 def hit(key: str, *, limit: int, window: timedelta, now: datetime) -> int:
     """Count one attempt under ``key``. 0 when it is within ``limit`` attempts of this
     window; otherwise the seconds until the window ends (the Retry-After)."""
+    return attempt(key, limit=limit, window=window, now=now)[1]
+
+
+def attempt(key: str, *, limit: int, window: timedelta, now: datetime) -> tuple[int, int]:
+    """``hit``, also saying how many attempts this window has counted so far (for a
+    RateLimit-Remaining header): (count, seconds to wait or 0)."""
     start = window_start(now, window)
     table = RateWindow.__table__
     upsert = (
@@ -50,8 +56,8 @@ def hit(key: str, *, limit: int, window: timedelta, now: datetime) -> int:
     )
     count = db.session.execute(upsert).scalar_one()
     if count <= limit:
-        return 0
-    return max(1, ceil((start + window - now).total_seconds()))
+        return count, 0
+    return count, max(1, ceil((start + window - now).total_seconds()))
 
 
 def purge(now: datetime) -> int:
