@@ -15,9 +15,9 @@ from portal.complaints import actions as steps
 from portal.complaints import queries
 from portal.complaints.models import Complaint
 from portal.complaints.rules import ACTION_LABELS, FINDINGS, STATE_LABELS, State
+from portal.deadlines.queries import next_step_of
 from portal.deadlines.rules import RULES, ClockKind, time_left
 from portal.deadlines.rules import STATE_LABELS as CLOCK_STATE_LABELS
-from portal.orgs.scoping import scope_root
 from portal.web import clock
 from portal.workdays.store import current_calendar
 
@@ -408,23 +408,10 @@ def case_value(case: Complaint, clocks: list | None = None) -> dict:
     now, today = clock.now(), clock.local_today()
     case_clocks = steps.case_clocks(case) if clocks is None else clocks
     history = [e for e in queries.timeline(user, case) if e.internal_org_id is None]
-    root = scope_root(user).path
-    mine = [c for c in case_clocks if c.is_open and c.owner_path.startswith(root)]
     calendar = current_calendar()
-    first = min(mine, key=lambda c: (c.due_at, c.id)) if mine else None
-    next_due = None
-    if first is not None:
-        counted = time_left(first.due_on, today, calendar)
-        next_due = {
-            "step": first.kind,
-            "label": _(RULES[ClockKind(first.kind)].label),
-            "due": day(first.due_on),
-            "working_days_left": -counted.days if counted.state == "overdue" else counted.days,
-            "overdue": counted.state == "overdue",
-        }
     available = queries.actions_for(user, case)
-    value = case_summary(case)
-    value["next_due"] = next_due
+    # The step due first among the user's own clocks, as the lists name it.
+    value = case_summary(case, next_step_of(user, case_clocks, today))
     value.update(
         {
             "channel": case.channel,
