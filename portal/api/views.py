@@ -39,7 +39,7 @@ from portal.deadlines.queries import next_steps
 from portal.orgs.models import Unit
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import scope_root, units_query
-from portal.web import clock
+from portal.web import bounds, clock
 from portal.web.bounds import MAX_ID
 
 CASE_ID = path_parameter("case_id", "the case's id")
@@ -122,6 +122,8 @@ def _decode_cursor(text: str) -> tuple[datetime, int]:
         moment = datetime.fromisoformat(stamp)
         if not isinstance(case_id, int) or not 0 < case_id <= MAX_ID or moment.tzinfo is None:
             raise ValueError
+        if bounds.date_problem(moment, clock.local_today()):
+            raise ValueError  # a crafted cursor: a moment no case was changed at
         return moment, case_id
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise BadRequest(_("cursor 无效，请使用上一页返回的 next_cursor。")) from None
@@ -137,6 +139,9 @@ def _moment_arg(name: str) -> datetime | None:
         raise BadRequest(
             _("%(name)s 应为 RFC 3339 时间，如 2026-11-23T10:00:00+08:00。", name=name)
         ) from None
+    # The bounds of every date typed in (web.bounds): year 1 is no time to convert to UTC.
+    if problem := bounds.date_problem(moment, clock.local_today()):
+        raise BadRequest(f"{name}: {problem}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.tz())
     return moment.astimezone(UTC)
@@ -155,7 +160,7 @@ def _limit_arg() -> int:
     text = request.args.get("limit")
     if text is None:
         return PAGE_SIZE
-    if not text.isdigit() or not 1 <= int(text) <= PAGE_MAX:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= PAGE_MAX:
         raise BadRequest(_("limit 应为 1 至 %(n)s 的整数。", n=PAGE_MAX))
     return int(text)
 

@@ -130,3 +130,19 @@ def _list_args(api, args):
 
 def test_hostile_query_strings_on_the_list_answer_200_or_400(app, api):
     _list_args(api)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"limit": "²"},  # a digit to str.isdigit, not to int()
+        {"updated_since": "0001-01-01"},  # year 1 in Beijing is no time in UTC
+        {"updated_since": "9999-12-31T23:59:59-12:00"},
+        # a cursor crafted to hold year 1: ["0001-01-01T00:00:00+08:00", 1]
+        {"cursor": "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzA4OjAwIiwgMV0"},
+    ],
+)
+def test_list_arguments_found_by_the_fuzz_answer_400(app, api, args):
+    response = api.get("/cases", query_string=args)
+    assert response.status_code == 400, args
+    assert response.mimetype == "application/problem+json"
