@@ -28,6 +28,7 @@ from portal.archives.models import ArchiveCounter, ArchiveSettings, CaseArchive,
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.bulletins.models import Bulletin, BulletinDownload, Job
+from portal.codes.models import CategoryCode, Code, CodeVersion
 from portal.complaints.models import (
     Attachment,
     CaseFollower,
@@ -39,7 +40,7 @@ from portal.complaints.models import (
     TrackingCounter,
 )
 from portal.deadlines.models import Clock, ClockEvent, DeadlineSettings
-from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
+from portal.duty.models import Absence, ContactReport, CustomerReport, DutyPair, MemberProfile
 from portal.major.models import MajorProposal, MajorSettings
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import PublicContacts, Unit
@@ -51,6 +52,10 @@ from portal.web.rate_limit import RateWindow
 from portal.workdays.models import CalendarChange, CalendarDay, CalendarRevision, CalendarYear
 
 __all__ = [
+    "CategoryCode",
+    "Code",
+    "CodeVersion",
+    "CustomerReport",
     "AccountabilityCase",
     "AccountabilityEvent",
     "AccountabilitySettings",

@@ -155,6 +155,12 @@ class Complaint(Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("complaint_category.id"), nullable=False)
     facts: Mapped[str] = mapped_column(Text, nullable=False)
     demand: Mapped[str] = mapped_column(Text, nullable=False)
+    # JR/T 0169-2018 codes (``portal.codes``): A business channel, B business category, C
+    # cause. NULL on cases registered before coding: they count under their category's
+    # crosswalk (``codes.queries.effective``).
+    code_a: Mapped[str | None] = mapped_column(String(16))
+    code_b: Mapped[str | None] = mapped_column(String(16))
+    code_c: Mapped[str | None] = mapped_column(String(16))
 
     # Flags.
     is_major: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

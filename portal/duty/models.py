@@ -4,9 +4,9 @@ Contact reports are append-only and absences are cancelled, never deleted: both 
 record of who was responsible when (Art. 12(1)1 asks whether anybody accepted).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, event
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.db import Model, UTCDateTime, utcnow
@@ -37,6 +37,27 @@ class MemberProfile(Model):
     leader_user = relationship("User")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class CustomerReport(Model):
+    """A member's count of personal customers as of a date, reported to the association
+    as its contacts are (Art. 6): append-only, the latest report on or before a period's
+    end is the one its figures are normalised by (per 10 million personal customers, as
+    the regulator's bulletin). ``reported_at`` is the server's time."""
+
+    __tablename__ = "customer_report"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    personal_customers: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    as_of: Mapped[date] = mapped_column(Date, nullable=False)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (
+        CheckConstraint("personal_customers >= 0", name="count"),
+        Index("ix_customer_report_member_as_of", "member_id", "as_of"),
+    )
 
 
 class ContactReport(Model):

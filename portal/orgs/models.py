@@ -32,6 +32,9 @@ class Unit(Model):
     # associations' numbers, in that order.
     complaint_phone: Mapped[str | None] = mapped_column(String(40))
     system_phone: Mapped[str | None] = mapped_column(String(40))
+    # A member's institution group (``rules.INSTITUTION_GROUPS``), as the regulator's
+    # bulletin groups banks; NULL for other units and for a member not yet placed.
+    institution_group: Mapped[str | None] = mapped_column(String(20))
     in_campaign: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

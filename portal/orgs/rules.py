@@ -71,3 +71,15 @@ def subtree_bounds(path: str) -> tuple[str, str]:
 
 def is_in_subtree(path: str, root_path: str) -> bool:
     return path.startswith(root_path)
+
+
+# The regulator's quarterly bulletin groups banks this way (regulator-reporting.md), in
+# this order; a member's group is the association's setting on the member unit.
+INSTITUTION_GROUPS = {
+    "state_owned": N_("国有大型商业银行"),
+    "joint_stock": N_("股份制商业银行"),
+    "foreign": N_("外资法人银行"),
+    "city": N_("城市商业银行（含民营银行）"),
+    "rural": N_("农村中小金融机构"),
+    "other": N_("其他银行业金融机构"),
+}

@@ -1,15 +1,18 @@
 """Pure statistics definitions: half-year periods and rates.
 
 Art. 8(4): the association issues its bulletin every half year, so the unit of every
-figure here is a period such as ``2026H1`` (1 January-30 June, Beijing dates).
+figure here is a period such as ``2026H1`` (1 January-30 June, Beijing dates). The
+regulator counts by quarter (regulator-reporting.md), so a quarter such as ``2026Q3``
+is a period as well: same attributes, so every query takes either.
 No Flask, no database, no clock.
 """
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 PERIOD_RE = re.compile(r"^(\d{4})H([12])$")
+QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 
 
 @dataclass(frozen=True, order=True)
@@ -49,12 +52,75 @@ class Period:
         return self.code
 
 
+_QUARTER_WORDS = ("一", "二", "三", "四")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A quarter as a period (``2026Q3``: 1 July-30 September), as the regulator counts."""
+
+    year: int
+    quarter: int  # 1-4
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}Q{self.quarter}"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.quarter - 2, 1)
+
+    @property
+    def last_day(self) -> date:
+        if self.quarter == 4:
+            return date(self.year, 12, 31)
+        return date(self.year, 3 * self.quarter + 1, 1) - timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{_QUARTER_WORDS[self.quarter - 1]}季度"
+
+    @property
+    def label_en(self) -> str:
+        return f"Q{self.quarter} {self.year}"
+
+    @property
+    def months(self) -> list[int]:
+        return list(range(3 * self.quarter - 2, 3 * self.quarter + 1))
+
+    def previous(self) -> "Quarter":
+        return (
+            Quarter(self.year, self.quarter - 1) if self.quarter > 1 else Quarter(self.year - 1, 4)
+        )
+
+    def __str__(self) -> str:
+        return self.code
+
+
+AnyPeriod = Period | Quarter
+
+
 def parse_period(text: str) -> Period:
     """``2026H1`` → Period(2026, 1); ValueError for anything else."""
     match = PERIOD_RE.match((text or "").strip().upper())
     if not match or not 2000 <= int(match.group(1)) <= 2999:
         raise ValueError(f"not a half-year period: {text!r} (expected e.g. 2026H1)")
     return Period(int(match.group(1)), int(match.group(2)))
+
+
+def parse_any_period(text: str) -> AnyPeriod:
+    """``2026H1`` → a half year, ``2026Q3`` → a quarter; ValueError for anything else."""
+    match = QUARTER_RE.match((text or "").strip().upper())
+    if match and 2000 <= int(match.group(1)) <= 2999:
+        return Quarter(int(match.group(1)), int(match.group(2)))
+    try:
+        return parse_period(text)
+    except ValueError:
+        raise ValueError(f"not a period: {text!r} (expected e.g. 2026H1 or 2026Q3)") from None
+
+
+def quarter_of(day: date) -> Quarter:
+    return Quarter(day.year, (day.month - 1) // 3 + 1)
 
 
 def period_of(day: date) -> Period:

@@ -54,6 +54,7 @@ WALLED = {
     "return_visit_link",
     "api_idempotency",  # API answers kept for replay, through the token's bank (8b2d4f6a0c31)
     "webhook_endpoint",  # a bank's webhook endpoints (migration 9c3e5a7b1d42)
+    "customer_report",  # members' personal-customer reports (migration be1f0a2c3d45)
 }
 # Tables that name a case or a member bank and stay outside the wall, and why.
 OUTSIDE = {

@@ -14,16 +14,19 @@ FLOORS = [
     {"audit"},  # the append-only change log that orgs and auth write to
     {"auth"},  # users, roles and permissions, passwords, signing in
     {"orgs", "workdays"},  # the unit tree and the tenancy boundary; the working-day calendar
+    {"documents"},  # official documents (GB/T 9704-2012): numbers, the layout of PDFs
     {"notify"},  # in-portal notices and the e-mail outbox
     {"duty"},  # contacts and the A/B duty roster (Art. 6, 7)
     {"deadlines"},  # the Art. 11 clocks
+    {"codes"},  # JR/T 0169-2018 codes, their versions and the crosswalk from categories
     {"complaints"},  # the lifecycle of a complaint
     # Art. 12; major complaints; contingency plans (9(3)); the complainant's /track page
     {"accountability", "major", "plans", "tracking"},
     {"statistics"},  # Art. 8(4) figures and charts
     {"analysis"},  # Art. 8(5): clusters, surges, typical cases and industry advice
     # the bulletin; members' summaries (9(4)); dossiers; API v1 for the banks' systems
-    {"bulletins", "summaries", "archives", "api"},
+    # the regulator return (监管报送)
+    {"bulletins", "summaries", "archives", "api", "returns"},
     {"admin", "home", "jobs"},  # screens and commands across the domains
     {"demo"},  # the demo province, driven through every domain (and the sweep)
     {"national"},  # the national-scale generator, built on the demo province
