@@ -29,6 +29,7 @@ down_revision = "f7a3c5e9b214"
 branch_labels = None
 depends_on = None
 
+
 def _in_bank(path: str) -> str:
     return (
         f"({path} >= current_setting('app.scope_low', true) COLLATE \"C\""
