@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from portal.api.spec import ref, schema
 from portal.complaints import actions as steps
-from portal.complaints import queries
+from portal.complaints import coding, queries
 from portal.complaints.models import Complaint
 from portal.complaints.rules import ACTION_LABELS, FINDINGS, STATE_LABELS, State
 from portal.deadlines.queries import next_step_of
@@ -213,6 +213,32 @@ RECTIFICATION = schema(
     },
 )
 
+CASE_CODE = schema(
+    "CaseCode",
+    {
+        "type": "object",
+        "description": "one JR/T 0169-2018 code of the case: its own, or (B and C) its "
+        "category's crosswalk while it has none (`own` false); null code: not coded",
+        "properties": {
+            "code": _nullable({"type": "string", "examples": ["B03"]}),
+            "name": _nullable({"type": "string", "examples": ["银行卡"]}),
+            "own": {"type": "boolean"},
+        },
+        "required": ["code", "name", "own"],
+    },
+)
+
+CASE_CODES = schema(
+    "CaseCodes",
+    {
+        "type": "object",
+        "description": "JR/T 0169-2018: a 业务办理渠道 (business channel), b 业务类别 "
+        "(business category), c 投诉原因 (cause)",
+        "properties": {"a": CASE_CODE, "b": CASE_CODE, "c": CASE_CODE},
+        "required": ["a", "b", "c"],
+    },
+)
+
 CASE = schema(
     "Case",
     {
@@ -243,6 +269,7 @@ CASE = schema(
             "clocks": {"type": "array", "items": CLOCK},
             "history": {"type": "array", "items": HISTORY_ENTRY},
             "rectifications": {"type": "array", "items": RECTIFICATION},
+            "codes": CASE_CODES,
         },
         "required": [
             "id",
@@ -255,6 +282,7 @@ CASE = schema(
             "clocks",
             "history",
             "last_event_id",
+            "codes",
         ],
     },
 )
@@ -415,6 +443,10 @@ def case_value(case: Complaint, clocks: list | None = None) -> dict:
     value.update(
         {
             "channel": case.channel,
+            "codes": {
+                item["axis"].lower(): {k: item[k] for k in ("code", "name", "own")}
+                for item in coding.case_codes(case)
+            },
             "reply_channel": case.reply_channel,
             "staff": case.staff,
             "facts": case.facts,

@@ -46,6 +46,13 @@ class Code(Model):
 
     __table_args__ = (UniqueConstraint("version_id", "code", name="uq_code_version_code"),)
 
+    @property
+    def label(self) -> str:
+        """The name in the reader's language."""
+        from portal.web.i18n import localized
+
+        return localized(self.name, self.name_en)
+
 
 class CategoryCode(Model):
     """The crosswalk: the B and C codes a case of the association's category counts under

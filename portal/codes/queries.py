@@ -35,3 +35,62 @@ def names() -> dict[str, tuple[str, str | None, str | None, int]]:
 
 def crosswalk() -> dict[int, CategoryCode]:
     return {row.category_id: row for row in db.session.scalars(select(CategoryCode))}
+
+
+def versions() -> list[CodeVersion]:
+    """Every version, the newest first."""
+    return list(db.session.scalars(select(CodeVersion).order_by(CodeVersion.number.desc())))
+
+
+def version_numbered(number: int) -> CodeVersion | None:
+    return db.session.scalar(select(CodeVersion).where(CodeVersion.number == number))
+
+
+def current_names() -> dict[str, str]:
+    """{code: name} of the current version."""
+    return {c.code: c.name for c in codes()}
+
+
+def grouped_choices(axis: str, localized=None) -> dict[str, list[tuple[str, str]]]:
+    """The current version's codes of ``axis`` as a grouped select's choices: one group
+    per top-level code, holding it and everything below it (indented by level). Any
+    level may be chosen: a case is coded as precisely as its facts allow."""
+    from portal.codes.rules import top_of
+
+    localized = localized or (lambda c: c.label)
+    rows = codes(axis=axis)
+    parents = {c.code: c.parent for c in rows}
+    by_code = {c.code: c for c in rows}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for c in rows:
+        if c.parent is None:
+            groups.setdefault(f"{c.code} {localized(c)}", [])
+    for c in rows:
+        top = by_code[top_of(c.code, parents)]
+        indent = "\u3000" * (c.level - 1)
+        groups[f"{top.code} {localized(top)}"].append((c.code, f"{indent}{c.code} {localized(c)}"))
+    return groups
+
+
+def labels() -> dict[str, str]:
+    """{code: name in the reader's language} over every version (as ``names``)."""
+    from portal.web.i18n import localized
+
+    return {code: localized(name, name_en) for code, (name, name_en, _p, _l) in names().items()}
+
+
+def labels_of(wanted) -> dict[str, str]:
+    """{code: name in the reader's language} of just ``wanted``, the newest version
+    naming each winning (one query: the case page names its three codes)."""
+    from portal.web.i18n import localized
+
+    wanted = {c for c in wanted if c}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(Code.code, Code.name, Code.name_en)
+        .join(CodeVersion, CodeVersion.id == Code.version_id)
+        .where(Code.code.in_(sorted(wanted)))
+        .order_by(CodeVersion.number)
+    )
+    return {code: localized(name, name_en) for code, name, name_en in rows}

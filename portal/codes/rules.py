@@ -202,3 +202,21 @@ def parse_csv(data: bytes) -> list[Entry]:
     if problems:
         raise CodeListError(problems)
     return entries
+
+
+def check_code(code: str | None, axis: str, known: dict[str, str]) -> str | None:
+    """The problem with ``code`` as a case's code on ``axis`` (None: usable). ``known``
+    maps the current version's codes to their names; any level may be chosen."""
+    if not code:
+        return None
+    if not code.startswith(axis) or code not in known:
+        return f"“{code}”不是现行编码表中的{axis}类编码"
+    return None
+
+
+def label(code: str | None, names: dict[str, str]) -> str:
+    """ "B03 银行卡"; the code alone when its name is unknown; "—" for none."""
+    if not code:
+        return "—"
+    name = names.get(code)
+    return f"{code} {name}" if name else code

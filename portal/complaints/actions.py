@@ -7,7 +7,7 @@ from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.complaints import forms, operations
+from portal.complaints import coding, forms, operations
 from portal.complaints.attachments import read_uploads
 from portal.complaints.models import Category, Complaint, ComplaintEvent, Rectification
 from portal.complaints.queries import categories, org_id, units_below
@@ -103,6 +103,9 @@ def _correct(case, form, user, batch):
         if outlet is None:
             raise operations.CaseError(_("请选择被投诉的网点。"), field="outlet_id")
     category = db.session.get(Category, form.category_id.data) if form.category_id.data else None
+    codes = coding.check_correction(form)
+    if problems := [(n, e) for n in codes for e in getattr(form, n).errors]:
+        raise operations.CaseError(problems[0][1], field=problems[0][0])
     changes = operations.correct(
         case,
         actor=user,
@@ -114,6 +117,7 @@ def _correct(case, form, user, batch):
         mobile=(form.mobile.data or "").strip() or None,
         address=(form.address.data or "").strip(),
         reply_channel=form.reply_channel.data,
+        codes=codes,
         batch=batch,
     )
     return Done(_("已更正登记信息。") if changes else _("登记信息没有变化。"))
@@ -402,8 +406,11 @@ def _form(
             if formdata is not None
             else forms.choices([(case.category_id, case.category.full_label)])
         )
+        coding.set_choices(form)
         if formdata is None:
             form.category_id.data = case.category_id
+            form.code_a.data, form.code_b.data = case.code_a or "", case.code_b or ""
+            form.code_c.data = case.code_c or ""
             form.complainant_name.data = case.complainant_name
             form.address.data = case.address
             form.reply_channel.data = case.reply_channel

@@ -24,6 +24,7 @@ bp.add_url_rule("/cases/<int:case_id>/clocks/<int:clock_id>", "explain_clock", c
 # views/intake.py
 bp.add_url_rule("/cases/new", "intake", intake.create, methods=["GET", "POST"])
 bp.add_url_rule("/cases/outlets", "outlet_picker", intake.outlet_picker)
+bp.add_url_rule("/cases/new/coding", "intake_coding", intake.coding_fields)
 bp.add_url_rule("/cases/uploads", "upload", intake.upload, methods=["POST"])
 bp.add_url_rule(
     "/cases/repeats", "repeat_suggestions", intake.repeat_suggestions, methods=["GET", "POST"]
@@ -33,6 +34,7 @@ bp.add_url_rule("/cases/<int:case_id>/worksheet", "worksheet", intake.worksheet)
 # views/categories.py
 bp.add_url_rule("/categories", "categories", categories.index)
 bp.add_url_rule("/categories/options", "category_options", categories.options)
+bp.add_url_rule("/categories/crosswalk", "crosswalk", categories.crosswalk, methods=["GET", "POST"])
 bp.add_url_rule("/categories", "new_category", categories.create, methods=["POST"])
 bp.add_url_rule(
     "/categories/<int:category_id>/active", "category_active", categories.toggle, methods=["POST"]

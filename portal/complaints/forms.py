@@ -79,6 +79,12 @@ class IntakeForm(PortalForm):
         validate_choice=False,
         validators=[InputRequired(_l("请选择投诉类别。"))],
     )
+    # JR/T 0169-2018: A optional, B and C required; their choices (the current version's
+    # codes, grouped by top level) are set by the view, which checks them (``codes.rules``)
+    # and fills B and C left empty from the category's crosswalk.
+    code_a = SelectField(_l("A 业务办理渠道"), validate_choice=False, validators=[Optional()])
+    code_b = SelectField(_l("B 业务类别"), validate_choice=False, validators=[Optional()])
+    code_c = SelectField(_l("C 投诉原因"), validate_choice=False, validators=[Optional()])
     facts = TextAreaField(
         _l("投诉事由"),
         validators=[DataRequired(_l("请填写客户反映的事实经过。")), Length(max=5000)],
@@ -252,6 +258,10 @@ class CorrectForm(VersionedForm):
 
     outlet_id = IntegerField(_l("被投诉网点"), validators=[Optional()])
     category_id = SelectField(_l("投诉类别"), coerce=int, validate_choice=False)
+    # JR/T 0169-2018 codes, corrected with the category (choices set when the form is built).
+    code_a = SelectField(_l("A 业务办理渠道"), validate_choice=False, validators=[Optional()])
+    code_b = SelectField(_l("B 业务类别"), validate_choice=False, validators=[Optional()])
+    code_c = SelectField(_l("C 投诉原因"), validate_choice=False, validators=[Optional()])
     complainant_name = StringField(
         _l("投诉人姓名"), validators=[DataRequired(_l("请填写投诉人姓名。")), Length(max=60)]
     )

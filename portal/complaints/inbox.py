@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from portal.complaints.models import Category, Complaint
 from portal.complaints.queries import cases_query, open_state_filter, search_condition
-from portal.complaints.rules import State
+from portal.complaints.rules import SET_ASIDE_STATES, State
 from portal.db import db, likely
 from portal.deadlines.models import Clock
 from portal.orgs.models import Unit
@@ -142,6 +142,10 @@ def _state_and_clock(
         conditions.append(likely(open_cases) if in_order else open_cases)
     elif filters.state in set(State):
         conditions.append(Complaint.state == filters.state)
+    elif filters.state == "valid":
+        # The valid complaints (decided valid, not set aside): the regulator's basis, so
+        # the statistics' regulator figures link to the list that counts them.
+        conditions.append(Complaint.state.notin_([State.REGISTERED, *SET_ASIDE_STATES]))
     end_of_today = datetime.combine(now.astimezone(tz).date(), time(23, 59, 59), tz)
     if filters.clock == "breached":
         conditions.append(due_at < now)

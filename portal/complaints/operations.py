@@ -431,6 +431,7 @@ def correct(
     mobile: str | None = None,
     address: str | None = None,
     reply_channel: str | None = None,
+    codes: dict[str, str | None] | None = None,
     batch: ClockBatch | None = None,
 ) -> dict:
     """Correct what was typed wrong at intake (the association), with the reason. Before
@@ -459,6 +460,11 @@ def correct(
         "address": address,
         "reply_channel": reply_channel,
     }
+    # JR/T 0169-2018 codes (checked by the caller against the current version): a code
+    # given replaces the case's; None leaves it. Recorded in the history as a category is.
+    for name, value in (codes or {}).items():
+        if value and value != getattr(case, name):
+            texts[name] = value
     for name, value in texts.items():
         if value is not None and (value or None) != getattr(case, name):
             changes[name] = [getattr(case, name), value or None]
@@ -1155,6 +1161,10 @@ def return_visit(
         is_media=case.is_media,
         repeat_of_id=case.id,
         repeat_reason="dissatisfied",
+        # The same matter: its JR/T 0169-2018 codes with it.
+        code_a=case.code_a,
+        code_b=case.code_b,
+        code_c=case.code_c,
     )
     reopened = _register_repeat(
         repeat,

@@ -294,6 +294,9 @@ CHANGE_LABELS = {
     "reply_channel": N_("答复方式"),
     "is_major": N_("重大投诉"),
     "is_media": N_("舆情"),
+    "code_a": N_("A类编码（业务办理渠道）"),
+    "code_b": N_("B类编码（业务类别）"),
+    "code_c": N_("C类编码（投诉原因）"),
 }
 
 # The order in which available actions are offered on the case page.

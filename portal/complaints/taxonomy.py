@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from portal.codes.operations import seed_codes
 from portal.complaints.models import Category
 from portal.db import db
 
@@ -98,7 +99,10 @@ ENGLISH_NAMES = {
 
 
 def seed_categories() -> int:
-    """Add the default taxonomy where it is missing (by code). Returns rows added."""
+    """Add the default taxonomy where it is missing (by code), then the JR/T 0169-2018
+    code list (version 1) and the default categories' crosswalk where missing: wherever
+    categories are seeded (the demo, ``flask complaints seed-categories``, the national
+    generator, tests) intake finds its codes. Returns the categories added."""
     added = 0
     existing = {c.code: c for c in db.session.scalars(select(Category))}
     for sort, (code, name, children) in enumerate(DEFAULT_CATEGORIES):
@@ -123,4 +127,5 @@ def seed_categories() -> int:
                 )
                 added += 1
     db.session.flush()
+    seed_codes()
     return added

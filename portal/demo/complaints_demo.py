@@ -212,6 +212,56 @@ def _run(story: _Story, outlet: Unit, sub_branch_officers: dict) -> Complaint | 
     return None
 
 
+# Where the business complained of was done (JR/T 0169-2018 axis A), as the demo spreads
+# it: mostly at the counter, then the mobile app and the machines; a few left uncoded.
+A_SPREAD = {
+    "A0101": 38,
+    "A0102": 10,
+    "A01031": 5,
+    "A01032": 8,
+    "A01033": 15,
+    "A01034": 2,
+    "A01035": 2,
+    "A0104": 5,
+    "A0199": 2,
+    "A02": 9,
+    None: 4,
+}
+# Causes a handler often codes instead of the crosswalk's: a service case may turn out
+# to be about rules, a fee case about disclosure or the contract.
+C_VARIETY = ("C01", "C02", "C03", "C05", "C08", "C99")
+
+
+def demo_codes(
+    rng: random.Random, channel: str, walk: tuple[str, str] | None, category_code: str = ""
+) -> dict[str, str | None]:
+    """Plausible JR/T 0169-2018 codes of a demo case: A from the channel (a walk-in at
+    the counter; card and ATM matters at the machines) or the demo's spread; B and C from
+    the category's crosswalk, with some variety. ``rng`` is the caller's own (the demo's
+    main sequence stays as it was)."""
+    a: str | None
+    if channel == "walk_in":
+        a = "A0101"
+    elif category_code in ("CRD-02", "CRD-03") and rng.random() < 0.8:
+        a = "A0102"
+    else:
+        a = rng.choices(list(A_SPREAD), list(A_SPREAD.values()))[0]
+    b, c = walk or ("B99", "C99")
+    if rng.random() < 0.08:
+        b = rng.choice(("B01", "B02", "B03", "B04", "B99"))
+    if rng.random() < 0.2:
+        c = rng.choice(C_VARIETY)
+    return {"code_a": a, "code_b": b, "code_c": c}
+
+
+def _crosswalk(categories: dict) -> dict[str, tuple[str, str]]:
+    """{category code: (B, C)} of the crosswalk (seeded with the categories)."""
+    from portal.codes.queries import crosswalk
+
+    by_id = {c.id: code for code, c in categories.items()}
+    return {by_id[k]: (v.code_b, v.code_c) for k, v in crosswalk().items() if k in by_id}
+
+
 def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
     """Create the demo complaints unless some exist already (idempotent)."""
     seed_categories()
@@ -235,6 +285,8 @@ def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
         people[f"{member.id}:b"] = users[key[:-2] + "-b"]
     created = 0
     today = now.astimezone(TZ).date()
+    walks = _crosswalk(categories)
+    code_rng = random.Random(seed + 169)  # its own: the main sequence is the demo's story
     for i in range(count):
         # Older cases are finished; the last weeks hold every open state.
         age = int(rng.triangular(0, 395, 40)) if i >= 12 else rng.randint(0, 3)
@@ -244,6 +296,13 @@ def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
         outlet = rng.choice(outlets[:12] if rng.random() < 0.3 else outlets)
         code, facts, demand = rng.choice(FACTS)
         mobile = f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
+        # Drawn in the order they always were (the id number, then the channel).
+        id_number = _id_number(rng) if rng.random() < 0.4 else None
+        channel = rng.choices(
+            ["phone", "letter", "written", "email", "walk_in", "regulator"],
+            [60, 8, 8, 10, 10, 4],
+        )[0]
+        codes = demo_codes(code_rng, channel, walks.get(code), code)
         case = ops.create_complaint(
             actor=people["assoc"],
             now=received,
@@ -251,12 +310,9 @@ def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
             received_at=received,
             received_on=received.astimezone(TZ).date(),
             mobile=mobile,
-            id_number=_id_number(rng) if rng.random() < 0.4 else None,
+            id_number=id_number,
             outlet=outlet,
-            channel=rng.choices(
-                ["phone", "letter", "written", "email", "walk_in", "regulator"],
-                [60, 8, 8, 10, 10, 4],
-            )[0],
+            channel=channel,
             complainant_name=next(names),
             reply_channel="phone",
             address=None,
@@ -266,6 +322,9 @@ def seed_complaints(now: datetime, count: int = 300, seed: int = 2026) -> int:
             demand=demand,
             is_major=rng.random() < 0.04,
             is_media=rng.random() < 0.02,
+            code_a=codes["code_a"],
+            code_b=codes["code_b"],
+            code_c=codes["code_c"],
         )
         # A dissatisfied return visit reopens the matter as a repeat complaint, which
         # runs its own course from the day of the visit, like any other case.
@@ -306,6 +365,7 @@ def _work_in_hand(rng, now: datetime, users: dict, categories: dict, names) -> i
         received = datetime(day.year, day.month, day.day, hour, 20, tzinfo=TZ).astimezone(UTC)
         received = min(received, now - timedelta(minutes=30))
         facts, demand = next((f, d) for c, f, d in FACTS if c == code)
+        walk = _crosswalk(categories).get(code)
         case = ops.create_complaint(
             actor=assoc,
             now=received,
@@ -323,6 +383,9 @@ def _work_in_hand(rng, now: datetime, users: dict, categories: dict, names) -> i
             category_id=categories[code].id,
             facts=facts,
             demand=demand,
+            code_a="A0101",
+            code_b=walk[0] if walk else "B99",
+            code_c=walk[1] if walk else "C99",
         )
         return case, received
 

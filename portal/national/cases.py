@@ -60,6 +60,7 @@ HANDLED_AT_MEMBER = 0.08  # the member replies itself instead of passing the cas
 VIA_BRANCH = 0.3  # of cases at banks with city branches: passed down twice
 PROGRESS = 0.25  # the outlet reports progress and promises a date (Art. 11(3))
 RETURN_VISIT = 0.6
+CODE_POOL = 64  # JR/T 0169-2018 codes drawn ahead per category (``_codes``)
 INTAKE_REPEAT = 0.02  # the customer complains again about the same matter
 MAJOR, MEDIA = 0.03, 0.002
 LONG_HISTORY_EVERY = 1000  # complaints whose id is a multiple get ~30 history entries
@@ -116,6 +117,7 @@ class CaseGenerator(CaseRows):
         }
         self._calendar_tables(calendar)
         self._people(world)
+        self._codes(seed)
         self._ts = fmt.ts
         self.met_detail = {
             kind: {
@@ -215,6 +217,25 @@ class CaseGenerator(CaseRows):
         self.sat_detail = {s: dumps({"satisfaction": s}) for s in self.sat_values}
         self.reason_values, self.reason_cum = _cum(INTAKE_REPEAT_REASONS)
         self.hour_cum = list(accumulate(HOURS))
+
+    def _codes(self, seed) -> None:
+        """JR/T 0169-2018 codes for every case: per category a pool drawn as the demo
+        draws them (``demo_codes``: A from a channel spread, B and C from the category's
+        crosswalk with some variety), picked with a sequence of its own so the cases'
+        main sequence stays as it was."""
+        from portal.codes.queries import crosswalk
+        from portal.demo.complaints_demo import demo_codes
+
+        walk = {k: (v.code_b, v.code_c) for k, v in crosswalk().items()}
+        rng = random.Random(seed + 169)
+        self.code_random = rng.random
+        self.code_pools = []
+        for cid, code, _top, _name in self.world.categories:
+            pool = []
+            for _ in range(CODE_POOL):
+                drawn = demo_codes(rng, "phone", walk.get(cid), code)
+                pool.append((drawn["code_a"], drawn["code_b"], drawn["code_c"]))
+            self.code_pools.append(pool)
 
     def _pick(self, values, cum):
         return values[bisect_right(cum, self.random() * cum[-1])]
@@ -321,8 +342,13 @@ class CaseGenerator(CaseRows):
             "repeat_reason": None,
             "registered": self.channel_detail[channel],
             "actor": self.intake[int(random_() * 2)],
+            "codes": self._case_codes(category, channel),
         }
         self._case(t, base)
+
+    def _case_codes(self, category: int, channel: str) -> tuple:
+        codes = self.code_pools[category][int(self.code_random() * CODE_POOL)]
+        return ("A0101", *codes[1:]) if channel == "walk_in" else codes
 
     def _emit_repeat(self, entry) -> None:
         t, _seq, kind, original = entry

@@ -207,5 +207,6 @@ class CaseRows:
                 row["version"],
                 fmt.ts(r),
                 fmt.ts(row["updated"]),
+                *base["codes"],
             ),
         )

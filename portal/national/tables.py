@@ -44,6 +44,9 @@ COMPLAINT_COLUMNS = (
     "version",
     "created_at",
     "updated_at",
+    "code_a",  # JR/T 0169-2018, on every generated case
+    "code_b",
+    "code_c",
 )
 EVENT_COLUMNS = (
     "id",

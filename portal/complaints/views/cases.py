@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from portal.auth.access import require
 from portal.auth.roles import Permission
-from portal.complaints import actions, export, operations, queries, search_refs
+from portal.complaints import actions, coding, export, operations, queries, search_refs
 from portal.complaints.inbox import InboxFilters, InboxKey, due_colour, inbox_page, inbox_query
 from portal.complaints.models import Category, Complaint
 from portal.complaints.rules import (
@@ -253,6 +253,7 @@ def case_context(case: Complaint, clocks: list | None = None, **extra) -> dict:
         "may_reveal": queries.sees_full_pii(current_user, case),
         "following": queries.is_following(current_user, case),
         "accepted_by_name": queries.user_name(case.accepted_by_id),
+        "case_codes": coding.case_codes(case),  # JR/T 0169-2018, or the crosswalk's
         "intake_attachments": [a for a in case_files if a.event_id is None],
         "channels": CHANNELS,
         "reply_channels": REPLY_CHANNELS,

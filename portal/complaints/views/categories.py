@@ -106,3 +106,65 @@ def toggle(category_id):
     category.is_active = request.form.get("active") == "1"
     db.session.flush()
     return _render(CategoryForm(formdata=None))
+
+
+def _crosswalk_page(problems=None, posted=None, status=200):
+    from portal.codes import queries as code_queries
+
+    walk = code_queries.crosswalk()
+    rows = []
+    for c in _all():
+        row = walk.get(c.id)
+        values = {
+            "b": (posted or {}).get(f"b-{c.id}", row.code_b if row else ""),
+            "c": (posted or {}).get(f"c-{c.id}", row.code_c if row else ""),
+        }
+        rows.append((c, values))
+    return render_template(
+        "complaints/crosswalk.html",
+        rows=rows,
+        b_choices=code_queries.grouped_choices("B"),
+        c_choices=code_queries.grouped_choices("C"),
+        problems=problems or {},
+    ), status
+
+
+@login_required
+def crosswalk():
+    """The crosswalk (JR/T 0169-2018): the B and C codes each category counts under while
+    a case has none of its own (cases before coding, old reports), and the codes intake
+    starts from. Saved as a whole; every change audited; a bad code saves nothing."""
+    from flask import flash, redirect, url_for
+    from flask_login import current_user
+
+    from portal.codes import operations as code_operations
+    from portal.codes import queries as code_queries
+    from portal.codes.rules import check_code
+    from portal.web import clock
+
+    require(Permission.CATEGORY_MANAGE)
+    if request.method == "GET":
+        return _crosswalk_page()
+    known = code_queries.current_names()
+    problems: dict[int, list[str]] = {}
+    chosen = []
+    for c in _all():
+        b = (request.form.get(f"b-{c.id}") or "").strip().upper()
+        code_c = (request.form.get(f"c-{c.id}") or "").strip().upper()
+        if not b and not code_c:
+            continue  # left without a crosswalk: its cases need codes of their own
+        found = [check_code(b, "B", known), check_code(code_c, "C", known)]
+        if not b or not code_c:
+            found.append(_("B类与C类编码须同时选择。"))
+        if errors := [p for p in found if p]:
+            problems[c.id] = errors
+        else:
+            chosen.append((c, b, code_c))
+    if problems:
+        return _crosswalk_page(problems, request.form, 422)
+    changed = sum(
+        code_operations.set_crosswalk(c, b, code_c, actor=current_user, now=clock.now())
+        for c, b, code_c in chosen
+    )
+    flash(_("类别对照表已保存（%(n)s项有变化）。", n=changed), "success")
+    return redirect(url_for("complaints.crosswalk"), 303)

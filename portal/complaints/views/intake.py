@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.auth.access import require
 from portal.auth.roles import Permission
-from portal.complaints import operations
+from portal.complaints import coding, operations
 from portal.complaints.attachments import read_uploads
 from portal.complaints.forms import IntakeForm, choices
 from portal.complaints.models import Complaint
@@ -60,6 +60,7 @@ def _check(form: IntakeForm) -> tuple[Unit | None, Complaint | None]:
         form.category_id.errors.append(_("请选择投诉类别。"))
     if form.received_at.data and clock.from_local(form.received_at.data) > clock.now():
         form.received_at.errors.append(_("受理时间不能晚于现在。"))
+    coding.check_intake(form)
     return outlet, original
 
 
@@ -108,6 +109,7 @@ def create():
     require(Permission.CASE_INTAKE)
     form = IntakeForm()
     form.category_id.choices = _category_choices()
+    coding.set_choices(form)
     kept = operations.pending_uploads(current_user, request.form.getlist("upload_id"))
     token = request.form.get("intake_token") if request.method == "POST" else None
     nonce = intake_nonce(token)
@@ -117,6 +119,9 @@ def create():
         form.received_at.data = (
             clock.now().astimezone(clock.tz()).replace(tzinfo=None, second=0, microsecond=0)
         )
+        form.code_a.data = coding.defaults(
+            category_id=None, channel=form.channel.data, a="", b="", c=""
+        )[0]
     elif (first := registered_from(nonce)) is not None:
         return _already_registered(first)
     else:
@@ -180,6 +185,9 @@ def _register(
         repeat_of_id=original.id if original else None,
         repeat_reason=form.repeat_reason.data or None,
         intake_token=nonce,
+        code_a=form.code_a.data or None,
+        code_b=form.code_b.data,
+        code_c=form.code_c.data,
     )
 
 
@@ -263,4 +271,31 @@ def worksheet(case_id):
         abort(403)
     from portal.complaints.rules import CHANNELS
 
-    return render_template("complaints/worksheet.html", case=case, channels=CHANNELS)
+    return render_template(
+        "complaints/worksheet.html",
+        case=case,
+        channels=CHANNELS,
+        case_codes=coding.case_codes(case),
+    )
+
+
+@login_required
+def coding_fields():
+    """The worksheet's coding fieldset again after the category or the channel changed:
+    B and C from the category's crosswalk, A from the channel (``complaints.coding``)."""
+    require(Permission.CASE_INTAKE)
+    form = IntakeForm(formdata=None)
+    coding.set_choices(form)
+    args = request.args
+    a, b, c, walked = coding.defaults(
+        category_id=args.get("category_id", type=int),
+        channel=args.get("channel"),
+        a=(args.get("code_a") or "").strip().upper()[:16],
+        b=(args.get("code_b") or "").strip().upper()[:16],
+        c=(args.get("code_c") or "").strip().upper()[:16],
+        changed=args.get("changed", ""),
+    )
+    form.code_a.data, form.code_b.data, form.code_c.data = a, b, c
+    return render_page_or_piece(
+        "complaints/coding.html", "complaints/_coding.html", form=form, walked=walked
+    )
