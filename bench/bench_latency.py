@@ -326,6 +326,7 @@ class Picks:
     intake_outlet_id: int
     category_id: int
     member_case_id: int  # a case of the member's with a typical history, for the API
+    member_unit_id: int  # the member user's own unit (its bank)
 
 
 def pick(app, args) -> Picks:
@@ -413,6 +414,7 @@ def pick(app, args) -> Picks:
         )
         return Picks(
             member_case_id=member_case,
+            member_unit_id=member_unit,
             assoc_user=assoc_user,
             member_user=member_user,
             outlet_user=outlet_user,
@@ -498,6 +500,17 @@ def build_cases(app, clients, picks: Picks, args) -> dict[str, Case]:
     # The customer's look-ups and the online return visit, as the case page loads them.
     tracking_on_case = f"/tracking/cases/{picks.detail_case_id}"
     add(Case("tracking on the case page", "piece", "assoc", url=tracking_on_case))
+    # Issue 25, the regulator's language: a member's dashboard with its section in the
+    # regulator's shape, the level control's piece (stored with the dashboard's figures),
+    # the returns, the intake's coding fields, and the member's profile with its
+    # personal-customer reports.
+    for kind in ("page", "piece"):
+        add(Case("member dashboard", kind, "member", url="/statistics"))
+    add(Case("codes at level 2", "piece", "assoc", url="/statistics/codes?axis=A&level=2"))
+    add(Case("regulator returns", "page", "assoc", url="/bulletins/returns"))
+    coding = f"/cases/new/coding?category_id={picks.category_id}&channel=walk_in"
+    add(Case("intake coding fields", "piece", "assoc", url=coding))
+    add(Case("member profile", "page", "member", url=f"/duty/members/{picks.member_unit_id}"))
     # Art. 4: the member's campaign outlets and the numbers they lack.
     add(Case("member notices", "page", "member", url="/notices"))
     for name, q in (

@@ -10,9 +10,12 @@ It prints:
 - the data size;
 - the time of each function of ``portal.statistics.queries`` for the half year as the
   association's handler (``n-assoc``), fresh session each time: the first run and the
-  median of ``--repeat`` runs; their total called one by one, and as the dashboard, the
-  export and the bulletin call them (``overview`` gives the headline and the member
-  table from the same passes) — target: under 1 s;
+  median of ``--repeat`` runs; then the regulator's breakdowns of
+  ``portal.statistics.regulator`` (issue 25: per bank, per group, per JR/T 0169-2018 code
+  of each axis, by code and group, the business lines); their total called one by one,
+  and as the dashboard, the export and the bulletin call them (``overview`` gives the
+  headline and the member table from the same passes; the dashboard's regulator section
+  adds the banks and the three axes, one pass each) — target: under 1 s;
 - the plans (EXPLAIN ANALYZE, BUFFERS) of the slowest statements;
 - the bulletin PDF of the half year rendered in a child process: time to gather the
   figures, time to render, pages, size and the child's peak memory (targets: under
@@ -51,9 +54,25 @@ FUNCTIONS = (
     "overview",  # headline and member table from the same two passes
 )
 SEPARATE = FUNCTIONS[:7]
-# What the dashboard, the Excel export and the bulletin call for a half year.
+# The regulator's breakdowns (issue 25, ``portal.statistics.regulator``): each one pass
+# over the period's and the previous period's valid complaints.
+REGULATOR = (
+    "bank_rows",
+    "group_rows",
+    "code_rows A",
+    "code_rows B",
+    "code_rows C",
+    "code_rows A level 3",
+    "code_group_counts B",
+    "business_lines",
+    "axes_rows",  # A, B and C in one pass
+)
+# What the dashboard, the Excel export and the bulletin call for a half year; the
+# dashboard's regulator section adds the banks (groups are made from them) and the three
+# axes at level 1 in one pass (the business lines are the B axis).
 PAGE = ("overview", "by_category", "by_channel", "by_month", "top_outlets")
 PAGE += ("accountability_decisions",)
+REGULATOR_PAGE = ("bank_rows", "axes_rows")
 TARGET_TOTAL, TARGET_RENDER, TARGET_MEMORY = 1.0, 15.0, 500
 
 
@@ -107,21 +126,35 @@ def _backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def time_functions(app, period, repeat: int, statements: Statements):
+def _call(name: str):
+    """The function a name of FUNCTIONS or REGULATOR stands for, as f(user, period)."""
+    from portal.statistics import queries, regulator
+
+    if name in FUNCTIONS:
+        return getattr(queries, name)
+    function, *rest = name.split()
+    if function == "code_rows":
+        level = int(rest[2]) if len(rest) > 1 else 1
+        return lambda user, period: regulator.code_rows(user, period, rest[0], level)
+    if function == "code_group_counts":
+        return lambda user, period: regulator.code_group_counts(user, period, rest[0])
+    return getattr(regulator, function)
+
+
+def time_functions(app, period, repeat: int, statements: Statements, names=FUNCTIONS):
     """Wall time of each function, fresh session each time; then its CPU time (server
     process + this one) with parallel query off: what it costs an idle core."""
     from portal.auth.models import User
-    from portal.statistics import queries
 
-    runs: dict[str, list[float]] = {name: [] for name in FUNCTIONS}
-    cpu: dict[str, list[float]] = {name: [] for name in FUNCTIONS}
+    runs: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for n in range(repeat):
-        for name in FUNCTIONS:
+        for name in names:
             with app.app_context():
                 user = db.session.scalar(select(User).where(User.username == "n-assoc"))
                 statements.label = name if n == repeat - 1 else ""
                 started = time.perf_counter()
-                getattr(queries, name)(user, period)
+                _call(name)(user, period)
                 runs[name].append(time.perf_counter() - started)
                 statements.label = ""
                 db.session.rollback()
@@ -130,7 +163,7 @@ def time_functions(app, period, repeat: int, statements: Statements):
                 pid = db.session.scalar(text("SELECT pg_backend_pid()"))
                 db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
                 server, client = _backend_cpu(pid), time.process_time()
-                getattr(queries, name)(user, period)
+                _call(name)(user, period)
                 cpu[name].append(_backend_cpu(pid) - server + time.process_time() - client)
                 db.session.rollback()
     return runs, cpu
@@ -158,10 +191,10 @@ def render_child(url: str, period_code: str, out: str) -> None:
     from portal.bulletins import pdf
     from portal.bulletins.models import Bulletin
     from portal.bulletins.rules import bulletin_title
-    from portal.statistics.rules import parse_period
+    from portal.statistics.rules import parse_any_period
 
     app = make_app(url)
-    period = parse_period(period_code)
+    period = parse_any_period(period_code)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "n-assoc"))
         # A draft that is never stored: the benchmark leaves the database as it was.
@@ -260,7 +293,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="a database filled by flask demo generate")
     parser.add_argument("--complaints", type=int, default=1_000_000)
-    parser.add_argument("--period", help="the half year, e.g. 2026H1 (default: the last one)")
+    parser.add_argument(
+        "--period", help="a half year or a quarter, e.g. 2026H1, 2026Q3 (default: the last half)"
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--plans", type=int, default=3, help="plans of the N slowest statements")
     parser.add_argument("--render-child", nargs=3, metavar=("URL", "PERIOD", "OUT"))
@@ -269,7 +304,7 @@ def main() -> None:
         render_child(*args.render_child)
         return
 
-    from portal.statistics.rules import last_complete_period, parse_period
+    from portal.statistics.rules import last_complete_period, parse_any_period
 
     cluster = None
     url = args.database_url
@@ -286,17 +321,17 @@ def main() -> None:
             print(f"data: {data_size()}")
             db.session.rollback()
         today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-        period = parse_period(args.period) if args.period else last_complete_period(today)
+        period = parse_any_period(args.period) if args.period else last_complete_period(today)
         statements = Statements(_engine(app))
         load = os.getloadavg()[0]
-        runs, cpu = time_functions(app, period, args.repeat, statements)
+        runs, cpu = time_functions(app, period, args.repeat, statements, FUNCTIONS + REGULATOR)
         print(
             f"\nstatistics of {period.code} as n-assoc, {args.repeat} runs (load average "
             f"{load:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):\n"
             "  wall time of the first run, median wall time, median CPU time (server + "
             "client, no parallel query: the time on an idle core)"
         )
-        for name in FUNCTIONS:
+        for name in FUNCTIONS + REGULATOR:
             times = runs[name]
             print(
                 f"  {name:26s} {times[0] * 1000:7.0f} ms  {statistics.median(times) * 1000:7.0f}"
@@ -304,7 +339,8 @@ def main() -> None:
             )
         for label, names in (
             ("the seven called one by one", SEPARATE),
-            ("as the dashboard, export and bulletin call them", PAGE),
+            ("the regulator's breakdowns of the dashboard", REGULATOR_PAGE),
+            ("as the dashboard, export and bulletin call them", PAGE + REGULATOR_PAGE),
         ):
             first = sum(runs[name][0] for name in names)
             median = sum(statistics.median(runs[name]) for name in names)

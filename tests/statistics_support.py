@@ -143,3 +143,28 @@ def build_statistics_data(province) -> list[int]:
     resync_next_due()  # the clocks went in as rows, not through the clock operations
     db.session.commit()
     return ids
+
+
+def build_regulator_data(province) -> list[int]:
+    """``build_statistics_data`` with what the regulator's figures add (issue 25): the
+    code list, codes on cases 1 (A01031, B03, C02) and 4 (A02), bank1 state-owned and
+    bank2 joint-stock, and bank1's personal customers (20 million as of 2026-03-31; 30
+    million as of 2026-07-31, after 2026H1). Valid cases: 2026H1 — 1, 2 (bank1), 4
+    (bank2); 2025H2 — 7 (bank1); 2026H2 — 6 (bank1)."""
+    from datetime import date
+
+    from portal.codes.operations import seed_codes
+    from portal.duty.models import CustomerReport
+
+    ids = build_statistics_data(province)
+    seed_codes()
+    cases = [db.session.get(Complaint, i) for i in ids]
+    cases[0].code_a, cases[0].code_b, cases[0].code_c = "A01031", "B03", "C02"
+    cases[3].code_a = "A02"
+    bank1 = db.session.get(Unit, province.unit("bank1").id)
+    bank2 = db.session.get(Unit, province.unit("bank2").id)
+    bank1.institution_group, bank2.institution_group = "state_owned", "joint_stock"
+    for customers, day in ((20_000_000, date(2026, 3, 31)), (30_000_000, date(2026, 7, 31))):
+        db.session.add(CustomerReport(member_id=bank1.id, personal_customers=customers, as_of=day))
+    db.session.commit()
+    return ids

@@ -3,9 +3,10 @@ deactivation."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from portal.auth.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, MOBILE_RE, PHONE_RE
+from portal.orgs.rules import INSTITUTION_GROUPS
 from portal.web.forms import PortalForm
 
 
@@ -43,6 +44,13 @@ class UnitForm(PortalForm):
     )
     is_associate = BooleanField(_l("准会员单位"))
     in_campaign = BooleanField(_l("参加优服创建活动"))
+    # A member's institution group, as the regulator's bulletin groups banks
+    # (regulator-reporting.md); set by the association only (the view decides).
+    institution_group = SelectField(_l("机构类型（监管口径）"), validate_choice=False)
+
+    def validate_institution_group(self, field):
+        if field.data and field.data not in INSTITUTION_GROUPS:
+            raise ValidationError(_l("请选择机构类型。"))
 
 
 class UserForm(PortalForm):

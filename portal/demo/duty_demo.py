@@ -6,7 +6,7 @@ bank3 with a gap next week (A and B both away on the same working day).
 Idempotent: profiles and pairs are made once; the absences are added again only when a
 later run finds them over (so the demo keeps showing the same states)."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -105,6 +105,31 @@ def _away(handler: User, start: datetime, end: datetime, reason: str, now: datet
     )
 
 
+def _quarter_ends(today: date, count: int) -> list[date]:
+    """The last days of the ``count`` quarters that ended before ``today``, oldest first."""
+    ends = []
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    for _ in range(count):
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        month = 3 * quarter
+        ends.append(date(year, month, 30 if month in (6, 9) else 31))
+    return ends[::-1]
+
+
+def _customer_reports(member: Unit, bank, admin: User, now: datetime) -> None:
+    """The member's personal customers as of the end of each of the last five quarters
+    (a little growth each time), reported a week after each; once."""
+    if bank.personal_customers is None or queries.customer_reports_of(member, limit=1):
+        return
+    ends = _quarter_ends(queries.local_today(now), 5)
+    for i, as_of in enumerate(ends):
+        count = round(bank.personal_customers * (1 - 0.01 * (len(ends) - 1 - i)), -4)
+        at = min(now, datetime.combine(as_of + timedelta(days=7), time(2, 0), now.tzinfo))
+        operations.report_customers(
+            member, personal_customers=int(count), as_of=as_of, actor=admin, now=at
+        )
+
+
 def seed_duty(now: datetime) -> None:
     tz = queries.local_tz()
     for n, bank in enumerate(BANKS):
@@ -114,6 +139,7 @@ def seed_duty(now: datetime) -> None:
             _first_report(member, n, people, now - timedelta(days=30))
             if n < 2:
                 _later_changes(member, people, now)
+        _customer_reports(member, bank, people["admin"], now)
     today = queries.local_today(now)
     # bank1's A is away from today until the day after tomorrow (or the week's end).
     bank1_a = _user("bank1-a")

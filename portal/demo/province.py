@@ -38,6 +38,10 @@ class BankSpec:
     sub_branches_per_city: int = 2
     outlets_per_sub_branch: int = 2
     extra: dict = field(default_factory=dict)
+    # The regulator's institution group (orgs.rules.INSTITUTION_GROUPS) and the personal
+    # customers the bank reports in the province (the demo's figures, not real ones).
+    group: str = "state_owned"
+    personal_customers: int | None = None
 
 
 BANKS = [
@@ -49,13 +53,44 @@ BANKS = [
         "95588",
         ("沈阳市", "大连市", "鞍山市"),
         outlets_per_sub_branch=2,
+        personal_customers=28_600_000,
     ),
     BankSpec(
-        "bank2", "CCB-LN", "中国建设银行辽宁省分行", "建行", "95533", ("沈阳市", "大连市", "锦州市")
+        "bank2",
+        "CCB-LN",
+        "中国建设银行辽宁省分行",
+        "建行",
+        "95533",
+        ("沈阳市", "大连市", "锦州市"),
+        personal_customers=25_900_000,
     ),
-    BankSpec("bank3", "ABC-LN", "中国农业银行辽宁省分行", "农行", "95599", ("沈阳市", "营口市")),
-    BankSpec("bank4", "BOC-LN", "中国银行辽宁省分行", "中行", "95566", ("沈阳市", "丹东市")),
-    BankSpec("bank5", "BOCOM-LN", "交通银行辽宁省分行", "交行", "95559", ("沈阳市", "大连市")),
+    BankSpec(
+        "bank3",
+        "ABC-LN",
+        "中国农业银行辽宁省分行",
+        "农行",
+        "95599",
+        ("沈阳市", "营口市"),
+        personal_customers=23_400_000,
+    ),
+    BankSpec(
+        "bank4",
+        "BOC-LN",
+        "中国银行辽宁省分行",
+        "中行",
+        "95566",
+        ("沈阳市", "丹东市"),
+        personal_customers=17_800_000,
+    ),
+    BankSpec(
+        "bank5",
+        "BOCOM-LN",
+        "交通银行辽宁省分行",
+        "交行",
+        "95559",
+        ("沈阳市", "大连市"),
+        personal_customers=8_700_000,
+    ),
     BankSpec(
         "bank6",
         "SJB",
@@ -64,6 +99,8 @@ BANKS = [
         "95337",
         ("沈阳市", "鞍山市"),
         has_province_level=False,
+        group="city",
+        personal_customers=6_100_000,
     ),
     BankSpec(
         "bank7",
@@ -75,6 +112,9 @@ BANKS = [
         is_associate=True,
         sub_branches_per_city=2,
         outlets_per_sub_branch=2,
+        # A private bank counts with the city commercial banks (城市商业银行（含民营银行）);
+        # it has not reported its customers yet: the statistics show it so.
+        group="city",
     ),
 ]
 

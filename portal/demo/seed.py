@@ -95,7 +95,10 @@ def seed_province(now) -> dict:
             complaint_phone=f"024-2{len(bank.code):03d}{BANKS.index(bank) + 1:04d}",
             is_associate=bank.is_associate,
             in_campaign=not bank.is_associate,
+            institution_group=bank.group,
         )
+        if member.institution_group is None:  # a demo seeded before the groups existed
+            member.institution_group = bank.group
         n = BANKS.index(bank) + 1
         for username, role in [
             ("admin", Role.MEMBER_ADMIN),

@@ -34,6 +34,12 @@ bp.add_url_rule(
     "/duty/units/<int:unit_id>/pair/remove", "remove_pair", members.remove_pair, methods=["POST"]
 )
 bp.add_url_rule("/duty/members/<int:member_id>/calendar", "calendar", members.calendar)
+bp.add_url_rule(
+    "/duty/members/<int:member_id>/customers",
+    "report_customers",
+    members.report_customers,
+    methods=["GET", "POST"],
+)
 
 # views/absences.py
 bp.add_url_rule("/duty/members/<int:member_id>/absences", "absences", absences.absences)

@@ -3,10 +3,31 @@
 and refused with a clear message when it is not (Art. 6)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from portal.duty.rules import MAX_REASON, is_email, is_mobile, is_work_phone, normalise_phone
+from portal.duty.rules import (
+    MAX_PERSONAL_CUSTOMERS,
+    MAX_REASON,
+    is_email,
+    is_mobile,
+    is_work_phone,
+    normalise_phone,
+)
 from portal.web.forms import PortalForm
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -118,3 +139,22 @@ class AbsenceForm(PortalForm):
 
     def fingerprint(self) -> str:
         return "|".join(str(v) for v in (self.user_id.data, self.starts_at.data, self.ends_at.data))
+
+
+class CustomerReportForm(PortalForm):
+    """A member's count of personal customers and the date it holds for (the regulator's
+    figures per 10 million personal customers). The date limits are the rules' (not in
+    the future, not before 2000), checked by the operation."""
+
+    personal_customers = IntegerField(
+        _l("个人客户数（户）"),
+        validators=[
+            InputRequired(_l("请填写个人客户数。")),
+            NumberRange(
+                1,
+                MAX_PERSONAL_CUSTOMERS,
+                _l("个人客户数应为 1 至 2,000,000,000 之间的整数。"),
+            ),
+        ],
+    )
+    as_of = DateField(_l("统计截止日期"), validators=[DataRequired(_l("请填写统计截止日期。"))])

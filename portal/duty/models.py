@@ -64,6 +64,8 @@ class CustomerReport(Model):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
+    reported_by = relationship("User", foreign_keys=[reported_by_id])
+
     __table_args__ = (
         CheckConstraint("personal_customers >= 0", name="count"),
         Index("ix_customer_report_member_as_of", "member_id", "as_of"),

@@ -15,7 +15,7 @@ from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.db import db
 from portal.duty import queries
-from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
+from portal.duty.models import Absence, ContactReport, CustomerReport, DutyPair, MemberProfile
 from portal.duty.notices import (  # noqa: F401  (re-exported: other domains call them here)
     alert_gap,
     alert_gaps,
@@ -26,6 +26,7 @@ from portal.duty.rules import (
     Interval,
     absence_problems,
     changed_fields,
+    customer_report_problems,
     describe_gap_days,
     is_email,
     is_mobile,
@@ -369,3 +370,27 @@ def cancel_absence(absence: Absence, *, actor, now: datetime) -> None:
     absence.cancelled_at = now
     absence.cancelled_by_id = actor.id if actor else None
     db.session.flush()
+
+
+# -- Personal customers ------------------------------------------------------------------
+
+
+def report_customers(
+    member: Unit, *, personal_customers: int, as_of, actor, now: datetime
+) -> CustomerReport:
+    """Append the member's count of personal customers as of ``as_of`` (the statistics
+    normalise by the latest report on or before a period's end). Reports are never
+    changed: a correction is a new report for the same date."""
+    problems = customer_report_problems(personal_customers, as_of, queries.local_today(now))
+    if problems:
+        raise DutyError(problems)
+    report = CustomerReport(
+        member_id=member.id,
+        personal_customers=personal_customers,
+        as_of=as_of,
+        reported_at=now,  # the server's clock: never a date from the form
+        reported_by_id=actor.id if actor else None,
+    )
+    db.session.add(report)
+    db.session.flush()
+    return report

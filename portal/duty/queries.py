@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.db import PREPARE, db
-from portal.duty.models import Absence, ContactReport, DutyPair, MemberProfile
+from portal.duty.models import Absence, ContactReport, CustomerReport, DutyPair, MemberProfile
 from portal.duty.rules import (
     DayPlan,
     DutyAnswer,
@@ -438,3 +438,33 @@ def member_absences_query(member: Unit, now: datetime, *, show: str = "upcoming"
         query = query.where(Absence.cancelled_at.is_(None), Absence.ends_at > now)
         return query.order_by(Absence.starts_at, Absence.id)
     return query.order_by(Absence.starts_at.desc(), Absence.id.desc())
+
+
+# -- Personal customers ------------------------------------------------------------------
+
+
+def customer_reports_of(member: Unit, limit: int | None = None) -> list[CustomerReport]:
+    """The member's reports of personal customers, the newest date (then report) first."""
+    query = (
+        select(CustomerReport)
+        .where(CustomerReport.member_id == member.id)
+        .order_by(CustomerReport.as_of.desc(), CustomerReport.id.desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def latest_customers(member_ids: list[int]) -> dict[int, CustomerReport]:
+    """{member_id: its report with the latest date (of one date, the latest report)}."""
+    latest: dict[int, CustomerReport] = {}
+    if not member_ids:
+        return latest
+    rows = db.session.scalars(
+        select(CustomerReport)
+        .where(CustomerReport.member_id.in_(member_ids))
+        .order_by(CustomerReport.as_of, CustomerReport.id)
+    )
+    for report in rows:
+        latest[report.member_id] = report
+    return latest

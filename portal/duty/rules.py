@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from portal.auth.rules import MOBILE_RE, PHONE_RE
+from portal.orgs.rules import N_
 from portal.workdays.rules import WEEKDAYS_ZH, WorkingCalendar
 
 Role = Literal["A", "B"]
@@ -389,3 +390,28 @@ SECTION_LABELS = {
     "handler": "承办人联络方式",
     "pair": "A/B角",
 }
+
+
+# -- Personal customers (the regulator's per 10 million personal customers) -------------
+
+# A member reports its count of personal customers with the date it holds for (Art. 6
+# style: reported, never derived). Not in the future, not before 2000; the largest bank
+# has under a billion personal customers, so two billion is a typing error.
+EARLIEST_CUSTOMER_DATE = date(2000, 1, 1)
+MAX_PERSONAL_CUSTOMERS = 2_000_000_000
+
+
+def customer_report_problems(count: int | None, as_of: date | None, today: date) -> dict[str, str]:
+    """{field: message} of what is wrong with a report of personal customers (empty: fine)."""
+    problems = {}
+    if count is None:
+        problems["personal_customers"] = N_("请填写个人客户数。")
+    elif count < 1 or count > MAX_PERSONAL_CUSTOMERS:
+        problems["personal_customers"] = N_("个人客户数应为 1 至 2,000,000,000 之间的整数。")
+    if as_of is None:
+        problems["as_of"] = N_("请填写统计截止日期。")
+    elif as_of > today:
+        problems["as_of"] = N_("统计截止日期不能晚于今天。")
+    elif as_of < EARLIEST_CUSTOMER_DATE:
+        problems["as_of"] = N_("统计截止日期不能早于2000年1月1日。")
+    return problems

@@ -12,7 +12,7 @@ village banks whose few outlets sit directly under the bank.
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -83,6 +83,20 @@ COUNTIES = (
 RURAL_KINDS = ("农村商业银行", "村镇银行", "农村信用合作联社", "中银富登村镇银行", "建信村镇银行")
 # Members with at least this many outlets keep a city-branch level between bank and outlet.
 CITY_BRANCH_THRESHOLD = 50
+# The regulator's institution groups of BIG_BANKS by position (orgs.rules.INSTITUTION_GROUPS):
+# the six large state-owned banks, then 盛京, the joint-stock banks, the city banks and
+# the private 振兴 (counted with the city banks); rural banks and credit unions are
+# 农村中小金融机构.
+BIG_BANK_GROUPS = (
+    ["state_owned"] * 6
+    + ["city"]
+    + ["joint_stock"] * 9
+    + ["city", "city"]
+    + ["joint_stock"] * 3
+    + ["city"]
+)
+# Personal customers per outlet, roughly (the generated banks report their count).
+CUSTOMERS_PER_OUTLET = (6_000, 14_000)
 DEPARTMENTS = ("消费者权益保护部", "个人金融业务部", "运营管理部", "办公室（消保办）", "综合管理部")
 
 
@@ -100,6 +114,7 @@ class Member:
     # city name -> (city branch id, path, name, officer id)
     branches: dict = field(default_factory=dict)
     outlets: list = field(default_factory=list)  # indexes into World.outlets
+    customers: int = 0  # personal customers it reports (per 10 million, the regulator)
 
 
 @dataclass
@@ -212,6 +227,7 @@ def build_world(*, members: int, outlets: int, people: int, seed: int, start: da
                 "complaint_phone": None,
                 "system_phone": None,
                 "in_campaign": False,
+                "institution_group": None,
                 "is_active": True,
                 "version": 1,
                 "created_at": start,
@@ -259,8 +275,12 @@ def build_world(*, members: int, outlets: int, people: int, seed: int, start: da
             complaint_phone=f"024-2{m:03d}{rng.randint(1000, 9999)}",
             is_associate=associate,
             in_campaign=not associate,
+            institution_group=BIG_BANK_GROUPS[m - 1] if m <= len(BIG_BANKS) else "rural",
         )
         member = Member(member_id, member_path, name, short, code)
+        # Not drawn from ``rng``: the rest of the data set stays as it was for a seed.
+        low, high = CUSTOMERS_PER_OUTLET
+        member.customers = size * (low + (m * 7919) % (high - low))
         key = f"n-m{m:04d}"
         member.admin_id = user(f"{key}-admin", member_id, Role.MEMBER_ADMIN)
         member.a_id = user(f"{key}-a", member_id, Role.MEMBER_HANDLER, mobile=f"139{m:04d}0001")
@@ -371,6 +391,15 @@ def _duty(members: list[Member], now: datetime) -> None:
         )
         operations.set_pair(
             unit, handler_a_id=member.a_id, handler_b_id=member.b_id, actor=admin, now=now
+        )
+        # Its personal customers as of the day before the data set begins, so every
+        # period of it is normalised (the regulator's per 10 million personal customers).
+        operations.report_customers(
+            unit,
+            personal_customers=member.customers,
+            as_of=(now - timedelta(days=1)).date(),
+            actor=admin,
+            now=now,
         )
 
 

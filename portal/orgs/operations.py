@@ -19,6 +19,7 @@ UNIT_FIELDS = (
     "system_phone",
     "is_associate",
     "in_campaign",
+    "institution_group",  # a member's, as the regulator groups banks (issue 25)
 )
 
 

@@ -10,6 +10,7 @@ bp = Blueprint("statistics", __name__)
 # views.py
 bp.add_url_rule("/statistics", "dashboard", views.dashboard)
 bp.add_url_rule("/statistics/export.xlsx", "export_tables", views.export_tables)
+bp.add_url_rule("/statistics/codes", "codes", views.codes)  # the regulator's codes by level
 
 # rate_line_views.py: the 75 % line
 bp.add_url_rule("/statistics/rate-line", "rate_line", rate_line_views.setting)

@@ -9,22 +9,25 @@ from io import BytesIO
 
 from flask_babel import gettext as _
 
+from portal.codes.rules import AXES, AXES_EN
 from portal.complaints.rules import CHANNELS
 from portal.deadlines.rules import DEADLINE_TZ as TZ
 from portal.deadlines.rules import LIFECYCLE_KINDS, RULES
+from portal.orgs.rules import INSTITUTION_GROUPS, UnitKind
+from portal.orgs.scoping import scope_root
 from portal.statistics import published as published_figures
-from portal.statistics import queries, rate_line
+from portal.statistics import queries, rate_line, regulator
 from portal.statistics.models import PublishedFigures
-from portal.statistics.rules import LINE_STAGES, Period, below_line
+from portal.statistics.rules import LINE_STAGES, AnyPeriod, below_line, change_rate
 from portal.web import xlsx
 from portal.web.i18n import cn_datetime, localized
 from portal.web.xlsx import Sheet, Value, days, rate
 
 
-def tables(user, period: Period, open_now: dict | None = None, **filters) -> list[Sheet]:
+def tables(user, period: AnyPeriod, open_now: dict | None = None, **filters) -> list[Sheet]:
     """A sheet for each statistics table of ``period``; ``open_now`` (the counts of
     ``queries.open_now``, the dashboard's first panel) adds a sheet of the cases open at
-    the time of export."""
+    the time of export. The regulator's tables come last (``regulator_sheets``)."""
     kinds = [(k.value, _(RULES[k].label)) for k in LIFECYCLE_KINDS]
     head, members = queries.overview(user, period, **filters)
     line = rate_line.threshold()
@@ -143,7 +146,153 @@ def tables(user, period: Period, open_now: dict | None = None, **filters) -> lis
                 if filters.get("member_id") in (None, a["member_id"])
             ],
         ),
+        *regulator_sheets(user, period, **filters),
     ]
+
+
+FIGURE = "#,##0.0"  # a normalised figure or a median
+COUNT = "#,##0"  # personal customers
+
+
+def _figure(value) -> Value | None:
+    return None if value is None else Value(round(float(value), 2), FIGURE)
+
+
+def _group_label(group: str | None) -> str:
+    return _(INSTITUTION_GROUPS[group]) if group in INSTITUTION_GROUPS else _("未分组")
+
+
+def _code_name(row: dict) -> str:
+    return localized(row["name"], row["name_en"]) if row["code"] else _(row["name"])
+
+
+def regulator_sheets(user, period: AnyPeriod, member_id=None, category_id=None) -> list[Sheet]:
+    """The regulator's tables (``statistics.regulator``, as the dashboard's section):
+    institution groups with medians, member banks with the change and the normalised
+    figures, the JR/T 0169-2018 codes of each axis and the business lines. Counts are
+    numbers, shares and changes in percent. Not broken down by category (left out with a
+    category filter); the groups compare banks, so only the association's view of every
+    member has them."""
+    if category_id:
+        return []
+    banks = regulator.bank_rows(user, period)
+    sheets = []
+    if scope_root(user).kind == UnitKind.ASSOCIATION and not member_id:
+        sheets.append(
+            Sheet(
+                _("机构类型"),
+                [
+                    _("机构类型"),
+                    _("投诉量"),
+                    _("占比"),
+                    _("上期"),
+                    _("变化"),
+                    _("环比"),
+                    _("会员单位数"),
+                    _("中位数"),
+                    _("每千营业网点中位数"),
+                    _("每千万个人客户中位数"),
+                ],
+                [
+                    [
+                        _(g["label"]),
+                        g["count"],
+                        rate(g["share"]),
+                        g["previous"],
+                        g["change"],
+                        rate(g["change_rate"]),
+                        g["members"],
+                        _figure(g["median"]),
+                        _figure(g["median_per_1000_outlets"]),
+                        _figure(g["median_per_10m_customers"]),
+                    ]
+                    for g in regulator.group_rows(user, period, banks)
+                ],
+            )
+        )
+    if member_id:
+        banks = [b for b in banks if b["member_id"] == member_id]
+    sheets.append(
+        Sheet(
+            _("会员单位（监管口径）"),
+            [
+                _("会员单位"),
+                _("机构类型"),
+                _("投诉量"),
+                _("上期"),
+                _("变化"),
+                _("环比"),
+                _("营业网点"),
+                _("个人客户数"),
+                _("个人客户数截至"),
+                _("每千营业网点"),
+                _("每千万个人客户"),
+            ],
+            [
+                [
+                    b["member_name"],
+                    _group_label(b["group"]),
+                    b["count"],
+                    b["previous"],
+                    b["change"],
+                    rate(b["change_rate"]),
+                    b["outlets"],
+                    None if b["customers"] is None else Value(b["customers"], COUNT),
+                    b["customers_as_of"],
+                    _figure(b["per_1000_outlets"]),
+                    _figure(b["per_10m_customers"]),
+                ]
+                for b in banks
+            ],
+        )
+    )
+    code_headers = [_("编码"), _("名称"), _("投诉量"), _("占比"), _("上期"), _("变化"), _("环比")]
+    axes = regulator.axes_rows(user, period, 1, member_id=member_id)  # one pass for A, B, C
+    for axis in regulator.AXES:
+        rows = axes[axis]
+        sheets.append(
+            Sheet(
+                _(
+                    "%(axis)s类编码（%(name)s）",
+                    axis=axis,
+                    name=localized(AXES[axis], AXES_EN[axis]),
+                ),
+                code_headers,
+                [
+                    [
+                        r["code"],
+                        _code_name(r),
+                        r["count"],
+                        rate(r["share"]),
+                        r["previous"],
+                        r["change"],
+                        rate(change_rate(r["count"], r["previous"])),
+                    ]
+                    for r in rows
+                ],
+            )
+        )
+        if axis == "B":
+            lines = rows  # the business lines are the B axis at level 1
+    sheets.append(
+        Sheet(
+            _("业务类别"),
+            [_("业务类别"), _("编码"), _("投诉量"), _("占比"), _("上期"), _("变化"), _("环比")],
+            [
+                [
+                    _code_name(r),
+                    r["code"],
+                    r["count"],
+                    rate(r["share"]),
+                    r["previous"],
+                    r["change"],
+                    rate(change_rate(r["count"], r["previous"])),
+                ]
+                for r in lines
+            ],
+        )
+    )
+    return sheets
 
 
 def line_rate(value, kind: str, line: float) -> Value | None:
@@ -212,7 +361,7 @@ def published_sheets(
 
 
 def workbook(
-    user, period: Period, open_now: dict | None = None, preface: Sequence[Sheet] = (), **filters
+    user, period: AnyPeriod, open_now: dict | None = None, preface: Sequence[Sheet] = (), **filters
 ) -> BytesIO:
     """The statistics tables as an .xlsx file, after the ``preface`` sheets if any."""
     return xlsx.workbook([*preface, *tables(user, period, open_now, **filters)], tz=TZ)

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
-from portal.statistics.rules import ASSOCIATION_STAGES, may_order, parse_period
+from portal.statistics.rules import ASSOCIATION_STAGES, may_order, parse_any_period
 from portal.web.forms import PortalForm
 
 
@@ -28,9 +28,11 @@ class OrderForm(PortalForm):
 
     def validate_period(self, field):
         try:
-            parse_period(field.data)
+            parse_any_period(field.data)  # a half year or a quarter
         except ValueError:
-            raise ValidationError(_l("期间格式应为 2026H1 或 2026H2。")) from None
+            raise ValidationError(
+                _l("期间格式应为 2026H1、2026H2（半年）或 2026Q1 至 2026Q4（季度）。")
+            ) from None
 
     def validate_stage(self, field):
         if field.data in ASSOCIATION_STAGES:

@@ -49,7 +49,7 @@ from portal.deadlines.models import ACCEPT, Clock
 from portal.deadlines.rules import LIFECYCLE_KINDS
 from portal.orgs.models import Unit
 from portal.orgs.scoping import across_banks, scope_filter
-from portal.statistics.rules import Period, rate
+from portal.statistics.rules import AnyPeriod, rate
 from portal.workdays.store import current_calendar
 
 CLOCK_KINDS = [k.value for k in LIFECYCLE_KINDS]
@@ -57,7 +57,7 @@ SUBSTANTIATED = ("substantiated", "partly")
 SATISFIED = ("satisfied", "basically")
 
 
-def _in_period(user: User, period: Period, *extra, member_id=None, category_id=None):
+def _in_period(user: User, period: AnyPeriod, *extra, member_id=None, category_id=None):
     """The period's complaints in ``user``'s scope, optionally of one member bank and
     one category (a top-level category takes its subcategories)."""
     conditions = [
@@ -80,7 +80,7 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def period_ids(period: Period) -> tuple[int, int] | None:
+def period_ids(period: AnyPeriod) -> tuple[int, int] | None:
     """The lowest and highest id of the period's complaints (None: there are none).
 
     Every clock of the period's complaints has a case id in this range, so the clock
@@ -151,7 +151,7 @@ def _local_day(column):
     return (seconds + BEIJING_OFFSET) // 86400  # integer division
 
 
-def _working_day_numbers(calendar, period: Period) -> tuple[int, list[int]]:
+def _working_day_numbers(calendar, period: AnyPeriod) -> tuple[int, list[int]]:
     """The day number of the day before the period, and for each day from it on (over
     the period and ``DAYS_AFTER_PERIOD`` more) the working days since it
     (``WorkingCalendar.working_days_between``): a step took ``n(end) - n(start)`` working
@@ -182,7 +182,7 @@ def _numbering(low: int, numbers: list[int]):
 
 
 def clock_figures(
-    user: User, period: Period, calendar, by_member: bool = False, ids=None, **filters
+    user: User, period: AnyPeriod, calendar, by_member: bool = False, ids=None, **filters
 ):
     """{(member_id or None, kind): {"met", "on_time", "rate", "days", "days_total"}} over the
     clocks of the period's complaints (cancelled ones left out): how many steps were done,
@@ -282,7 +282,7 @@ def _exact_days(user, period, calendar, ids, group, by_member, filters) -> int:
     )
 
 
-def on_time_rates(user: User, period: Period, by_member: bool = False, **filters) -> dict:
+def on_time_rates(user: User, period: AnyPeriod, by_member: bool = False, **filters) -> dict:
     """{(member_id or None, kind): {"met", "on_time", "rate"}} for clocks of the period's
     complaints."""
     figures = clock_figures(user, period, current_calendar(), by_member, **filters)
@@ -292,7 +292,7 @@ def on_time_rates(user: User, period: Period, by_member: bool = False, **filters
 
 
 def average_working_days(
-    user: User, period: Period, calendar, by_member: bool = False, **filters
+    user: User, period: AnyPeriod, calendar, by_member: bool = False, **filters
 ) -> dict:
     """{(member_id or None, kind): average working days from a step's start to its end}
     (``WorkingCalendar.working_days_between``, the same count as the limits, Art. 11)."""
@@ -300,7 +300,7 @@ def average_working_days(
     return {k: f["days"] for k, f in figures.items() if f["days"] is not None}
 
 
-def member_counts(period: Period, member_id: int, names: tuple[str, ...]) -> dict[str, int]:
+def member_counts(period: AnyPeriod, member_id: int, names: tuple[str, ...]) -> dict[str, int]:
     """One member's counts ``names`` (of ``_case_columns``) of the period on the
     bulletin's basis: every complaint about the member (``Complaint.member_id``),
     wherever it is handled, including those the association kept (not yet forwarded,
@@ -324,7 +324,7 @@ def member_counts(period: Period, member_id: int, names: tuple[str, ...]) -> dic
     return {k: int(v or 0) for k, v in row.items()}
 
 
-def _member_figures(user: User, period: Period, **filters) -> dict[int, dict]:
+def _member_figures(user: User, period: AnyPeriod, **filters) -> dict[int, dict]:
     """{member_id: counts, and per step the raw clock sums} for the members with
     complaints in the period. Every figure of the headline is a sum of these, so the
     headline and the member table come from the same two passes (``overview``)."""
@@ -384,7 +384,7 @@ def _total(rows) -> dict:
     return total
 
 
-def _table(user: User, period: Period, rows: dict[int, dict]) -> list[dict]:
+def _table(user: User, period: AnyPeriod, rows: dict[int, dict]) -> list[dict]:
     """The member rows with the members' names, in the order of the unit tree, and the
     number of accountability decisions taken on each member in the period. Decisions
     concern the member as a whole (Art. 12), so a category filter does not narrow them."""
@@ -401,24 +401,24 @@ def _table(user: User, period: Period, rows: dict[int, dict]) -> list[dict]:
     return table
 
 
-def overview(user: User, period: Period, **filters) -> tuple[dict, list[dict]]:
+def overview(user: User, period: AnyPeriod, **filters) -> tuple[dict, list[dict]]:
     """``(headline(...), member_table(...))`` from one pass over the period's complaints
     and one over their clocks: what the dashboard, the export and the bulletin show."""
     rows = _member_figures(user, period, **filters)
     return _finish(_total(list(rows.values()))), _table(user, period, rows)
 
 
-def headline(user: User, period: Period, **filters) -> dict:
+def headline(user: User, period: AnyPeriod, **filters) -> dict:
     """The headline figures of a period, with the on-time rate of each clock."""
     return _finish(_total(list(_member_figures(user, period, **filters).values())))
 
 
-def member_table(user: User, period: Period, **filters) -> list[dict]:
+def member_table(user: User, period: AnyPeriod, **filters) -> list[dict]:
     """One row per member bank (in the user's scope) with complaints in the period."""
     return _table(user, period, _member_figures(user, period, **filters))
 
 
-def by_category(user: User, period: Period, **filters) -> list[dict]:
+def by_category(user: User, period: AnyPeriod, **filters) -> list[dict]:
     """Complaints per top-level category, most frequent first."""
     top_id = func.coalesce(Category.parent_id, Category.id)
     inner = (
@@ -447,7 +447,7 @@ def by_category(user: User, period: Period, **filters) -> list[dict]:
     ]
 
 
-def by_channel(user: User, period: Period, **filters) -> list[dict]:
+def by_channel(user: User, period: AnyPeriod, **filters) -> list[dict]:
     stmt = (
         select(Complaint.channel, func.count().label("count"))
         .where(_in_period(user, period, **filters))
@@ -460,7 +460,7 @@ def by_channel(user: User, period: Period, **filters) -> list[dict]:
     ]
 
 
-def by_month(user: User, period: Period, **filters) -> list[dict]:
+def by_month(user: User, period: AnyPeriod, **filters) -> list[dict]:
     """Complaints received per month of the period (every month listed, zeros included)."""
     month = func.extract("month", Complaint.received_on)
     stmt = (
@@ -472,7 +472,7 @@ def by_month(user: User, period: Period, **filters) -> list[dict]:
     return [{"month": m, "count": counts.get(m, 0)} for m in period.months]
 
 
-def top_outlets(user: User, period: Period, limit: int = 10, **filters) -> list[dict]:
+def top_outlets(user: User, period: AnyPeriod, limit: int = 10, **filters) -> list[dict]:
     """The outlets with the most substantiated (or partly substantiated) complaints."""
     counts = (
         select(Complaint.outlet_id, func.count().label("count"))
@@ -491,7 +491,7 @@ def top_outlets(user: User, period: Period, limit: int = 10, **filters) -> list[
     return [{**r, "count": int(r["count"])} for r in db.session.execute(stmt).mappings()]
 
 
-def accountability_decisions(user: User, period: Period) -> list[dict]:
+def accountability_decisions(user: User, period: AnyPeriod) -> list[dict]:
     """The period's accountability decisions in ``user``'s scope (Art. 12(2)): member,
     trigger and the rung decided, oldest first."""
     return decisions_for_period(user, period)

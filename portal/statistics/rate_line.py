@@ -23,8 +23,8 @@ from portal.statistics import queries
 from portal.statistics.models import RateLineSetting
 from portal.statistics.rules import (
     DEFAULT_LINE_PERCENT,
+    AnyPeriod,
     BelowLine,
-    Period,
     below_line,
     may_order,
     rates_below_line,
@@ -78,7 +78,7 @@ class Marked:
         return RULES[ClockKind(self.rate.stage)].label
 
 
-def marked(user: User, period: Period, rows: list[dict], line: float) -> list[Marked]:
+def marked(user: User, period: AnyPeriod, rows: list[dict], line: float) -> list[Marked]:
     """The member × stage rates below ``line`` in the statistics rows of ``period`` (as
     the dashboard's snapshot holds them) and the rectifications already ordered from them:
     one query, whatever the number of members."""
@@ -93,7 +93,7 @@ class NotBelowLine(ValueError):
     """The rate is not (or no longer) below the line, or the step is the association's."""
 
 
-def order(user: User, period: Period, member: Unit, stage: str, *, now: datetime):
+def order(user: User, period: AnyPeriod, member: Unit, stage: str, *, now: datetime):
     """Order rectification from ``member``'s on-time rate of ``stage`` in ``period``.
 
     The rate is counted again here (one aggregation, the dashboard's own query for that

@@ -12,12 +12,12 @@ from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import load_unit_or_404, scope_root
 from portal.statistics import rate_line, snapshots
 from portal.statistics.forms import OrderForm, RateLineForm
-from portal.statistics.rules import Period, parse_period, period_of
+from portal.statistics.rules import AnyPeriod, parse_any_period, period_of
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece
 
 
-def panel_context(period: Period, rows: list[dict], filters: dict) -> dict:
+def panel_context(period: AnyPeriod, rows: list[dict], filters: dict) -> dict:
     """What the dashboard's panel of rates below the line shows (``_rate_line.html``),
     from the member rows of the page's own snapshot and one query of the orders."""
     percent = rate_line.line_percent()
@@ -76,7 +76,7 @@ def order(member_id):
     if not form.validate_on_submit():
         error = next(iter(form.errors.values()))[0]
         return _order_answer(422, member=member, stage=stage, error=error, case_id=None)
-    period = parse_period(form.period.data)
+    period = parse_any_period(form.period.data)
     try:
         case = rate_line.order(current_user, period, member, stage, now=clock.now())
     except accountability.AlreadyOrdered as done:

@@ -216,3 +216,57 @@ def rates_below_line(rows: list[dict], threshold: float) -> list[BelowLine]:
             if below_line(on_time.get(stage), threshold):
                 found.append(BelowLine(row["member_id"], row["member_name"], stage, on_time[stage]))
     return found
+
+
+# -- The regulator's figures (regulator-reporting.md: the quarterly bulletin) ----------
+
+
+def median(values) -> float | None:
+    """The median of the numbers given (None values left out); None when there are none.
+    The regulator's bulletin gives each institution group's median per institution."""
+    numbers = sorted(v for v in values if v is not None)
+    if not numbers:
+        return None
+    middle = len(numbers) // 2
+    if len(numbers) % 2:
+        return numbers[middle]
+    return (numbers[middle - 1] + numbers[middle]) / 2
+
+
+def per_1000(count: int | None, outlets: int | None) -> float | None:
+    """Complaints per 1,000 outlets (平均每千营业网点投诉量); None without outlets."""
+    if not outlets or count is None:
+        return None
+    return count * 1000 / outlets
+
+
+def per_10m(count: int | None, customers: int | None) -> float | None:
+    """Complaints per 10 million personal customers (平均每千万个人客户投诉量); None
+    without a reported customer count."""
+    if not customers or count is None:
+        return None
+    return count * 10_000_000 / customers
+
+
+def change_rate(current: int | None, previous: int | None) -> float | None:
+    """The relative change against the previous period (环比), a fraction; None when the
+    previous period had nothing to compare with."""
+    if current is None or not previous:
+        return None
+    return (current - previous) / previous
+
+
+def signed(value: float | int | None, digits: int = 1, suffix: str = "") -> str:
+    """A change with its sign: 3 → "+3", -0.25 → "-0.3" (digits=1), "—" for None. A
+    value that rounds to zero prints as "0" (or "0.0"), never "-0.0" or "+0.0"."""
+    if value is None:
+        return "—"
+    text = f"{abs(value):.{digits}f}"
+    if float(text) == 0:
+        return f"{0:.{digits}f}{suffix}"
+    return f"{'+' if value > 0 else '-'}{text}{suffix}"
+
+
+def signed_percent(value: float | None, digits: int = 1) -> str:
+    """A relative change (a fraction) as a signed percentage: 0.125 → "+12.5%"."""
+    return "—" if value is None else signed(value * 100, digits, "%")

@@ -19,16 +19,17 @@ from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.db import db, dialect_insert
+from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import scope_root
-from portal.statistics import queries
+from portal.statistics import queries, regulator
 from portal.statistics.models import StatisticsSnapshot
-from portal.statistics.rules import Period, parse_period
+from portal.statistics.rules import AnyPeriod, parse_any_period
 
 READ_MARK = timedelta(hours=1)  # how stale ``read_at`` may get before a read rewrites it
 KEEP_WARM = timedelta(days=1)  # views read within this are refreshed by the command
 
 
-def figures(user: User, period: Period, **filters) -> dict:
+def figures(user: User, period: AnyPeriod, **filters) -> dict:
     """Every period table of the dashboard, computed now (plain JSON-ready data)."""
     head, rows = queries.overview(user, period, **filters)
     return {
@@ -38,14 +39,50 @@ def figures(user: User, period: Period, **filters) -> dict:
         "channels": queries.by_channel(user, period, **filters),
         "outlets": queries.top_outlets(user, period, **filters),
         "months": queries.by_month(user, period, **filters),
+        "regulator": regulator_figures(user, period, **filters),
     }
 
 
-def key_of(scope_unit_id: int, period: Period, member_id=None, category_id=None) -> str:
+def regulator_figures(user: User, period: AnyPeriod, member_id=None, category_id=None) -> dict:
+    """The dashboard's section in the regulator's shape (``statistics.regulator``), as
+    JSON-ready data. The regulator's figures do not break down by the association's
+    categories: with a category filter the section is left out (``available`` False).
+    The groups and their medians compare banks, so they are shown to the association's
+    view of every member only: a member's page never holds another bank's figures."""
+    if category_id:
+        return {"available": False}
+    banks = regulator.bank_rows(user, period)
+    groups = None
+    if scope_root(user).kind == UnitKind.ASSOCIATION and not member_id:
+        groups = regulator.group_rows(user, period, banks)
+    if member_id:
+        banks = [b for b in banks if b["member_id"] == member_id]
+    for bank in banks:  # JSON has no dates
+        bank["customers_as_of"] = (
+            bank["customers_as_of"].isoformat() if bank["customers_as_of"] else None
+        )
+    # One pass for the three axes at every level of the list (the level control reads
+    # them from here); the business lines are the B axis at level 1.
+    levels = {axis: regulator.levels(axis) for axis in regulator.AXES}
+    by_level = regulator.axes_at_levels(
+        user, period, sorted({n for found in levels.values() for n in found}), member_id
+    )
+    return {
+        "available": True,
+        "banks": banks,
+        "groups": groups,
+        "codes": by_level[1],
+        # JSON keys are text: "2" -> {axis: rows}
+        "codes_by_level": {str(n): rows for n, rows in by_level.items()},
+        "levels": levels,
+    }
+
+
+def key_of(scope_unit_id: int, period: AnyPeriod, member_id=None, category_id=None) -> str:
     return f"{scope_unit_id}:{period.code}:{member_id or '-'}:{category_id or '-'}"
 
 
-def dashboard_snapshot(user: User, period: Period, *, now: datetime, **filters):
+def dashboard_snapshot(user: User, period: AnyPeriod, *, now: datetime, **filters):
     """The view's stored figures (a ``StatisticsSnapshot``): the stored row while fresh,
     else computed now and stored."""
     root = scope_root(user)
@@ -77,7 +114,7 @@ def rendered(snapshot: StatisticsSnapshot, language: str, render) -> str:
     return html
 
 
-def _store(key: str, scope_unit_id: int, period: Period, filters: dict, data: dict, now):
+def _store(key: str, scope_unit_id: int, period: AnyPeriod, filters: dict, data: dict, now):
     """Insert or replace the view's row in one statement (two first readers may race)."""
     values = {
         "key": key,
@@ -120,7 +157,7 @@ def refresh(now: datetime) -> int:
         if reader is None:
             continue
         filters = {k: v for k, v in (("member_id", member_id), ("category_id", category_id)) if v}
-        period = parse_period(period_code)
+        period = parse_any_period(period_code)  # a half year or a quarter
         _store(key, scope_unit_id, period, filters, figures(reader, period, **filters), now)
         db.session.commit()
         done += 1

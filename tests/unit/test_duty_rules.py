@@ -473,3 +473,24 @@ def test_segments_agree_with_resolution_everywhere(absences, probe, a_active):
     if probe < end:
         (inside,) = [s for s in segments if s.starts_at <= probe < s.ends_at]
         assert inside.answer == resolve_duty(a, HB, absences, probe)
+
+
+# -- Personal customers ------------------------------------------------------------------
+
+from portal.duty.rules import customer_report_problems  # noqa: E402
+
+
+def test_customer_report_problems():
+    today = date(2026, 11, 23)
+    assert customer_report_problems(12_000_000, date(2026, 9, 30), today) == {}
+    assert customer_report_problems(1, today, today) == {}
+    assert customer_report_problems(1, date(2000, 1, 1), today) == {}
+    assert set(customer_report_problems(None, None, today)) == {"personal_customers", "as_of"}
+    assert "personal_customers" in customer_report_problems(0, today, today)
+    assert "personal_customers" in customer_report_problems(2_000_000_001, today, today)
+    assert customer_report_problems(5, date(2026, 11, 24), today) == {
+        "as_of": "统计截止日期不能晚于今天。"
+    }
+    assert customer_report_problems(5, date(1999, 12, 31), today) == {
+        "as_of": "统计截止日期不能早于2000年1月1日。"
+    }

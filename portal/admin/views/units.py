@@ -13,7 +13,7 @@ from portal.auth.roles import Permission, Role
 from portal.db import db
 from portal.orgs import operations
 from portal.orgs.models import Unit
-from portal.orgs.rules import KIND_LABELS, UnitKind, allowed_child_kinds
+from portal.orgs.rules import INSTITUTION_GROUPS, KIND_LABELS, UnitKind, allowed_child_kinds
 from portal.orgs.scoping import in_subtree, load_unit_or_404, scope_root, units_query
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece
@@ -90,6 +90,7 @@ def _render_detail(unit: Unit, status: int = 200, error: str | None = None):
         children=children,
         people=people,
         outlets=outlets,
+        institution_groups=INSTITUTION_GROUPS,
         confirm=ConfirmForm(),
         error=error,
         may_edit=can_edit_unit(role, unit.unit_kind),
@@ -98,13 +99,32 @@ def _render_detail(unit: Unit, status: int = 200, error: str | None = None):
     )
 
 
-def _fill_unit(form: UnitForm, parent: Unit | None) -> dict:
+def _fill_unit(form: UnitForm, parent: Unit | None, unit: Unit | None = None) -> dict:
     fields = {name: getattr(form, name).data for name in operations.UNIT_FIELDS}
     for name in ("short_name", "city", "district", "address", "complaint_phone", "system_phone"):
         fields[name] = (fields[name] or "").strip() or None
     fields["code"] = fields["code"].strip().upper()
     fields["name"] = fields["name"].strip()
+    kind = unit.kind if unit else fields.get("kind")
+    if not _may_set_group(kind):
+        # Not the association's form, or not a member: the group stays as it was.
+        fields["institution_group"] = unit.institution_group if unit else None
+    else:
+        fields["institution_group"] = fields["institution_group"] or None
     return fields
+
+
+def _may_set_group(kind) -> bool:
+    """The association places its members in the regulator's institution groups; a
+    member does not place itself (its administrator edits its details, not its group)."""
+    return _role() == Role.ASSOC_ADMIN and kind == UnitKind.MEMBER
+
+
+def _group_choices(form: UnitForm) -> None:
+    form.institution_group.choices = [
+        ("", _("未设置")),
+        *[(key, _(label)) for key, label in INSTITUTION_GROUPS.items()],
+    ]
 
 
 @login_required
@@ -115,6 +135,7 @@ def create():
     form = UnitForm()
     kinds = allowed_child_kinds(parent.unit_kind)
     form.kind.choices = [(k.value, KIND_LABELS[k]) for k in kinds]
+    _group_choices(form)
     if form.validate_on_submit():
         if form.kind.data not in {k.value for k in kinds}:
             form.kind.errors.append(_("请选择单位类型。"))
@@ -128,9 +149,13 @@ def create():
             else:
                 flash(_("已新增单位：%(name)s", name=unit.name), "success")
                 return redirect(url_for("admin.unit", unit_id=unit.id))
-    return render_template("admin/units/form.html", form=form, parent=parent, unit=None), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "admin/units/form.html",
+        form=form,
+        parent=parent,
+        unit=None,
+        may_group=_may_set_group(UnitKind.MEMBER) and parent.is_association,
+    ), (422 if form.errors else 200)
 
 
 @login_required
@@ -140,6 +165,7 @@ def edit(unit_id):
         abort(403)
     form = UnitForm(obj=unit)
     form.kind.choices = [(unit.kind, unit.kind_label)]
+    _group_choices(form)
     if request.method == "GET":
         form.version.data = str(unit.version)
     if form.validate_on_submit():
@@ -148,16 +174,20 @@ def edit(unit_id):
         else:
             try:
                 operations.update_unit(
-                    unit, actor=current_user, now=clock.now(), **_fill_unit(form, unit.parent)
+                    unit, actor=current_user, now=clock.now(), **_fill_unit(form, unit.parent, unit)
                 )
             except operations.UnitError as error:
                 getattr(form, error.field).errors.append(_(str(error)))
             else:
                 flash(_("单位信息已保存。"), "success")
                 return redirect(url_for("admin.unit", unit_id=unit.id))
-    return render_template("admin/units/form.html", form=form, parent=unit.parent, unit=unit), (
-        409 if form.form_errors else 422 if form.errors else 200
-    )
+    return render_template(
+        "admin/units/form.html",
+        form=form,
+        parent=unit.parent,
+        unit=unit,
+        may_group=_may_set_group(unit.kind),
+    ), (409 if form.form_errors else 422 if form.errors else 200)
 
 
 @login_required

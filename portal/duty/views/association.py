@@ -27,8 +27,13 @@ def directory():
     only_gaps = request.args.get("gaps") == "1"
     if only_gaps:
         rows = [r for r in rows if r.answer.is_gap or r.gap_plans]
+    customers = queries.latest_customers([r.member.id for r in rows if r.is_member_row])
     return render_page_or_piece(
-        "duty/directory.html", "duty/_directory.html", rows=rows, only_gaps=only_gaps
+        "duty/directory.html",
+        "duty/_directory.html",
+        rows=rows,
+        only_gaps=only_gaps,
+        customers=customers,
     )
 
 

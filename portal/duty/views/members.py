@@ -13,7 +13,7 @@ from portal.auth.access import can, require
 from portal.auth.roles import Permission, Role
 from portal.db import db
 from portal.duty import operations, queries
-from portal.duty.forms import ContactsForm, PairForm, ProfileForm
+from portal.duty.forms import ContactsForm, CustomerReportForm, PairForm, ProfileForm
 from portal.duty.models import DutyPair
 from portal.duty.rules import (
     FIELD_LABELS,
@@ -82,6 +82,7 @@ def _profile_context(member: Unit) -> dict:
         "reports": db.session.scalars(
             queries.changes_query(current_user, member.id).limit(10)
         ).all(),
+        "customer_reports": queries.customer_reports_of(member, limit=10),
     }
 
 
@@ -124,6 +125,35 @@ def edit_profile(member_id):
             flash(_("已保存并报备协会。"), "success")
             return redirect(url_for("duty.profile", member_id=member.id))
     return _form_answer("duty/profile_form.html", form, member=member, profile=current)
+
+
+@login_required
+def report_customers(member_id):
+    """The member reports its count of personal customers as of a date (append-only; the
+    regulator's figures per 10 million personal customers are normalised by it)."""
+    member = queries.load_member_or_404(current_user, member_id)
+    require(Permission.DUTY_PROFILE_MANAGE)
+    form = CustomerReportForm()
+    if form.validate_on_submit():
+        try:
+            operations.report_customers(
+                member,
+                personal_customers=form.personal_customers.data,
+                as_of=form.as_of.data,
+                actor=current_user,
+                now=clock.now(),  # the report's time: the server's, never the form's
+            )
+        except operations.DutyError as error:
+            apply_problems(form, error.problems)
+        else:
+            flash(_("已报备个人客户数。"), "success")
+            return redirect(url_for("duty.profile", member_id=member.id))
+    return _form_answer(
+        "duty/customers_form.html",
+        form,
+        member=member,
+        reports=queries.customer_reports_of(member, limit=10),
+    )
 
 
 def _fresh(form, obj) -> bool:
