@@ -101,6 +101,16 @@ def from_environment() -> dict:
         "PROXY_HOPS": int(os.environ.get("PORTAL_PROXY_HOPS", "0")),
         # Art. 12(2): the banking regulator the association reports a criticised member to.
         "REGULATOR_NAME": os.environ.get("PORTAL_REGULATOR_NAME", "国家金融监督管理总局辽宁监管局"),
+        # Official documents (GB/T 9704-2012, portal/documents): the issuer's short mark in
+        # the document number (辽银协〔2026〕12号), the issuing body's mark printed in red,
+        # and the PDF fonts, each a comma-separated list of fontconfig family names
+        # tried before the free defaults (documents.rules.DEFAULT_FONTS).
+        "DOCUMENT_PREFIX": os.environ.get("PORTAL_DOCUMENT_PREFIX", "辽银协"),
+        "DOCUMENT_ISSUER": os.environ.get("PORTAL_DOCUMENT_ISSUER", "辽宁省银行业协会"),
+        "PDF_FONT_SERIF": os.environ.get("PORTAL_PDF_FONT_SERIF", ""),
+        "PDF_FONT_SANS": os.environ.get("PORTAL_PDF_FONT_SANS", ""),
+        "PDF_FONT_KAI": os.environ.get("PORTAL_PDF_FONT_KAI", ""),
+        "PDF_FONT_FANG": os.environ.get("PORTAL_PDF_FONT_FANG", ""),
     }
 
 

@@ -9,10 +9,15 @@ mode=${1:-run}
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
-# A CJK font: without one, Chinese shows as boxes in PDFs and screenshots.
-if ! fc-list 2>/dev/null | grep -qiE 'WenQuanYi|Noto Sans CJK|Noto Serif CJK'; then
-  need+=(fonts-wqy-microhei fontconfig)
-fi
+# CJK fonts: without one, Chinese shows as boxes in PDFs and screenshots. The official
+# documents (GB/T 9704-2012, portal/documents) use the nearest free faces: Noto Serif CJK
+# SC for 宋体/小标宋 (title, mark, and the body in place of 仿宋, which no Debian package
+# has for simplified Chinese), Noto Sans CJK SC for 黑体, AR PL UKai for 楷体; WenQuanYi
+# Micro Hei stays the fallback. PORTAL_PDF_FONT_* name other installed faces.
+have_pkg fonts-wqy-microhei || need+=(fonts-wqy-microhei)
+have_pkg fonts-noto-cjk || need+=(fonts-noto-cjk)
+have_pkg fonts-arphic-ukai || need+=(fonts-arphic-ukai)
+command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
   have_pkg "$pkg" || need+=("$pkg")
 done

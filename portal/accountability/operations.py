@@ -37,6 +37,7 @@ from portal.complaints.models import Complaint, ComplaintEvent
 from portal.complaints.rules import ACTION_LABELS
 from portal.db import db
 from portal.deadlines.rules import DEADLINE_TZ
+from portal.documents import operations as documents
 from portal.notify.message import N_, Msg
 from portal.notify.operations import notify_user
 from portal.orgs.models import Unit
@@ -390,6 +391,12 @@ def criticise(case, *, actor, now, today, reason: str, recurred: bool, season, r
     context = document_context(case, interview, reason=reason, today=today, season=season)
     context["regulator"] = regulator
     for kind in ("notice", "regulator"):
+        # GB/T 9704-2012: each document is numbered (辽银协〔2026〕12号) as it is issued,
+        # in this transaction, so a failed decision gives its numbers back.
+        number = documents.issue(
+            kind, case.id, now=now, actor=actor, title=pdf.title(kind, context["member"])
+        )
+        context |= {"doc": pdf.frame(kind, context, number), "reference": number.number}
         data, digest = pdf.render(kind, context)
         db.session.add(
             AccountabilityDocument(

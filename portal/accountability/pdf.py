@@ -9,11 +9,43 @@ import hashlib
 from flask import render_template
 from flask_babel import force_locale
 
+from portal.documents import layout
+
 TEMPLATES = {
     "notice": "accountability/pdf_notice.html",
     "regulator": "accountability/pdf_regulator_letter.html",
 }
 FILENAMES = {"notice": "通报批评.pdf", "regulator": "致监管机构报告.pdf"}
+
+
+def _title_parts(kind: str, member: str) -> list[str]:
+    # The title breaks between phrases only (GB/T 9704-2012 §7.3.1), never in a name.
+    if kind == "notice":
+        return ["关于对", member, "的通报批评"]
+    return ["关于", member, "投诉处理问题的报告"]
+
+
+def title(kind: str, member: str) -> str:
+    return "".join(_title_parts(kind, member))
+
+
+def frame(kind: str, context: dict, number) -> dict:
+    """The document's GB/T 9704-2012 frame: the notice goes down to every member, copied
+    to the regulator; the letter goes up to the regulator (its number at the left)."""
+    with force_locale("zh"):  # the date of issue in Chinese whoever triggers it
+        if kind == "notice":
+            return layout.frame(
+                title_parts=_title_parts(kind, context["member"]),
+                addressees="各会员单位",
+                number=number,
+                cc=[context["regulator"]] if context.get("regulator") else [],
+            )
+        return layout.frame(
+            title_parts=_title_parts(kind, context["member"]),
+            addressees=context.get("regulator", ""),
+            number=number,
+            upward=True,
+        )
 
 
 def _refuse(url: str):

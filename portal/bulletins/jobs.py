@@ -83,6 +83,8 @@ def run_publish(job: Job, now) -> None:
     actor = db.session.get(User, int(job.payload["actor_id"]))
     if actor is None:  # users are deactivated, never deleted
         raise LookupError("用户不存在")
+    # The number and date of issue first, so the published PDF prints them.
+    operations.issue_number(bulletin, actor=actor, now=now)
     context = pdf.build_context(bulletin, bulletin.created_by)
     operations.publish(
         bulletin,

@@ -14,6 +14,7 @@ from portal.auth.roles import MEMBER_ROLES
 from portal.bulletins.models import DRAFT, NARRATIVE_FIELDS, PUBLISHED, Bulletin, BulletinDownload
 from portal.bulletins.rules import bulletin_title
 from portal.db import db
+from portal.documents import operations as documents
 from portal.notify.message import Msg, Named
 from portal.notify.operations import Note, notify_many
 from portal.orgs.models import Unit
@@ -122,6 +123,16 @@ def store_preview(bulletin: Bulletin, pdf: bytes, *, now) -> None:
     db.session.flush()
 
 
+def issue_number(bulletin: Bulletin, *, actor: User, now):
+    """The bulletin version's document number and date of issue (GB/T 9704-2012 §7.2.4,
+    辽银协〔2026〕12号), given at publication, before its PDF is rendered, and never to a
+    draft that is not being published. It commits with the publication: a publication
+    that fails gives it back, so the year's sequence keeps no gap."""
+    if bulletin.state != DRAFT:
+        raise BulletinError(N_("该版本已发布。"))
+    return documents.issue("bulletin", bulletin.id, now=now, actor=actor, title=bulletin.title)
+
+
 def publish(
     bulletin: Bulletin,
     pdf: bytes,
@@ -140,6 +151,7 @@ def publish(
         raise BulletinError(N_("该版本已发布。"))
     if bulletin.supersedes_id and not (change_note or "").strip():
         raise BulletinError(N_("更正版本须说明修改内容。"))
+    issue_number(bulletin, actor=actor, now=now)  # given already when the PDF shows it
     bulletin.pdf = pdf
     bulletin.sha256 = hashlib.sha256(pdf).hexdigest()
     bulletin.change_note = (change_note or "").strip() or None

@@ -6,7 +6,7 @@ export use), so the PDF says exactly what the screens say (Art. 8(4)). Outside U
 refused: a bulletin must render the same offline and cannot be made to fetch anything.
 """
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -17,7 +17,9 @@ from portal.complaints.models import Complaint
 from portal.complaints.rules import CHANNELS, FINDINGS
 from portal.db import db
 from portal.deadlines.rules import RULES, ClockKind
-from portal.statistics import charts, queries, rate_line
+from portal.documents import layout
+from portal.documents.operations import number_of
+from portal.statistics import charts, queries, rate_line, regulator
 from portal.statistics.rules import (
     DEFAULT_LINE_PERCENT,
     LINE_STAGES,
@@ -25,6 +27,7 @@ from portal.statistics.rules import (
     change,
     parse_period,
     percent,
+    signed,
     stage_marks,
 )
 
@@ -107,8 +110,13 @@ def _context(bulletin: Bulletin, user) -> dict:
         f"{KIND_LABELS[k]}及时率": below_line(now_figures["on_time"][k], line_percent / 100)
         for k in LINE_STAGES
     }
+    chart_kind = charts.widest_spread(sections["members"], queries.CLOCK_KINDS) or "accept"
     return {
         **sections,
+        # GB/T 9704-2012: the document's frame; its number and date exist once published
+        # (operations.issue_number, called before the published PDF is rendered).
+        "doc": document_frame(bulletin),
+        **regulator_sections(user, period),
         "line_percent": line_percent,
         **decision_sections(decisions),
         "figures": (now_figures, members),  # frozen with the PDF when published
@@ -134,7 +142,7 @@ def _context(bulletin: Bulletin, user) -> dict:
                 "label": label,
                 "value": _days(cur),
                 "previous": _days(prev),
-                "change": _days(change(cur, prev), signed=True),
+                "change": _days(change(cur, prev), with_sign=True),
             }
             for label, cur, prev in days
         ],
@@ -148,13 +156,16 @@ def _context(bulletin: Bulletin, user) -> dict:
         "charts": {
             "month": charts.month_chart(queries.by_month(user, period)),
             "category": charts.category_chart(categories),
-            "accept": charts.on_time_chart(
+            # The step whose rates differ most, members short of 100 % only, worst first
+            # (a chart of identical 100 % bars hid the rates that mattered).
+            "on_time": charts.on_time_chart(
                 sections["members"],
-                "accept",
-                KIND_LABELS["accept"],
+                chart_kind,
+                KIND_LABELS[chart_kind],
                 f"投诉量最多的{len(sections['members'])}家会员单位"
                 if sections.get("members_summarised")
                 else "各会员单位",
+                line=line_percent / 100,
             ),
         },
         "overview": bulletin.overview,
@@ -164,6 +175,89 @@ def _context(bulletin: Bulletin, user) -> dict:
         "advice": bulletin.advice,
         "next_steps": bulletin.next_steps,
     }
+
+
+def document_frame(bulletin: Bulletin) -> dict:
+    """The bulletin as an official document (GB/T 9704-2012): the association's mark, the
+    number and date given at publication (placeholders on a draft), the title broken
+    before the period (never inside a word), to every member, copied to the regulator."""
+    base, _sep, rest = bulletin.title.partition("（")
+    return layout.frame(
+        title_parts=[base, f"（{rest}" if rest else ""],
+        addressees="各会员单位",
+        number=number_of("bulletin", bulletin.id),
+        cc=[current_app.config["REGULATOR_NAME"]],
+    )
+
+
+def _share(value) -> str:
+    return percent(value) if value is not None else "—"
+
+
+def _figure(value, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def regulator_sections(user, period) -> dict:
+    """The regulator's shape (issue 25, regulator-reporting.md), through
+    ``statistics.regulator`` so the PDF repeats the dashboard: valid complaints by
+    institution group with medians, per bank with the change and normalised figures, by
+    JR/T 0169-2018 axis at level 1, and by business line."""
+    banks = regulator.bank_rows(user, period)
+    groups = regulator.group_rows(user, period, banks)
+
+    def coded(rows):
+        return [
+            {
+                **r,
+                "label": f"{r['code']} {r['name']}" if r["code"] else r["name"],
+                "share_text": _share(r["share"]),
+                "change_text": signed(r["change"], 0),
+            }
+            for r in rows
+        ]
+
+    return {
+        "reg_groups": [
+            {
+                **g,
+                "share_text": _share(g["share"]),
+                "change_text": signed(g["change"], 0),
+                "change_rate_text": _rate_change(g["change_rate"]),
+                "median_text": _figure(g["median"]),
+                "median_1000_text": _figure(g["median_per_1000_outlets"], 2),
+                "median_10m_text": _figure(g["median_per_10m_customers"], 2),
+            }
+            for g in groups
+        ],
+        "reg_banks": [
+            {
+                **b,
+                "change_text": signed(b["change"], 0),
+                "change_rate_text": _rate_change(b["change_rate"]),
+                "per_1000_text": _figure(b["per_1000_outlets"], 2),
+                "per_10m_text": _figure(b["per_10m_customers"], 2),
+            }
+            for b in banks
+        ],
+        "reg_axes": [
+            (axis, label, coded(regulator.code_rows(user, period, axis, 1)))
+            for axis, label in (
+                ("B", "业务类别（B）"),
+                ("C", "投诉原因（C）"),
+                ("A", "业务办理渠道（A）"),
+            )
+        ],
+        "reg_lines": coded(regulator.business_lines(user, period)),
+    }
+
+
+def _rate_change(value) -> str:
+    """A relative change (环比) as a signed percentage; zero prints 持平."""
+    if value is None:
+        return "—"
+    text = signed(value * 100, 1, "%")
+    return "持平" if text.startswith("0.0") else text
 
 
 def analysis_sections(bulletin: Bulletin) -> dict:
@@ -191,6 +285,9 @@ def _member_row(m: dict, line: float) -> dict:
         "below": stage_marks(m["on_time"], line),
         "on_time_text": {k: percent(v) for k, v in m["on_time"].items()},
         "satisfaction_text": percent(m["satisfaction_rate"]),
+        # The wide table's figures without "%" (its headings say %), so they fit A4.
+        "on_time_number": {k: _per_cent(v) for k, v in m["on_time"].items()},
+        "satisfaction_number": _per_cent(m["satisfaction_rate"]),
         "days_text": {k: _days(v) for k, v in m["working_days"].items()},
     }
 
@@ -226,18 +323,28 @@ def decision_sections(decisions: list[dict]) -> dict:
     }
 
 
-def _days(value, signed: bool = False) -> str:
+def _per_cent(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}"
+
+
+def _days(value, with_sign: bool = False) -> str:
+    """Working days to one decimal; a change signed, and never "-0.0"/"+0.0"."""
     if value is None:
         return "—"
-    return f"{value:+.1f}" if signed else f"{value:.1f}"
+    if with_sign:
+        return signed(value, 1)
+    return f"{abs(value):.1f}" if round(value, 1) == 0 else f"{value:.1f}"
 
 
 def _signed(value, is_rate: bool) -> str:
+    """A change against the previous period: "+3", "-2.5个百分点"; no change prints "0"
+    for a count and "持平" for a rate, never "-0.0"/"+0.0个百分点"."""
     if value is None:
         return "—"
     if is_rate:
-        return f"{value * 100:+.1f}个百分点"
-    return f"{value:+d}"
+        text = signed(value * 100, 1)
+        return "持平" if text == "0.0" else f"{text}个百分点"
+    return signed(value, 0)
 
 
 def refuse_fetch(url: str, *args, **kwargs):

@@ -18,6 +18,7 @@ from portal.bulletins.models import DRAFT, NARRATIVE_FIELDS, PUBLISHED, Bulletin
 from portal.complaints.models import Complaint
 from portal.complaints.queries import cases_query
 from portal.db import db
+from portal.documents.operations import number_of
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import load_unit_or_404
 from portal.statistics import export, published, queries
@@ -101,6 +102,8 @@ def _detail(bulletin: Bulletin, status=200, job=None, error=None):
         # Art. 8(5): what the analysis confirmed; its words are edited on each finding.
         analysis=bulletin_section(bulletin.period) if manage and bulletin.state == DRAFT else None,
         downloads=operations.downloads_by_member(bulletin) if manage else {},
+        # GB/T 9704-2012: the number and date of issue given at publication.
+        number=number_of("bulletin", bulletin.id) if bulletin.is_published else None,
         fields=NARRATIVE_FIELDS,
     )
 

@@ -55,6 +55,7 @@ def seed_bulletins(now: datetime) -> str:
         next_steps=NEXT_STEPS,
         typical_case_ids=list(typical),
     )
+    operations.issue_number(published, actor=staff, now=now)  # printed in the PDF
     context = pdf.build_context(published, staff)
     operations.publish(
         published,

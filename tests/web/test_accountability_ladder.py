@@ -2,6 +2,7 @@
 the notice and the regulator letter as Chinese PDFs → disqualifications in the season;
 and a member sees only its own cases and register entries."""
 
+import re
 import subprocess
 from datetime import UTC, datetime
 
@@ -124,7 +125,10 @@ def test_the_full_ladder(make_app, province, tmp_path):
         text, fonts = _pdf_text(pdf.data, tmp_path, kind)
         assert "第1银行辽宁省分行" in text
         assert all(t in text for t in tracking)
-        assert "WenQuanYi" in fonts and " yes " in fonts  # an embedded CJK font
+        assert ("CJK" in fonts or "WenQuanYi" in fonts) and " yes " in fonts  # embedded
+        # GB/T 9704-2012: the mark, the number given at the decision, the date of issue.
+        assert "辽宁省银行业协会文件" in text and "2026年12月6日" in text
+        assert re.search(r"辽银协〔2026〕[12]号", text) and re.search(r"—\s*1\s*—", text)
 
     register = member.get("/accountability/eligibility").get_data(as_text=True)
     assert register.count('data-testid="disqualification"') == 3  # the bank and two outlets
@@ -145,6 +149,9 @@ def test_the_full_ladder(make_app, province, tmp_path):
         "accountability_criticise",
         "accountability_disqualified",
     } <= actions
+    # Each document's number shows in the case's list of documents.
+    page = member.get(f"/accountability/{acc_id}").get_data(as_text=True)
+    assert "辽银协〔2026〕1号" in page and "辽银协〔2026〕2号" in page
     # The decision is on the case's history: who, when and why.
     history = leader.get(f"/accountability/{acc_id}").get_data(as_text=True)
     assert "约见谈话后逾期未完成整改。" in history and "assoc-leader" in history

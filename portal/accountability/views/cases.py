@@ -24,6 +24,7 @@ from portal.auth.roles import Permission
 from portal.complaints.rules import ACTION_LABELS
 from portal.db import db
 from portal.deadlines.rules import LIFECYCLE_KINDS, RULES
+from portal.documents.operations import number_of
 from portal.web import clock
 from portal.web.htmx import render_page_or_piece
 
@@ -110,6 +111,7 @@ def _render(case, bound=None, status=200):
             today=today,
         ),
         documents={k: queries.document(case, k) for k in ("notice", "regulator")},
+        document_numbers={k: number_of(k, case.id) for k in ("notice", "regulator")},
         rate=queries.rate_evidence(case) if case.trigger == Trigger.RATE_BELOW_LINE else None,
         stage_labels={kind.value: RULES[kind].label for kind in LIFECYCLE_KINDS},
         trigger_labels=TRIGGER_LABELS,
