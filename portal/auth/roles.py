@@ -83,6 +83,9 @@ class Permission(StrEnum):
     SUMMARY_VIEW = "summaries:summary:view"  # within scope (a member its own)
     SUMMARY_WRITE = "summaries:summary:write"  # write, submit, report countermeasures done
     SUMMARY_OVERSEE = "summaries:summary:oversee"  # remind, verify or send back (association)
+    # The regulator return (监管报送): the association's, to the local office of the regulator.
+    RETURN_VIEW = "bulletin:return:view"  # the list of versions and their files
+    RETURN_MANAGE = "bulletin:return:manage"  # generate a version (a correction with a note)
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -236,6 +239,19 @@ MEMBER_DUTY_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 PERMISSIONS = {
     role: granted | MEMBER_DUTY_PERMISSIONS.get(role, frozenset())
+    for role, granted in PERMISSIONS.items()
+}
+
+# The regulator return is the association's report on its members: its staff generate
+# it, its leader reads it (and finds it on the home page). Members have no part in it.
+_RETURN_READ = frozenset({Permission.RETURN_VIEW})
+RETURN_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ASSOC_ADMIN: _RETURN_READ | {Permission.RETURN_MANAGE},
+    Role.ASSOC_HANDLER: _RETURN_READ | {Permission.RETURN_MANAGE},
+    Role.ASSOC_LEADER: _RETURN_READ,
+}
+PERMISSIONS = {
+    role: granted | RETURN_PERMISSIONS.get(role, frozenset())
     for role, granted in PERMISSIONS.items()
 }
 

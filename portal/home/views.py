@@ -177,7 +177,17 @@ def index():
         steps=steps,
         overdue_members=members,
         may_call=side_of(current_user) == "unit",
+        **_regulator_return(),
     )
+
+
+def _regulator_return() -> dict:
+    """The association's leader finds the latest regulator return (监管报送) here."""
+    if not (current_user.is_association and can(Permission.RETURN_VIEW)):
+        return {}
+    from portal.returns.operations import latest_overall, return_count
+
+    return {"latest_return": latest_overall(), "return_count": return_count()}
 
 
 @login_required
