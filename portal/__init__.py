@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.archives.blueprint import bp as archives
     from portal.auth.blueprint import bp as auth
     from portal.bulletins.blueprint import bp as bulletins
+    from portal.codes.blueprint import bp as codes
     from portal.complaints.blueprint import bp as complaints
     from portal.deadlines.blueprint import bp as deadlines
     from portal.duty.blueprint import bp as duty
@@ -140,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.major.blueprint import bp as major
     from portal.notify.blueprint import bp as notify
     from portal.plans.blueprint import bp as plans
+    from portal.returns.blueprint import bp as returns
     from portal.statistics.blueprint import bp as statistics
     from portal.summaries.blueprint import bp as summaries
     from portal.tracking.blueprint import bp as tracking
@@ -155,12 +157,14 @@ def register_blueprints(app: Flask) -> None:
         workdays,
         deadlines,
         complaints,
+        codes,
         accountability,
         major,
         plans,
         statistics,
         analysis,
         bulletins,
+        returns,  # the regulator return, a tab of the bulletins
         archives,
         summaries,
         tracking,
@@ -227,6 +231,7 @@ def register_cli(app: Flask) -> None:
     from portal.archives.cli import archives_cli
     from portal.auth.cli import users_cli
     from portal.bulletins.cli import bulletin_cli
+    from portal.codes.cli import codes_cli
     from portal.complaints.cli import complaints_cli
     from portal.demo.cli import demo_cli
     from portal.duty.cli import duty_cli
@@ -234,12 +239,15 @@ def register_cli(app: Flask) -> None:
     from portal.major.cli import major_cli
     from portal.national.cli import generate_command
     from portal.notify.cli import outbox_cli
+    from portal.returns.cli import returns_cli
     from portal.statistics.cli import statistics_cli
     from portal.workdays.cli import calendar_cli
 
     demo_cli.add_command(generate_command)
     for group in (
         demo_cli,
+        codes_cli,
+        returns_cli,
         outbox_cli,
         duty_cli,
         calendar_cli,

@@ -40,11 +40,13 @@ from portal.complaints.models import (
     TrackingCounter,
 )
 from portal.deadlines.models import Clock, ClockEvent, DeadlineSettings
+from portal.documents.models import DocumentNumber
 from portal.duty.models import Absence, ContactReport, CustomerReport, DutyPair, MemberProfile
 from portal.major.models import MajorProposal, MajorSettings
 from portal.notify.models import Notification, OutboxMessage
 from portal.orgs.models import PublicContacts, Unit
 from portal.plans.models import ContingencyPlan, PlanRevision
+from portal.returns.models import RegulatorReturn, ReturnDownload
 from portal.statistics.models import RateLineSetting, StatisticsSnapshot
 from portal.summaries.models import Countermeasure, PeriodSummary, SummaryEvent
 from portal.tracking.models import TrackLookup, VisitLink
@@ -56,6 +58,7 @@ __all__ = [
     "Code",
     "CodeVersion",
     "CustomerReport",
+    "DocumentNumber",
     "AccountabilityCase",
     "AccountabilityEvent",
     "AccountabilitySettings",
@@ -121,4 +124,6 @@ __all__ = [
     "ApiToken",
     "ApiIdempotency",
     "WebhookEndpoint",
+    "RegulatorReturn",
+    "ReturnDownload",
 ]

@@ -58,6 +58,7 @@ PAGES = {
         "/cases/{at_outlet}",
         "/statistics",
         "/bulletins",
+        "/bulletins/returns",  # issue 25: the regulator return (监管报送)
         "/duty/directory",
         "/notifications",
         "/accountability",
@@ -74,6 +75,7 @@ PAGES = {
         "/cases/{at_outlet}",
         "/statistics",
         "/bulletins",
+        "/bulletins/returns",  # the leader reads the returns (issue 25)
         "/duty/directory",
         "/duty/members/{bank1}",
         "/notifications",
@@ -98,6 +100,11 @@ PAGES = {
         "/archives/settings",
         "/statistics/rate-line",
         "/settings/api",  # issue 24: every bank's tokens and webhooks, read-only
+        "/units/{bank1}/edit",  # issue 25: the institution group
+        "/statistics/codes?axis=A",  # issue 25: JR/T 0169-2018 codes by level
+        "/categories/codes",  # issue 25: the JR/T 0169-2018 code list and its versions
+        "/categories/codes/versions/1",
+        "/categories/crosswalk",  # issue 25: categories to B and C codes
     ],
     "bank1-admin": [  # 会员单位管理员
         "/home",
@@ -105,6 +112,7 @@ PAGES = {
         "/users",
         "/duty/members/{bank1}",
         "/settings/api",  # issue 24: the bank's tokens and webhooks
+        "/duty/members/{bank1}/customers",  # issue 25: personal customers reported
     ],
     "bank1-a": [  # 会员单位承办人: the member bank's handler
         "/home",

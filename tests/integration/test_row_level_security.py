@@ -72,6 +72,10 @@ OUTSIDE = {
     # Figures, not cases: frozen at publication for every member to compare.
     "published_figures",
     "statistics_snapshot",
+    # The regulator return (监管报送): figures of every member, no case, read by the
+    # association alone (returns/views.py); it has no member column, listed for the record.
+    "regulator_return",
+    "regulator_return_download",
     # Complaint ids only: queued by whoever changes a case, read and emptied by the
     # sweep's detection alone (accountability/queue.py).
     "accountability_queue",

@@ -221,6 +221,7 @@ PAGES = [
     (STAFF, "/cases/repeats", "complaints/_repeats.html", "repeat_list", ONCE),
     (ADMIN, "/categories", "complaints/_categories.html", "category_admin", ONCE),
     (STAFF, "/statistics", "statistics/_tables.html", "stat_tables", ONCE),
+    (STAFF, "/statistics/codes?axis=A", "statistics/_codes.html", "code_table", ONCE),
     (ADMIN, "/statistics/rate-line", "statistics/_rate_line_setting.html", "rate_line_form", ONCE),
     (
         STAFF,
@@ -284,6 +285,7 @@ PAGES = [
     (STAFF, "/bulletins", "bulletins/_list.html", "bulletin_list", ONCE),
     (STAFF, "/bulletins/{bulletin}", "bulletins/_editor.html", "bulletin_editor", ONCE),
     (STAFF, "/bulletins/jobs/{job}", "bulletins/_job.html", "job_status", ONCE),
+    (STAFF, "/bulletins/returns", "returns/_list.html", "return_list", ONCE),
     (STAFF, "/cases/999999", "errors/_error.html", "error_box", ONCE),
     (STAFF, "/plans?status=all", "plans/_list.html", "plan_list", ONCE),
     (STAFF, "/plans/{plan}", "plans/_plan.html", "plan_view", ONCE),
@@ -306,6 +308,7 @@ PAGES = [
     (STAFF, "/archives/cases/{case}", "archives/_for_case.html", "case_archive", ONCE),
     (STAFF, "/tracking/cases/{case}", "tracking/_case.html", "tracking_case", ONCE),
     (ADMIN, "/archives/settings", "archives/_settings.html", "retention_form", ONCE),
+    (STAFF, "/cases/new/coding", "complaints/_coding.html", "coding_fieldset", ONCE),
 ]
 
 

@@ -105,6 +105,8 @@ FOREIGN_OBJECTS["rectification_id"] = _foreign_rectification
 FOREIGN_OBJECTS["item_id"] = _foreign_rectification
 FOREIGN_OBJECTS["bulletin_id"] = _foreign_bulletin
 FOREIGN_OBJECTS["job_id"] = _foreign_job
+# The regulator return is the association's: every member's user finds none.
+FOREIGN_OBJECTS["return_id"] = lambda province, outside: province.regulator_return
 
 
 def _foreign_finding(province, outside):
@@ -144,7 +146,7 @@ for _kind in ("token_id", "endpoint_id"):
 # Values for the other URL arguments, per blueprint where they differ: each must be a
 # value the route accepts, or the 404 would prove nothing.
 OTHER_ARGS = {"action": "note", "field": "mobile", "step": "dismiss", "kind": "notice"}
-OTHER_ARGS_BY_BLUEPRINT = {"bulletins": {"step": "preview"}}
+OTHER_ARGS_BY_BLUEPRINT = {"bulletins": {"step": "preview"}, "returns": {"kind": "csv"}}
 
 # Where a case is held -> how make_case puts it there (Art. 9, 10: held by the
 # association, by the member bank, or by an outlet).
@@ -263,6 +265,13 @@ def province(province, app):
         job = jobs.enqueue(jobs.PREVIEW, {"bulletin_id": draft.id}, actor=staff, now=NOW)
         db.session.commit()
         province.bulletin, province.job = draft.id, job.id
+    with app.app_context():  # the regulator return: the association's, foreign to all others
+        from portal.returns.operations import generate
+
+        staff = db.session.get(User, province.user("assoc-staff").id)
+        item = generate(parse_period("2026H1"), actor=staff, now=NOW, today=NOW.date())
+        db.session.commit()
+        province.regulator_return = item.id
     with app.app_context():  # Art. 8(5): a finding, and an advice to each bank
         from portal.analysis.models import Advice, AdviceAddressee, Finding
 
