@@ -5,7 +5,7 @@ No Flask, no database, no clock.
 
 from datetime import date
 
-from portal.statistics.rules import AnyPeriod
+from portal.statistics.rules import AnyPeriod, period_of, quarter_of
 
 
 def N_(text: str) -> str:  # marks a message for extraction; translated where shown
@@ -40,3 +40,18 @@ def check_note(note: str | None, has_versions: bool) -> str | None:
 
 def file_name(period_code: str, version: int, extension: str) -> str:
     return f"regulator-return-{period_code}-v{version}.{extension}"
+
+
+def recent_periods(today: date, quarters: int = 4, halves: int = 2) -> list[AnyPeriod]:
+    """The periods offered for a return (the field still takes any other): the last
+    ``quarters`` quarters and ``halves`` half years that have ended, newest first."""
+    found: list[AnyPeriod] = []
+    quarter = quarter_of(today).previous()
+    for _ in range(quarters):
+        found.append(quarter)
+        quarter = quarter.previous()
+    half = period_of(today).previous()
+    for _ in range(halves):
+        found.append(half)
+        half = half.previous()
+    return found

@@ -50,6 +50,7 @@ def _list(status: int = 200, error: str | None = None, unconfirmed: bool = False
         periods=_periods(returns),
         downloads=operations.download_counts([r.id for r in returns]),
         default_period=last_complete_period(clock.local_today()).code,
+        recent_periods=rules.recent_periods(clock.local_today()),
         error=error,
         unconfirmed=unconfirmed,
         made=made,

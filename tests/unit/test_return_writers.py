@@ -273,3 +273,15 @@ def test_which_periods_may_be_reported(period, today, refusal, unfinished):
 )
 def test_a_correction_says_what_changed(note, has_versions, refusal):
     assert rules.check_note(note, has_versions) == refusal
+
+
+def test_the_periods_offered_are_the_last_ended_quarters_and_halves():
+    from datetime import date
+
+    from portal.returns.rules import recent_periods
+
+    offered = [p.code for p in recent_periods(date(2026, 12, 7))]
+    assert offered == ["2026Q3", "2026Q2", "2026Q1", "2025Q4", "2026H1", "2025H2"]
+    # On the first day of a quarter the quarter just ended is offered first.
+    assert [p.code for p in recent_periods(date(2027, 1, 1))][:1] == ["2026Q4"]
+    assert [p.code for p in recent_periods(date(2027, 1, 1))][4:] == ["2026H2", "2026H1"]

@@ -273,3 +273,12 @@ def test_two_generations_racing_for_a_version_the_loser_gets_409(app, staff, mon
             select(func.count()).where(AuditEntry.action == "return.generate")
         )
         assert audited == 1
+
+
+def test_the_period_field_offers_the_periods_last_ended(staff):
+    page = staff.get("/bulletins/returns").get_data(as_text=True)
+    assert 'list="return-periods"' in page
+    # 23 November 2026: the quarters to 2026Q3 and the halves to 2026H1 have ended.
+    assert '<option value="2026Q3">2026年第三季度</option>' in page
+    assert '<option value="2026H1">2026年上半年</option>' in page
+    assert 'value="2026Q4"' not in page
