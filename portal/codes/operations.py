@@ -5,7 +5,15 @@ from sqlalchemy import select
 
 from portal.codes.models import CategoryCode, Code, CodeVersion
 from portal.codes.queries import current_version
-from portal.codes.rules import DEFAULT_CODES, DEFAULT_CROSSWALK, Entry, level_of, validate
+from portal.codes.rules import (
+    DEFAULT_CODES,
+    DEFAULT_CROSSWALK,
+    N_,
+    Entry,
+    Problem,
+    level_of,
+    validate,
+)
 from portal.db import db, utcnow
 
 
@@ -109,7 +117,13 @@ def import_list(entries: list[Entry], *, note: str, actor, now=None) -> CodeVers
     )
     if used := in_use(retired):
         raise CodeChangeError(
-            [f"编码{code}仍在类别对照表中使用，新列表不能删除它；请先修改对照表" for code in used]
+            [
+                Problem(
+                    N_("编码%(code)s仍在类别对照表中使用，新列表不能删除它；请先修改对照表"),
+                    code=code,
+                )
+                for code in used
+            ]
         )
     version = new_version(entries, source="import", note=note, actor=actor, now=now)
     _audit(
@@ -140,7 +154,7 @@ def save_code(
         }
         changes = {k: v for k, v in changes.items() if k == "code" or v[0] != v[1]}
         if len(changes) == 1:
-            raise CodeChangeError(["名称没有变化"])
+            raise CodeChangeError([Problem(N_("名称没有变化"))])
     else:
         # Placed after its parent's last descendant, so the list keeps its tree order.
         at = len(entries)

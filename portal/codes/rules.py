@@ -134,6 +134,24 @@ def top_of(code: str, parents: dict[str, str | None]) -> str:
     return code
 
 
+def N_(text: str) -> str:  # marks a message for extraction; translated where shown
+    return text
+
+
+class Problem(str):
+    """One problem of a code list: the Chinese text (what the command line prints and the
+    tests read), with its marked template and values, so a screen shows it in the
+    reader's language (``gettext(problem.template, **problem.values)``)."""
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values):
+        problem = super().__new__(cls, template % values if values else template)
+        problem.template, problem.values = template, values
+        return problem
+
+
 class CodeListError(ValueError):
     """A code list that cannot be used, with every problem found (line by line)."""
 
@@ -148,24 +166,45 @@ def validate(entries: list[Entry]) -> list[str]:
     seen: dict[str, Entry] = {}
     for number, entry in enumerate(entries, start=1):
         if not CODE_RE.match(entry.code):
-            problems.append(f"第{number}行：编码“{entry.code}”应以A、B或C开头，后接数字")
+            problems.append(
+                Problem(
+                    N_("第%(line)s行：编码“%(code)s”应以A、B或C开头，后接数字"),
+                    line=number,
+                    code=entry.code,
+                )
+            )
             continue
         if entry.code in seen:
-            problems.append(f"第{number}行：编码“{entry.code}”重复")
+            problems.append(
+                Problem(N_("第%(line)s行：编码“%(code)s”重复"), line=number, code=entry.code)
+            )
             continue
         if not entry.name.strip() or len(entry.name) > 80:
-            problems.append(f"第{number}行：名称不能为空，且不超过80字")
+            problems.append(Problem(N_("第%(line)s行：名称不能为空，且不超过80字"), line=number))
         if entry.parent is not None and not (
             entry.code.startswith(entry.parent) and entry.code != entry.parent
         ):
-            problems.append(f"第{number}行：编码“{entry.code}”应以上级编码“{entry.parent}”开头")
+            problems.append(
+                Problem(
+                    N_("第%(line)s行：编码“%(code)s”应以上级编码“%(parent)s”开头"),
+                    line=number,
+                    code=entry.code,
+                    parent=entry.parent,
+                )
+            )
         seen[entry.code] = entry
     for number, entry in enumerate(entries, start=1):
         if entry.parent is not None and entry.parent not in seen:
-            problems.append(f"第{number}行：上级编码“{entry.parent}”不在列表中")
+            problems.append(
+                Problem(
+                    N_("第%(line)s行：上级编码“%(parent)s”不在列表中"),
+                    line=number,
+                    parent=entry.parent,
+                )
+            )
     for axis in AXES:
         if not any(e.axis == axis and e.parent is None for e in seen.values()):
-            problems.append(f"缺少{axis}类（{AXES[axis]}）的编码")
+            problems.append(Problem(N_("缺少%(axis)s类的编码"), axis=axis))
     return problems
 
 
@@ -180,13 +219,13 @@ def parse_csv(data: bytes) -> list[Entry]:
         except UnicodeDecodeError:
             continue
     else:
-        raise CodeListError(["文件编码无法识别，请以UTF-8或GB18030保存"])
+        raise CodeListError([Problem(N_("文件编码无法识别，请以UTF-8或GB18030保存"))])
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
-        raise CodeListError(["文件为空"])
+        raise CodeListError([Problem(N_("文件为空"))])
     header = [h.strip().lower() for h in rows[0]]
     if header[:3] != ["code", "parent", "name"]:
-        raise CodeListError(["第一行应为表头：code,parent,name（可加 name_en）"])
+        raise CodeListError([Problem(N_("第一行应为表头：code,parent,name（可加 name_en）"))])
     has_en = len(header) > 3 and header[3] == "name_en"
     entries = []
     for row in rows[1:]:

@@ -10,13 +10,18 @@ from portal.auth.access import require
 from portal.auth.roles import Permission
 from portal.codes import operations, queries
 from portal.codes.forms import CodeForm, ImportForm
-from portal.codes.rules import AXES, AXES_EN, CodeListError, parse_csv
+from portal.codes.rules import AXES, AXES_EN, CodeListError, Problem, parse_csv
 from portal.db import db
 from portal.web import clock
 from portal.web.i18n import localized
 
 # An imported file larger than this is no code list (the standard's has a few hundred rows).
 MAX_CSV_BYTES = 1024 * 1024
+
+
+def shown(problems) -> list[str]:
+    """The problems in the reader's language (``rules.Problem``)."""
+    return [_(p.template, **p.values) if isinstance(p, Problem) else p for p in problems]
 
 
 def _axes():
@@ -104,7 +109,7 @@ def import_list():
                     entries, note=form.note.data.strip(), actor=current_user, now=clock.now()
                 )
             except (CodeListError, operations.CodeChangeError) as error:
-                problems = error.problems
+                problems = shown(error.problems)
             else:
                 flash(
                     _(
@@ -148,7 +153,7 @@ def save():
                 now=clock.now(),
             )
         except operations.CodeChangeError as error:
-            form.code.errors.extend(error.problems)
+            form.code.errors.extend(shown(error.problems))
         else:
             flash(_("已保存编码 %(code)s，成为第%(n)s版。", code=code, n=created.number), "success")
             db.session.flush()

@@ -453,3 +453,16 @@ def test_the_api_case_read_carries_the_codes(app, seeded, client):
     schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     assert "codes" in schema["Case"]["required"]
     assert set(schema["CaseCodes"]["properties"]) == {"a", "b", "c"}
+
+
+def test_the_problems_of_an_import_read_in_the_readers_language(admin, app):
+    admin.get("/lang/en?next=/")
+    bad = "code,parent,name\nA01,,渠道\nA01,,重复\nB0101,B09,孤儿\n"
+    response = _import(admin, bad)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    problems = html[html.index('data-testid="import-problems"') :].split("</ul>")[0]
+    assert "Line 2: the code “A01” appears twice" in problems
+    assert "Line 3: the parent code “B09” is not in the list" in problems
+    assert "No codes on axis C" in problems
+    assert "第" not in problems  # nothing left in Chinese
