@@ -162,7 +162,7 @@ class CodeListError(ValueError):
 
 def validate(entries: list[Entry]) -> list[str]:
     """The problems of a code list (empty: usable). Every axis must keep its codes."""
-    problems = []
+    problems: list[str] = []
     seen: dict[str, Entry] = {}
     for number, entry in enumerate(entries, start=1):
         if not CODE_RE.match(entry.code):
