@@ -136,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.codes.blueprint import bp as codes
     from portal.complaints.blueprint import bp as complaints
     from portal.deadlines.blueprint import bp as deadlines
+    from portal.documents.blueprint import bp as documents
     from portal.duty.blueprint import bp as duty
     from portal.home.blueprint import bp as home
     from portal.major.blueprint import bp as major
@@ -165,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
         analysis,
         bulletins,
         returns,  # the regulator return, a tab of the bulletins
+        documents,  # the register of document numbers, another tab of them
         archives,
         summaries,
         tracking,

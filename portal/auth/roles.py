@@ -86,6 +86,8 @@ class Permission(StrEnum):
     # The regulator return (监管报送): the association's, to the local office of the regulator.
     RETURN_VIEW = "bulletin:return:view"  # the list of versions and their files
     RETURN_MANAGE = "bulletin:return:manage"  # generate a version (a correction with a note)
+    # GB/T 9704-2012: the register of the association's document numbers (发文登记).
+    DOCUMENT_REGISTER_VIEW = "documents:register:view"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -243,8 +245,9 @@ PERMISSIONS = {
 }
 
 # The regulator return is the association's report on its members: its staff generate
-# it, its leader reads it (and finds it on the home page). Members have no part in it.
-_RETURN_READ = frozenset({Permission.RETURN_VIEW})
+# it, its leader reads it (and finds it on the home page). Members have no part in it;
+# nor in the register of the association's document numbers, read by the same people.
+_RETURN_READ = frozenset({Permission.RETURN_VIEW, Permission.DOCUMENT_REGISTER_VIEW})
 RETURN_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ASSOC_ADMIN: _RETURN_READ | {Permission.RETURN_MANAGE},
     Role.ASSOC_HANDLER: _RETURN_READ | {Permission.RETURN_MANAGE},

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.db import Model, UTCDateTime
 
@@ -33,6 +33,8 @@ class DocumentNumber(Model):
     issued_on: Mapped[date] = mapped_column(Date, nullable=False)  # 成文日期 (Beijing)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    issued_by = relationship("User")
 
     __table_args__ = (
         UniqueConstraint("prefix", "year", "seq", name="uq_document_number_prefix_year_seq"),

@@ -59,6 +59,7 @@ PAGES = {
         "/statistics",
         "/bulletins",
         "/bulletins/returns",  # issue 25: the regulator return (监管报送)
+        "/bulletins/register",  # issue 25: the register of document numbers (发文登记)
         "/duty/directory",
         "/notifications",
         "/accountability",
@@ -76,6 +77,7 @@ PAGES = {
         "/statistics",
         "/bulletins",
         "/bulletins/returns",  # the leader reads the returns (issue 25)
+        "/bulletins/register",  # and the register of document numbers
         "/duty/directory",
         "/duty/members/{bank1}",
         "/notifications",
