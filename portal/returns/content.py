@@ -44,7 +44,7 @@ def _group_name(group: str | None) -> str:
 
 
 def _depth_used(axis: str, known: dict) -> int:
-    """The deepest level at which the period's cases are coded on ``axis`` (1 at least)."""
+    """The deepest level of the code list on ``axis`` (1 at least)."""
     return max((known[code][3] for code in known if code[:1] == axis), default=1)
 
 
@@ -54,10 +54,15 @@ def code_sections(user: User, period: AnyPeriod, groups: list[str | None]) -> li
     known = code_names()
     rows = []
     for axis in regulator.AXES:
-        deepest = regulator.code_group_counts(user, period, axis, _depth_used(axis, known))
-        used = [known[code][3] for code, _group in deepest if code in known]
+        # One pass per axis, rolled up to every level of the list; listed down to the
+        # deepest level a case is coded at.
+        depth = _depth_used(axis, known)
+        by_level = regulator.code_group_counts_at_levels(
+            user, period, axis, range(1, depth + 1), known
+        )
+        used = [known[code][3] for code, _group in by_level[depth] if code in known]
         for level in range(1, max(used, default=1) + 1):
-            counts = regulator.code_group_counts(user, period, axis, level)
+            counts = by_level[level]
             groups = [*groups, *{g for _c, g in counts if g not in groups}]
             codes = sorted({code for code, _g in counts}, key=lambda c: (c is None, c or ""))
             for code in [*codes, ALL]:

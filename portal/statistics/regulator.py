@@ -221,11 +221,11 @@ def group_rows(user: User, period: AnyPeriod, banks: list[dict] | None = None) -
 # -- By code ---------------------------------------------------------------------------
 
 
-def _roll_up(level: int):
+def _roll_up(level: int, known: dict | None = None):
     """A function giving the code a code counts under at ``level``: its ancestor at that
     level (by the code list's parents, or else by the longest known prefix), or itself
-    when it is no deeper."""
-    known = code_names()
+    when it is no deeper. ``known``: ``codes.queries.names()``, when the caller has it."""
+    known = code_names() if known is None else known
 
     def ancestor(code: str | None) -> str | None:
         if code is None:
@@ -298,9 +298,10 @@ def axes_at_levels(
         .group_by(a, b, c)
     )
     combos = [(row[:3], int(row[3]), int(row[4])) for row in db.session.execute(stmt)]
+    known = code_names()
     out = {}
     for level in wanted:
-        ancestor, known = _roll_up(level)
+        ancestor, _known = _roll_up(level, known)
         out[level] = {
             axis: _code_table(
                 ((codes[i], count, before) for codes, count, before in combos), ancestor, known
@@ -343,12 +344,28 @@ def code_group_counts(
 ) -> dict[tuple[str | None, str | None], int]:
     """{(code at ``level`` or None, institution group or None): valid complaints in the
     period}: the return's table of codes by group (pairs with no complaint left out)."""
-    ancestor, _known = _roll_up(level)
-    out: dict[tuple[str | None, str | None], int] = defaultdict(int)
-    for code, group, count, _before in _code_counts(user, period, axis, by_group=True):
-        if count:
-            out[(ancestor(code), group if group in INSTITUTION_GROUPS else None)] += count
-    return dict(out)
+    return code_group_counts_at_levels(user, period, axis, [level])[level]
+
+
+def code_group_counts_at_levels(
+    user: User, period: AnyPeriod, axis: str, wanted, known: dict | None = None
+) -> dict[int, dict[tuple[str | None, str | None], int]]:
+    """``{level: code_group_counts(user, period, axis, level)}`` for each level ``wanted``,
+    from one pass (the return lists every level used)."""
+    known = code_names() if known is None else known
+    pairs = [
+        (code, group if group in INSTITUTION_GROUPS else None, count)
+        for code, group, count, _before in _code_counts(user, period, axis, by_group=True)
+        if count
+    ]
+    out: dict[int, dict[tuple[str | None, str | None], int]] = {}
+    for level in wanted:
+        ancestor, _known = _roll_up(level, known)
+        counts: dict[tuple[str | None, str | None], int] = defaultdict(int)
+        for code, group, count in pairs:
+            counts[(ancestor(code), group)] += count
+        out[level] = dict(counts)
+    return out
 
 
 def business_lines(user: User, period: AnyPeriod, member_id: int | None = None) -> list[dict]:
@@ -356,7 +373,9 @@ def business_lines(user: User, period: AnyPeriod, member_id: int | None = None) 
     return code_rows(user, period, "B", 1, member_id=member_id)
 
 
-def levels(axis: str) -> list[int]:
-    """The levels the current code list has on ``axis`` (1 first), for the level control."""
-    found = {level for code, (_n, _e, _p, level) in code_names().items() if code[:1] == axis}
+def levels(axis: str, known: dict | None = None) -> list[int]:
+    """The levels the code list has on ``axis`` (1 first), for the level control.
+    ``known``: ``codes.queries.names()``, when the caller has it."""
+    known = code_names() if known is None else known
+    found = {level for code, (_n, _e, _p, level) in known.items() if code[:1] == axis}
     return sorted(found) or [1]

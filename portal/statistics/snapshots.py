@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.auth.models import User
+from portal.codes.queries import names as code_names
 from portal.db import db, dialect_insert
 from portal.orgs.rules import UnitKind
 from portal.orgs.scoping import scope_root
@@ -63,7 +64,8 @@ def regulator_figures(user: User, period: AnyPeriod, member_id=None, category_id
         )
     # One pass for the three axes at every level of the list (the level control reads
     # them from here); the business lines are the B axis at level 1.
-    levels = {axis: regulator.levels(axis) for axis in regulator.AXES}
+    known = code_names()
+    levels = {axis: regulator.levels(axis, known) for axis in regulator.AXES}
     by_level = regulator.axes_at_levels(
         user, period, sorted({n for found in levels.values() for n in found}), member_id
     )
