@@ -195,13 +195,16 @@ def set_crosswalk(category, code_b: str, code_c: str, *, actor, now=None) -> boo
 
 def to_csv(version: CodeVersion) -> bytes:
     """The version as the CSV ``rules.parse_csv`` reads (UTF-8 with BOM, so Excel opens
-    it as such): an export imports again unchanged."""
+    it as such): an export imports again unchanged. A name a spreadsheet could take for
+    a formula goes behind an apostrophe (issue 21.3), which the import takes off."""
     import csv
     import io
+
+    from portal.web.cells import csv_row
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["code", "parent", "name", "name_en"])
     for e in entries_of(version):
-        writer.writerow([e.code, e.parent or "", e.name, e.name_en or ""])
+        writer.writerow(csv_row([e.code, e.parent or "", e.name, e.name_en or ""]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -13,6 +13,8 @@ import io
 import re
 from dataclasses import dataclass
 
+from portal.web.cells import unquote_csv_cell
+
 AXES = {
     "A": "业务办理渠道",
     "B": "业务类别",
@@ -231,7 +233,9 @@ def parse_csv(data: bytes) -> list[Entry]:
     for row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
-        row = [cell.strip() for cell in row] + [""] * 4
+        # The apostrophe our download puts before a formula-like name (issue 21.3) is
+        # not part of the name: a download re-imports unchanged.
+        row = [unquote_csv_cell(cell.strip()) for cell in row] + [""] * 4
         entries.append(
             Entry(
                 row[0].upper(), row[1].upper() or None, row[2], (row[3] or None) if has_en else None

@@ -5,7 +5,9 @@ CSV: UTF-8 with a byte-order mark (so Excel opens the Chinese correctly), CRLF l
 one flat table: a ``section`` column first (meta, codes, groups, banks, timeliness,
 decisions), then the union of every section's columns, keys (codes, group keys, member
 codes, step and decision keys) beside the names. ``meta`` rows state the period, the
-basis, the code-list version and the time of generation as key/value pairs.
+basis, the code-list version and the time of generation as key/value pairs. No cell is
+ever a formula: a text starting with = + - @ or a control character is written behind an
+apostrophe (``portal.web.cells``); numbers, "-3.5" too, are left as they are.
 
 Workbook (``portal.web.xlsx``: numbers as numbers, header frozen, filter): a cover sheet
 with the same statements, then one sheet per section.
@@ -19,6 +21,7 @@ from portal.deadlines.rules import DEADLINE_TZ
 from portal.returns.content import ALL, AXIS_NAMES, TOTAL_NAME
 from portal.statistics.regulator import UNGROUPED
 from portal.web import xlsx
+from portal.web.cells import csv_cell
 from portal.web.xlsx import Sheet, Value
 
 COLUMNS = (
@@ -77,7 +80,8 @@ META = (
 
 def _text(value) -> str:
     """A CSV cell: empty for None, integers as written, fractions to six decimals (no
-    exponent, no trailing zeros), booleans as 1/0."""
+    exponent, no trailing zeros), booleans as 1/0; a text a spreadsheet could take for
+    a formula (a name starting with = + - @ …) behind an apostrophe (issue 21.3)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -85,6 +89,8 @@ def _text(value) -> str:
     if isinstance(value, float):
         text = f"{value:.6f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
+    if isinstance(value, str):
+        return csv_cell(value)
     return str(value)
 
 

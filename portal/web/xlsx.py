@@ -12,7 +12,8 @@ Text is never a formula (issue 21.3): a text cell starting with ``=``, ``+``, ``
 ``@`` or a control character (a tab, a carriage return …) is typed text with Excel's
 quote prefix (the apostrophe a person would type before it), so Excel and LibreOffice show
 the text as written, and editing the cell keeps it text. A number stays a number (-3 is
-the number -3); only text is ever marked.
+the number -3); only text is ever marked, and never a text that is a plain number such as
+"-3.5" (``portal.web.cells``, which the CSV files share).
 """
 
 import unicodedata
@@ -28,6 +29,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from portal.web.cells import looks_like_formula
 
 DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm"
@@ -111,7 +114,7 @@ def _write(book, table: Sheet, tz: tzinfo, flags: tuple[str, str]) -> None:
         text = _clean(str(title))
         cell = WriteOnlyCell(sheet, value=text)
         cell.font = HEADER_FONT
-        if _looks_like_formula(text):
+        if looks_like_formula(text):
             _as_text(cell)
         header.append(cell)
     sheet.append(header)
@@ -152,12 +155,12 @@ def _clean(text: str) -> str:
 
 
 def _cell(sheet, value, marked: bool):
-    if not marked and not isinstance(value, Value) and not _looks_like_formula(value):
+    if not marked and not isinstance(value, Value) and not looks_like_formula(value):
         return value  # a plain cell: the fast path of a write-only sheet
     cell = WriteOnlyCell(sheet, value=value.value if isinstance(value, Value) else value)
     if isinstance(value, Value):
         cell.number_format = value.number_format
-    elif _looks_like_formula(value):
+    elif looks_like_formula(value):
         _as_text(cell)
     if marked or (isinstance(value, Value) and value.marked):
         cell.fill = MARK_FILL
@@ -168,15 +171,6 @@ def _as_text(cell) -> None:
     """Typed text (never a formula) behind Excel's quote prefix, shown as written."""
     cell.data_type = "s"
     cell.quotePrefix = True
-
-
-# What a spreadsheet may read as the start of a formula, or what hides one (OWASP's CSV
-# injection list): = + - @ and the control characters, a tab and a carriage return first.
-FORMULA_STARTS = frozenset("=+-@") | {chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))}
-
-
-def _looks_like_formula(value) -> bool:
-    return isinstance(value, str) and value[:1] in FORMULA_STARTS
 
 
 def _width(value) -> int:

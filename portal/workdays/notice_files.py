@@ -18,6 +18,7 @@ import csv
 import io
 import json
 
+from portal.web.cells import csv_row, unquote_csv_cell
 from portal.workdays.notice import Notice, NoticeError, parse_notice
 
 KINDS = {
@@ -65,7 +66,9 @@ def csv_to_data(text: str, year: int | None = None) -> dict:
         except csv.Error as error:
             errors.append(f"第{number}行：无法按 CSV 读取（{error}）")
             continue
-        cells = [cell.strip() for cell in row]
+        # The apostrophe ``notice_as_csv`` puts before a formula-like text is not part of
+        # it (issue 21.3): the file reads back as written.
+        cells = [unquote_csv_cell(cell.strip()) for cell in row]
         while cells and not cells[-1]:
             cells.pop()
         if not cells or cells[0].startswith("#") or cells[0].lower() == "kind":
@@ -110,14 +113,15 @@ def _year(values: list[str]) -> int | None:
 
 
 def notice_as_csv(notice: Notice) -> str:
-    """The notice in the CSV form (what ``read_notice`` reads back)."""
+    """The notice in the CSV form (what ``read_notice`` reads back); a text a spreadsheet
+    could take for a formula goes behind an apostrophe (issue 21.3)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["year", notice.year])
+    writer.writerow(csv_row(["year", notice.year]))
     if notice.source:
-        writer.writerow(["source", notice.source])
+        writer.writerow(csv_row(["source", notice.source]))
     for holiday in notice.holidays:
-        writer.writerow(["holiday", holiday.name, holiday.first, holiday.last])
+        writer.writerow(csv_row(["holiday", holiday.name, holiday.first, holiday.last]))
     for makeup in notice.makeup_workdays:
-        writer.writerow(["makeup", makeup.holiday, makeup.day])
+        writer.writerow(csv_row(["makeup", makeup.holiday, makeup.day]))
     return out.getvalue()
