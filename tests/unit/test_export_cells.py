@@ -2,7 +2,7 @@
 (``portal.web.cells``), the regulator return's CSV and the calendar notice's CSV. A
 text starting with = + - @ or a control character goes behind an apostrophe; numbers,
 and texts that are plain numbers, stay as they are; the files the portal reads back
-read the same text again. (The code list's download: tests/web/test_h21_csv_exports.py.)"""
+read the same text again. (The code list's download: tests/web/test_csv_exports.py.)"""
 
 import copy
 import csv
