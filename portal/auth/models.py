@@ -106,8 +106,9 @@ class SignIn(Model):
 
 class SignInThrottle(Model):
     """Wrong passwords in a row for one key (a name typed from an address, an address, a
-    name: ``rules.throttle_key``) and until when attempts under it wait. Shared by every
-    app server; rows of the quiet are dropped by the sweep."""
+    name, a device cookie's device: ``rules.throttle_key``) and until when attempts
+    under it wait. Shared by every app server; rows of the quiet are dropped by the
+    sweep."""
 
     __tablename__ = "sign_in_throttle"
 

@@ -2,6 +2,7 @@
 the request commits once."""
 
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from math import ceil
 from typing import Any, cast
@@ -10,9 +11,16 @@ from flask import current_app
 from sqlalchemy import CursorResult, case, delete, func, select, update
 
 from portal.audit.operations import diff, record
+from portal.auth.devices import known_device
 from portal.auth.models import SignIn, SignInThrottle, User
 from portal.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
-from portal.auth.rules import ThrottleLevel, throttle_delay, throttle_key, throttle_levels
+from portal.auth.rules import (
+    ThrottleLevel,
+    attempt_levels,
+    throttle_delay,
+    throttle_key,
+    throttle_levels,
+)
 from portal.auth.signals import unknown_user_refused, user_changed
 from portal.db import db, dialect_insert
 
@@ -53,9 +61,20 @@ def find_by_username(username: str) -> User | None:
     )
 
 
-def wait_before_sign_in(username: str, address: str, now) -> int:
-    """Seconds an attempt under this name from this address must still wait (0: none)."""
-    return wait_under([throttle_key(level, username, address) for level in _levels()], now)
+def wait_before_sign_in(username: str, address: str, now, device: str | None = None) -> int:
+    """Seconds an attempt under this name from this address (and known ``device``, if
+    the browser showed a device cookie of the user) must still wait (0: none)."""
+    return wait_under(_keys(username, address, device), now)
+
+
+def _attempt_levels(device: str | None) -> tuple[ThrottleLevel, ...]:
+    return attempt_levels(_levels(), known_device=device is not None)
+
+
+def _keys(username: str, address: str, device: str | None) -> list[str]:
+    return [
+        throttle_key(level, username, address, device or "") for level in _attempt_levels(device)
+    ]
 
 
 def wait_under(keys: list[str], now) -> int:
@@ -68,10 +87,10 @@ def wait_under(keys: list[str], now) -> int:
     return max(1, ceil((until - now).total_seconds()))
 
 
-def count_failure(username: str, address: str, now) -> None:
-    """One more wrong password at each level."""
-    for level in _levels():
-        count_failure_under(level, throttle_key(level, username, address), now)
+def count_failure(username: str, address: str, now, device: str | None = None) -> None:
+    """One more wrong password at each level of this attempt."""
+    for level in _attempt_levels(device):
+        count_failure_under(level, throttle_key(level, username, address, device or ""), now)
 
 
 def count_failure_under(level: ThrottleLevel, key: str, now) -> None:
@@ -100,10 +119,14 @@ def count_failure_under(level: ThrottleLevel, key: str, now) -> None:
         )
 
 
-def clear_failures(username: str, address: str) -> None:
-    """A right password: this name's counts start again (the address's stay)."""
+def clear_failures(username: str, address: str, device: str | None = None) -> None:
+    """A right password: this name's counts at this attempt's levels start again (the
+    address's stay; from a known device, so do the name's: guesses from elsewhere go on
+    being slowed down)."""
     keys = [
-        throttle_key(level, username, address) for level in _levels() if level.prefix != "address"
+        throttle_key(level, username, address, device or "")
+        for level in _attempt_levels(device)
+        if level.prefix != "address"
     ]
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.key.in_(keys)))
 
@@ -116,23 +139,28 @@ def purge_throttles(now) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-def authenticate(username: str, password: str, now, address: str = "") -> User:
+def authenticate(
+    username: str, password: str, now, address: str = "", cookies: Mapping[str, str] | None = None
+) -> User:
     """The user, or SignInError. Wrong passwords slow down later attempts (``rules``);
-    a name that does not exist is answered like a wrong password, after the same work."""
-    wait = wait_before_sign_in(username, address, now)
+    a browser showing the user's device cookie (``devices``) is held per device instead
+    of per name. A name that does not exist is answered like a wrong password, after the
+    same work (one argon2 check)."""
+    user = find_by_username(username)
+    device = known_device(user, cookies or {})
+    wait = wait_before_sign_in(username, address, now, device)
     if wait:
         raise SignInError("throttled", wait)
-    user = find_by_username(username)
     if user is None:
         dummy_verify(password)
         count_failure(username, address, now)
         raise SignInError("invalid")
     if not verify_password(user.password_hash, password):
-        count_failure(username, address, now)
+        count_failure(username, address, now, device)
         raise SignInError("invalid")
     if not user.is_active or not user.unit.is_active:
         raise SignInError("inactive")
-    clear_failures(username, address)
+    clear_failures(username, address, device)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)  # older parameters: upgrade now
     user.last_login_at = now

@@ -25,8 +25,10 @@ PHONE_RE = r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|400-?\d{3}-?\d{4}|95\d{3
 # Wrong passwords slow down the next attempts, per (name typed, client address), per
 # address and per name, with delays that double; nothing locks an account. The name is
 # the one typed, existing or not, so an unknown user is answered exactly like a known
-# one. Per name the delay stays short: an outsider guessing from elsewhere can make the
-# real handler wait a minute, never lock them out of accepting a case (Art. 7).
+# one. Per name the delay stays short (a minute at most), and a browser the user has
+# signed in from before is not held by it at all: it shows a device cookie (OWASP's
+# "device cookies") and is held per device instead. So an outsider guessing a name from
+# changing addresses cannot keep handler A or B from accepting a case (Art. 7).
 
 
 @dataclass(frozen=True)
@@ -38,19 +40,33 @@ class ThrottleLevel:
 
 
 def throttle_levels(free: int, cap: timedelta) -> tuple[ThrottleLevel, ...]:
-    """The three levels from the configuration (``free`` failures of one name from one
-    address before a delay, delays up to ``cap``)."""
+    """The four levels from the configuration (``free`` failures of one name from one
+    address before a delay, delays up to ``cap``): per name and address, per address,
+    per name (from browsers the user never signed in from) and per known device."""
     return (
         ThrottleLevel("pair", free, timedelta(seconds=30), cap),
         ThrottleLevel("address", 4 * free, timedelta(seconds=30), cap),
         ThrottleLevel("name", 2 * free, timedelta(seconds=5), min(cap, timedelta(minutes=1))),
+        ThrottleLevel("device", free, timedelta(seconds=30), cap),
     )
 
 
-def throttle_key(level: ThrottleLevel, username: str, address: str) -> str:
+def attempt_levels(
+    levels: tuple[ThrottleLevel, ...], *, known_device: bool
+) -> tuple[ThrottleLevel, ...]:
+    """The levels an attempt waits at and counts at: one from a device the user signed
+    in from before (a valid device cookie for this name) at its device instead of the
+    name, so failures from elsewhere never hold it; any other at the name."""
+    left_out = "name" if known_device else "device"
+    return tuple(level for level in levels if level.prefix != left_out)
+
+
+def throttle_key(level: ThrottleLevel, username: str, address: str, device: str = "") -> str:
     name = username.strip().lower()[:60]
     if level.prefix == "pair":
         return f"pair:{name}|{address}"
+    if level.prefix == "device":
+        return f"device:{device}"
     return f"address:{address}" if level.prefix == "address" else f"name:{name}"
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 from flask import redirect, request, session
 from flask_login import login_user
 
-from portal.auth import operations
+from portal.auth import devices, operations
 from portal.auth.models import User
 from portal.auth.rules import PENDING_ENROL_TTL, PENDING_VERIFY_TTL, pending_is_live
 from portal.db import db
@@ -85,10 +85,11 @@ def drop() -> None:
 
 def complete(user: User, next_page: str, second_factor: str | None = None):
     """Sign ``user`` in: a fresh session (nothing of the one before, its CSRF token or a
-    pending state, carries over), a server-side sign-in that signing out ends, and
-    Flask-Login's cookie. The only way in."""
+    pending state, carries over), a server-side sign-in that signing out ends,
+    Flask-Login's cookie, and the device cookie that keeps later attempts from this
+    browser clear of the per-name wait (``devices``). The only way in."""
     client = {"address": request.remote_addr, "agent": request.user_agent.string}
     session.clear()
     operations.start_sign_in(user, now=clock.now(), second_factor=second_factor, **client)
     login_user(user)
-    return redirect(next_page)
+    return devices.remember_device(redirect(next_page), user, request.cookies)

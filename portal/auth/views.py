@@ -56,7 +56,11 @@ def login():
         client = {"address": request.remote_addr, "agent": request.user_agent.string}
         try:
             user = operations.authenticate(
-                form.username.data, form.password.data, clock.now(), client["address"] or ""
+                form.username.data,
+                form.password.data,
+                clock.now(),
+                client["address"] or "",
+                cookies=request.cookies,
             )
         except operations.SignInError as error:
             operations.record_failed_sign_in(
