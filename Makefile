@@ -68,7 +68,8 @@ test: dev-setup
 test-fast: dev-setup
 	$(PY) -m pytest tests/unit tests/web --backends sqlite -q
 
-## Each role's home and case page at desk and tablet size, into screenshots/ (git-ignored)
+## Each role's home and case page at desk and tablet size (a few in English), into
+## screenshots/ (git-ignored); a role with no case to show is named in a warning
 screenshots: dev-setup
 	$(PY) scripts/screenshots.py
 

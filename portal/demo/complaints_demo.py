@@ -349,6 +349,10 @@ def _working_days_before(day: date, n: int) -> date:
     return day
 
 
+def _working_morning(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, 5, tzinfo=TZ).astimezone(UTC)
+
+
 def _work_in_hand(rng, now: datetime, users: dict, categories: dict, names) -> int:
     """Whatever the day it is seeded on, every demo login has work of its own, due today
     or soon, and one deadline already passed: the outlet officer of bank 1's first
@@ -396,22 +400,49 @@ def _work_in_hand(rng, now: datetime, users: dict, categories: dict, names) -> i
             case, actor=handler, now=at + timedelta(hours=2), unit=outlet, note="请尽快联系客户。"
         )
 
+    calendar = current_calendar()
+    working_today = calendar.is_working_day(today)
+
+    def after(day: date, n: int) -> datetime:
+        """A morning ``n`` working days after ``day``, when a step was taken."""
+        return _working_morning(calendar.add_working_days(day, n))
+
     made = 0
     # The outlet: passed down three working days ago, its reply is due today (Art. 11(3));
+    # seeded on a Saturday or a holiday, it is due on the next working day instead (no
+    # limit ends on a day off). Bank 1 verified the facts the next morning (Art. 11(2):
+    # within 2), so its own clocks on the case are healthy while the outlet replies.
     due_today, at = new(3, "ATT-01")
     to_outlet(due_today, at, a)
-    # a reply promised to the customer in a few days;
-    promised, at = new(5, "QUE-01")
+    ops.verify(
+        due_today,
+        actor=a,
+        now=after(at.astimezone(TZ).date(), 1),
+        finding="partly",
+        facts="调阅监控录像，柜员答复简单生硬属实。",
+    )
+    # A reply promised to the customer in two working days, the progress reported within
+    # the outlet's three (Art. 11(3)); the bank verified in time and reports tomorrow.
+    promised, at = new(4, "QUE-01")
     to_outlet(promised, at, b)
+    passed_on = at.astimezone(TZ).date()
+    ops.verify(
+        promised,
+        actor=b,
+        now=after(passed_on, 1),
+        finding="substantiated",
+        facts="排队叫号记录显示当日仅开一个窗口。",
+    )
     ops.report_progress(
         promised,
         actor=officer,
-        now=at + timedelta(days=2),
-        promised_on=today + timedelta(days=3),
+        now=after(passed_on, 2),
+        promised_on=calendar.add_working_days(today, 2),
         summary="需总行系统排查，已向客户说明并约定答复日期。",
     )
-    # and one whose reply is already a working day late.
-    late, at = new(4, "FEE-01")
+    # And one whose reply is a working day late: due on the last working day before
+    # today (on a day off, the one before that, so that one working day has gone by).
+    late, at = new(4 if working_today else 5, "FEE-01")
     to_outlet(late, at, a)
     made += 3
     # Bank 1: to accept (forwarded this morning), to pass down, to report.

@@ -148,3 +148,29 @@ def test_time_left_counts_working_days_in_good_english(app, province):
         app.config["FROZEN_NOW"] = now
         page = _english(app, "bank1-a").get(f"/cases/{case_id}").get_data(as_text=True)
         assert expected in page, expected
+
+
+def test_the_duty_status_reads_in_english(app, province):
+    """Who of the A/B pair receives a forward, and why (Art. 7), in the reader's language;
+    the absence's reason stays as the member typed it."""
+    from datetime import timedelta
+
+    from support import add_absence, with_duty_roster
+
+    with_duty_roster(app, province)
+    week = (NOW - timedelta(days=1), NOW + timedelta(days=7))
+    add_absence(app, "bank1-a", *week, province)
+    for username in ("bank2-a", "bank2-b"):
+        add_absence(app, username, *week, province)
+    app.config["FROZEN_NOW"] = NOW
+    to_bank1 = make_case(app, province, mobile="13700000001")
+    to_bank2 = make_case(app, province, mobile="13700000002", outlet="bank2-outlet1")
+    client = _english(app, "assoc-staff")
+    page = client.get(f"/cases/{to_bank1}").get_data(as_text=True)
+    assert "A-handler away (年假); the B-handler accepts" in page
+    assert "A角" not in page and "由B角受理" not in page and "不在岗" not in page
+    gap = client.get(f"/cases/{to_bank2}").get_data(as_text=True)
+    assert "A-handler away (年假), B-handler away (年假): nobody can accept" in gap
+    directory = client.get("/duty/directory").get_data(as_text=True)
+    assert "the B-handler accepts" in directory and "nobody can accept" in directory
+    assert "无人受理" not in directory and "由B角受理" not in directory

@@ -10,29 +10,46 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from portal.auth.models import User
 from portal.complaints.models import Complaint
 from portal.complaints.rules import OPEN_STATES
 from portal.db import db
-from portal.demo.accountability_demo import seed_accountability
-from portal.demo.complaints_demo import seed_complaints
-from portal.demo.seed import DEMO_PASSWORD, seed_province
+from portal.demo.full import seed_demo
+from portal.demo.seed import DEMO_PASSWORD
 
-# A Tuesday morning, and a Monday: the demo's work in hand counts working days back.
-MORNINGS = [datetime(2026, 12, 8, 1, 30, tzinfo=UTC), datetime(2026, 11, 30, 2, 0, tzinfo=UTC)]
+# The demo's work in hand counts working days back from the morning it is seeded: a
+# Tuesday, a Monday, a Saturday, and a Monday of the National Day holiday (Art. 11 counts
+# working days on the official calendar: no deadline ends on either day off).
+MORNINGS = {
+    "tuesday": datetime(2026, 12, 8, 1, 30, tzinfo=UTC),
+    "monday": datetime(2026, 11, 30, 2, 0, tzinfo=UTC),
+    "saturday": datetime(2026, 12, 5, 1, 30, tzinfo=UTC),
+    "holiday": datetime(2026, 10, 5, 1, 30, tzinfo=UTC),
+}
+WORKING_MORNINGS = ("tuesday", "monday")
 
 
-@pytest.fixture(params=MORNINGS, ids=["tuesday", "monday"])
-def demo(request, make_app):
-    now = request.param
+# The days off differ from the working days in the demo's dates only, not in anything a
+# database does: once, on the embedded default (the whole seed takes half a minute).
+@pytest.fixture(
+    params=[
+        m if m in WORKING_MORNINGS else pytest.param(m, marks=pytest.mark.sqlite_only)
+        for m in MORNINGS
+    ],
+    scope="module",
+)
+def morning(request):
+    return request.param
+
+
+@pytest.fixture
+def demo(morning, make_app):
+    """The province exactly as ``flask demo seed`` makes it (the same function)."""
+    now = MORNINGS[morning]
     app = make_app(FROZEN_NOW=now)
     with app.app_context():
-        seed_province(now)
-        seed_complaints(now)
-        seed_accountability(now)
-        from portal.jobs.sweep import run_sweep
-
-        run_sweep(now)
-        db.session.commit()
+        seed_demo(now)
+    app.config["MORNING"] = morning
     return app
 
 
@@ -54,8 +71,10 @@ def _count(html, key) -> int:
 def _outlet_officer(app):
     html = _home(app, "bank1-outlet1")
     assert _count(html, "in_hand") >= 3
-    assert "网点答复客户" in html and "今日到期" in html  # one due today
-    assert "承诺再次回复" in html  # one with a promised date
+    # One due today; seeded on a day off, due on the next working day instead.
+    due = "今日到期" if app.config["MORNING"] in WORKING_MORNINGS else "剩 1 个工作日"
+    assert re.search(rf"网点答复客户</span>\s*<span class=\"tag (warn|ok)\">{due}<", html), due
+    assert '承诺再次回复</span> <span class="tag ok">剩 2 个工作日' in html  # a promise
     assert "超期 1 个工作日" in html  # and one late
     assert "拨打" in html  # tap to call
 
@@ -104,6 +123,60 @@ def _lists_and_case_page(demo):
     assert "如何计算" in banner
 
 
+def _healthy_cases_look_healthy(demo):
+    """The outlet's cases that are on time (the one due today, the promised one) are on
+    time for the bank too: it verified within its 2 working days (Art. 11(2))."""
+    from portal.deadlines.models import Clock
+    from portal.deadlines.rules import ClockKind
+
+    with demo.app_context():
+        now = demo.config["FROZEN_NOW"]
+        outlet_id = db.session.scalar(select(User.unit_id).where(User.username == "bank1-outlet1"))
+        in_hand = select(Complaint.id).where(
+            Complaint.handling_unit_id == outlet_id,
+            Complaint.state.in_([s.value for s in OPEN_STATES]),
+        )
+        open_clocks = db.session.scalars(
+            select(Clock).where(
+                Clock.case_id.in_(in_hand), Clock.met_at.is_(None), Clock.cancelled_at.is_(None)
+            )
+        ).all()
+        outlet_on_time = {
+            c.case_id
+            for c in open_clocks
+            if c.kind in (ClockKind.BRANCH_REPLY, ClockKind.PROMISE) and c.due_at >= now
+        }
+        assert len(outlet_on_time) >= 2
+        late_for_bank = [
+            (c.case_id, c.kind)
+            for c in open_clocks
+            if c.case_id in outlet_on_time and c.owner_unit_id != outlet_id and c.due_at < now
+        ]
+        assert late_for_bank == []
+
+
+def _repeats_run_their_course(demo):
+    """A dissatisfied return visit opens a repeat complaint, forwarded, accepted and
+    closed like any other case (Art. 12(1): repeats count against the member)."""
+    from portal.complaints.models import ComplaintEvent
+
+    with demo.app_context():
+        repeats = db.session.scalars(
+            select(Complaint).where(Complaint.repeat_of_id.is_not(None))
+        ).all()
+        assert len(repeats) >= 3
+        assert any(r.state == "closed" for r in repeats)
+        for repeat in repeats:
+            actions = set(
+                db.session.scalars(
+                    select(ComplaintEvent.action).where(ComplaintEvent.complaint_id == repeat.id)
+                )
+            )
+            assert "registered" in actions
+            if repeat.state not in ("registered",):
+                assert {"forwarded", "accepted"} <= actions, repeat.tracking_no
+
+
 def test_each_role_has_its_work_on_any_morning(demo):
     """Seeding the demo takes seconds: one province per morning, every role looked at."""
     _outlet_officer(demo)
@@ -111,3 +184,5 @@ def test_each_role_has_its_work_on_any_morning(demo):
     _association(demo)
     _alive(demo)
     _lists_and_case_page(demo)
+    _healthy_cases_look_healthy(demo)
+    _repeats_run_their_course(demo)
