@@ -10,13 +10,19 @@ an index range read by its key (``inbox_page``), whatever its number.
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, select, true, tuple_
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import aliased
 
-from portal.complaints.models import Category, Complaint
-from portal.complaints.queries import cases_query, open_state_filter, search_condition
-from portal.complaints.rules import SET_ASIDE_STATES, State
+from portal.complaints.models import Category, CategoryNames, Complaint
+from portal.complaints.queries import (
+    cases_query,
+    open_state_filter,
+    search_condition,
+    walled_text_test,
+)
+from portal.complaints.rules import SET_ASIDE_STATES, STATE_LABELS, State
 from portal.db import db, likely
 from portal.deadlines.models import Clock
 from portal.orgs.models import Unit
@@ -333,17 +339,93 @@ LIST_COLUMNS = (
 )
 
 
-# The units and categories shown come in the same statement (many-to-one joins on the
-# key), with the columns the list prints. Built once: every inbox request uses them.
-LIST_OPTIONS = (
-    load_only(*LIST_COLUMNS),
-    joinedload(Complaint.outlet).load_only(Unit.name),
-    joinedload(Complaint.handling_unit).load_only(Unit.name, Unit.short_name),
-    joinedload(Complaint.category)
-    .load_only(Category.name, Category.name_en, Category.parent_id)
-    .joinedload(Category.parent)
-    .load_only(Category.name, Category.name_en),
-)
+@dataclass(frozen=True, slots=True)
+class ListedUnit:
+    name: str
+    short_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCategory(CategoryNames):
+    name: str
+    name_en: str | None
+    parent: "ListedCategory | None"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCase:
+    """A case as a list shows it: its ``LIST_COLUMNS``, the names of its outlet, handling
+    unit and category, as plain values read without the ORM (a page's rows are read on
+    every list and home request, and mapped objects cost three times the reading)."""
+
+    id: int
+    tracking_no: str
+    state: str
+    received_at: datetime
+    complainant_name: str
+    mobile_masked: str | None
+    outlet_id: int
+    member_id: int | None
+    category_id: int
+    handling_unit_id: int | None
+    is_major: bool
+    is_media: bool
+    repeat_of_id: int | None
+    next_due_at: datetime | None
+    outlet: ListedUnit
+    handling_unit: ListedUnit | None
+    category: ListedCategory
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state_enum]
+
+
+_CASE_FIELDS = ("id", *(column.key for column in LIST_COLUMNS))
+_OUTLET, _HANDLER = aliased(Unit), aliased(Unit)
+_CATEGORY, _PARENT = aliased(Category), aliased(Category)
+
+
+def _listed(query, due_at):
+    """``query``'s cases with the columns a list row shows (``ListedCase``), the units and
+    categories named in the same statement, and ``due_at``."""
+    return (
+        query.with_only_columns(
+            Complaint.id,
+            *LIST_COLUMNS,
+            due_at,
+            _OUTLET.name,
+            _HANDLER.name,
+            _HANDLER.short_name,
+            _CATEGORY.name,
+            _CATEGORY.name_en,
+            _PARENT.id,
+            _PARENT.name,
+            _PARENT.name_en,
+        )
+        .outerjoin(_OUTLET, _OUTLET.id == Complaint.outlet_id)
+        .outerjoin(_HANDLER, _HANDLER.id == Complaint.handling_unit_id)
+        .outerjoin(_CATEGORY, _CATEGORY.id == Complaint.category_id)
+        .outerjoin(_PARENT, _PARENT.id == _CATEGORY.parent_id)
+    )
+
+
+def _listed_row(row) -> tuple[ListedCase, datetime | None]:
+    (*case, due_at, outlet, handler, handler_short, name, name_en, parent_id, p_name, p_en) = row
+    parent = None if parent_id is None else ListedCategory(p_name, p_en, None)
+    return (
+        ListedCase(
+            **dict(zip(_CASE_FIELDS, case, strict=True)),
+            outlet=ListedUnit(outlet or ""),
+            handling_unit=None if handler is None else ListedUnit(handler, handler_short),
+            category=ListedCategory(name or "", name_en, parent),
+        ),
+        due_at,
+    )
 
 
 def _read(query, stretches, wanted: int) -> list:
@@ -354,7 +436,58 @@ def _read(query, stretches, wanted: int) -> list:
         rows += db.session.execute(
             query.where(condition).order_by(*order).limit(wanted - len(rows))
         ).all()
-    return rows
+    return [_listed_row(row) for row in rows]
+
+
+# A walled text search (``queries.walled_text_test``) first reads at most this many
+# cases of each stretch of the list in its order, testing each, and keeps the first
+# matches: a page of a word in one case of a hundred or more is found so, whatever the
+# bank's size. A rarer word falls back to the database's trigram search, which returns
+# every match of the bank (docs/performance.md).
+WALKED_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class _Walk:
+    unsearched: Any  # the list without its text condition, in order (``_filtered``)
+    listed: Any  # the same as list rows (``_listed``)
+    test: Any  # the plain text test
+
+
+def _read_walking(walk: _Walk, stretches, wanted: int) -> list | None:
+    """The rows of ``_read`` for a text search, from the first ``WALKED_ROWS`` cases of
+    each stretch of the list; None when a stretch's walk gave fewer rows than wanted (it
+    may have stopped short of a match beyond its reach)."""
+    rows: list = []
+    for condition, order in stretches:
+        if len(rows) >= wanted:
+            break
+        need = wanted - len(rows)
+        walked = (
+            walk.unsearched.with_only_columns(Complaint.id, walk.test.label("hit"))
+            .where(condition)
+            .order_by(*order)
+            .limit(WALKED_ROWS)
+            .subquery()
+        )
+        hits = select(walked.c.id).where(walked.c.hit).limit(need)
+        found = db.session.execute(
+            walk.listed.where(condition, Complaint.id.in_(hits)).order_by(*order).limit(need)
+        ).all()
+        if len(found) < need:
+            return None
+        rows += found
+    return [_listed_row(row) for row in rows]
+
+
+def _walk(user, filters: InboxFilters, *, now, tz, unit) -> _Walk | None:
+    test = walled_text_test(filters.q)
+    if test is None:
+        return None
+    unsearched = dataclasses.replace(filters, q="")
+    narrowing = _narrowing(unsearched, unit)
+    query, due_at = _filtered(user, unsearched, now=now, tz=tz, narrowing=narrowing, in_order=True)
+    return _Walk(query, _listed(query, due_at), test)
 
 
 def inbox_page(
@@ -381,11 +514,16 @@ def inbox_page(
     # Built once: a text search may ask the database how common its term is
     # (queries.search_condition).
     narrowing = _narrowing(filters, unit)
-    base, _ = _filtered(user, filters, now=now, tz=tz, narrowing=narrowing)
     ordered, due_at = _filtered(user, filters, now=now, tz=tz, narrowing=narrowing, in_order=True)
-    query = ordered.options(*LIST_OPTIONS)
+    query = _listed(ordered, due_at)
+    walk = _walk(user, filters, now=now, tz=tz, unit=unit)
+
+    def read(stretches, wanted):
+        rows = None if walk is None else _read_walking(walk, stretches, wanted)
+        return _read(query, stretches, wanted) if rows is None else rows
+
     if before is not None:
-        rows = _read(query, _stretches(due_at, before, backwards=True), per_page + 1)[::-1]
+        rows = read(_stretches(due_at, before, backwards=True), per_page + 1)[::-1]
         if len(rows) <= per_page:  # reached the top: show the first page whole
             return inbox_page(
                 user,
@@ -399,7 +537,7 @@ def inbox_page(
             )
         rows, has_prev, has_next = rows[1:], True, True
     else:
-        rows = _read(query, _stretches(due_at, after, backwards=False), per_page + 1)
+        rows = read(_stretches(due_at, after, backwards=False), per_page + 1)
         has_prev, has_next = after is not None, len(rows) > per_page
         rows = rows[:per_page]
     page = max(page, 2) if has_prev else 1
@@ -408,7 +546,11 @@ def inbox_page(
         total = len(rows)  # the whole list is on this page: nothing to count
     elif count and (page - 1) * per_page < count_cap:
         counted = db.session.execute(
-            select(func.count()).select_from(base.limit(count_cap + 1).subquery())
+            select(func.count()).select_from(
+                _filtered(user, filters, now=now, tz=tz, narrowing=narrowing)[0]
+                .limit(count_cap + 1)
+                .subquery()
+            )
         ).scalar_one()
         total = counted if counted <= count_cap else None
     return KeysetPage(

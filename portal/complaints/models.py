@@ -1,7 +1,7 @@
 """Complaint cases, their append-only history, attachments and the category taxonomy."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -60,20 +60,14 @@ def doubled(expression):
     )
 
 
-class Category(Model):
-    """Two-level taxonomy (e.g. 银行卡与ATM › ATM吞卡), edited by the association."""
+class CategoryNames:
+    """How a category is named, from its ``name``, ``name_en`` and ``parent``: shared by
+    the mapped category and the plain one a list row carries (``inbox.ListedCase``)."""
 
-    __tablename__ = "complaint_category"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_category.id"), index=True)
-    code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
-    name: Mapped[str] = mapped_column(String(60), nullable=False)
-    name_en: Mapped[str | None] = mapped_column(String(80))  # shown in English where set
-    sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-
-    parent = relationship("Category", remote_side=[id])
+    if TYPE_CHECKING:  # declared by each (not columns here: the mapped one maps them)
+        name: str
+        name_en: str | None
+        parent: "CategoryNames | None"
 
     @property
     def full_name(self) -> str:
@@ -97,6 +91,22 @@ class Category(Model):
     def full_label(self) -> str:
         """``full_name`` in the reader's language, for screens and exports."""
         return f"{self.parent.label} › {self.label}" if self.parent else self.label
+
+
+class Category(CategoryNames, Model):
+    """Two-level taxonomy (e.g. 银行卡与ATM › ATM吞卡), edited by the association."""
+
+    __tablename__ = "complaint_category"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_category.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(60), nullable=False)
+    name_en: Mapped[str | None] = mapped_column(String(80))  # shown in English where set
+    sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    parent = relationship("Category", remote_side=[id])
 
 
 class TrackingCounter(Model):

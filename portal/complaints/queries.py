@@ -424,10 +424,8 @@ def search_condition(q: str):
     if len(q) < SHORTEST_SEARCH:
         return false()
     texts = [Complaint.complainant_name, Complaint.facts, Complaint.demand]
-    plain = [column.ilike(_containing(q), escape="\\") for column in texts]
+    plain = _plain_tests(q)
     tracking = len(q) >= SHORTEST_TRACKING_FRAGMENT
-    if tracking:
-        plain.append(Complaint.tracking_no.ilike(_containing(q), escape="\\"))
     term = "".join(c + c for c in q)  # doubled (models.DOUBLED_SEARCH_COLUMNS)
     if db.engine.dialect.name == "sqlite":
         return _sqlite_text_condition(term, or_(*plain), tracking=tracking)
@@ -451,6 +449,31 @@ def search_condition(q: str):
     indexed = [doubled(column).ilike(_containing(term), escape="\\") for column in texts]
     indexed += plain[len(texts) :]
     return and_(func.coalesce(or_(*plain), true()), or_(*indexed))
+
+
+def _plain_tests(q: str, *, as_written: bool = False) -> list:
+    """The texts (and the tracking number, from three characters) holding ``q``, one
+    test each: what defines a text search's result; ``as_written`` for a ``q`` that has
+    no upper or lower case (LIKE then tests the same, faster than ILIKE)."""
+    columns = [Complaint.complainant_name, Complaint.facts, Complaint.demand]
+    if len(q) >= SHORTEST_TRACKING_FRAGMENT:
+        columns.append(Complaint.tracking_no)
+    pattern = _containing(q)
+    if as_written:
+        return [column.like(pattern, escape="\\") for column in columns]
+    return [column.ilike(pattern, escape="\\") for column in columns]
+
+
+def walled_text_test(q: str):
+    """For a text search the row-level wall keeps from the trigram indexes (PostgreSQL,
+    a request walled to one bank: ``orgs.scoping.text_search_bounds``), the plain test
+    of ``q``, for reading the list in its order until a page is found
+    (``inbox.inbox_page``); None for any other search. A term without upper or lower
+    case (Chinese) is compared as it is (LIKE), which is the same test, done faster."""
+    q = q.strip()
+    if not searches_text(q) or text_search_bounds() is None:
+        return None
+    return or_(*_plain_tests(q, as_written=q.lower() == q == q.upper()))
 
 
 # SQLite: a term found in more cases than this is searched by reading the inbox in its

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text, update
 from support import NOW, build_province, make_case, sign_in
 
-from portal.auth.login import _USER
+from portal.auth.login import _user_statement
 from portal.auth.models import User
 from portal.complaints.models import Complaint
 from portal.config import postgresql_engine_options
@@ -30,7 +30,7 @@ def test_postgresql_chooses_between_custom_and_generic_plans_itself(app):
     PostgreSQL's own choice (five plans with their values, then maybe a generic one)."""
     with app.app_context():
         assert db.session.scalar(text("SHOW plan_cache_mode")) == "auto"
-        db.session.execute(_USER, {"user_id": 1, "key": "k"}).all()
+        db.session.execute(_user_statement(), {"user_id": 1, "key": "k"}).all()
         plans = db.session.execute(
             text("SELECT generic_plans, custom_plans FROM pg_prepared_statements")
         ).one()
@@ -51,7 +51,7 @@ def test_postgresql_plans_unmarked_statements_with_their_values(app):
 def test_marked_statements_are_prepared_once_per_connection(app):
     with app.app_context():
         for user_id in (1, 2, 3):
-            db.session.execute(_USER, {"user_id": user_id, "key": "k"}).all()
+            db.session.execute(_user_statement(), {"user_id": user_id, "key": "k"}).all()
         prepared = _prepared()
         assert len(prepared) == 1 and "FROM user_account" in prepared[0]
 

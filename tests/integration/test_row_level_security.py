@@ -3,6 +3,8 @@ the tables holding customers' cases answer a request only with its bank's rows, 
 a query that forgot the application's scoping. The suite's PostgreSQL half connects as
 a role that owns nothing and cannot pass row-level security, as production does."""
 
+import re
+
 import pytest
 from flask import jsonify
 from flask_login import current_user
@@ -292,3 +294,53 @@ def test_a_walled_text_search_finds_the_banks_own_cases_only(spy_app, province):
         assert numbers[mine] in page and numbers[theirs] not in page
         page = staff.get(f"/cases?state=all&q={term}").get_data(as_text=True)
         assert numbers[mine] in page and numbers[theirs] in page
+
+
+def test_a_walled_search_for_a_common_word_reads_the_list_in_order(spy_app, province, monkeypatch):
+    """A member's search for a word in many of its cases reads the list in its order
+    until a page is found (``inbox.WALKED_ROWS``) instead of asking the database for
+    every match; the pages are exactly those the full search gives (issue 22)."""
+    from portal.complaints import inbox
+
+    spy_app.config["PAGE_SIZE"] = 5
+    hits, misses = set(), set()
+    for n in range(14):
+        facts = "ATM吞卡未退还。" if n % 3 else "柜面排队时间过长。"
+        cid = make_case(spy_app, province, state="handling", mobile=f"1370000{n:04d}", facts=facts)
+        (hits if n % 3 else misses).add(cid)
+    make_case(
+        spy_app,
+        province,
+        state="handling",
+        outlet="bank2-outlet1",
+        mobile="13700009999",
+        facts="ATM吞卡未退还。",
+    )
+    with spy_app.app_context():
+        number = dict(db.session.execute(select(Complaint.id, Complaint.tracking_no)).all())
+    member = spy_app.test_client()
+    sign_in(member, "bank1-a")
+
+    walks = []
+    walking = inbox._read_walking
+    monkeypatch.setattr(inbox, "_read_walking", lambda *a: walks.append(walking(*a)) or walks[-1])
+
+    def pages(term):
+        """Every page of the member's search, as lists of tracking numbers."""
+        found, url = [], f"/cases?state=all&q={term}"
+        while url:
+            html = member.get(url).get_data(as_text=True)
+            found.append(re.findall(r"LN\d{4}-\d{6}", html.split('id="inbox-table"')[1]))
+            after = re.search(r'href="(/cases\?[^"]*after=[^"]+)"', html)
+            url = after.group(1).replace("&amp;", "&") if after else None
+        return found
+
+    walked = pages("吞卡")
+    assert any(rows is not None for rows in walks)  # the first page came from the walk
+    monkeypatch.setattr(inbox, "WALKED_ROWS", 2)  # too short for a page: the full search
+    walks.clear()
+    assert pages("吞卡") == walked
+    assert walks and all(rows is None for rows in walks)
+    found = [n for page in walked for n in page]
+    assert sorted(set(found)) == sorted(number[c] for c in hits)  # each once, no other bank's
+    assert len(found) == len(set(found))
