@@ -16,7 +16,7 @@ pip_install = $(PY) -m pip install --disable-pip-version-check $(1) 2>&1 \
 	| awk '/^(Collecting|Requirement already)/ {n++; printf "\r    %d packages", n; fflush()} \
 	       /^ERROR/ {print} END {print ""}'
 
-.PHONY: run test test-fast lint setup dev-setup system-deps system-deps-test translations \
+.PHONY: run test test-fast test-fuzz lint setup dev-setup system-deps system-deps-test translations \
 	db seed bench load clean screenshots
 
 $(RUN_STAMP): pyproject.toml
@@ -60,9 +60,23 @@ run: seed
 	$(call step,Starting the portal)
 	@PORTAL_TWO_FACTOR=$${PORTAL_TWO_FACTOR:-optional} $(PY) scripts/serve.py
 
-## The whole test suite, on SQLite and on a throw-away PostgreSQL cluster
+## The whole test suite, on SQLite and on a throw-away PostgreSQL cluster (the fuzz
+## suite last, by test-fuzz)
 test: dev-setup
-	$(PY) -m pytest
+	$(PY) -m pytest --ignore=tests/fuzz
+	@$(MAKE) --no-print-directory test-fuzz
+
+## The fuzz suite (tests/fuzz): one process per database side by side, so that both
+## take under two minutes on two cores; fails if either fails
+test-fuzz: dev-setup
+	@$(PY) -m pytest tests/fuzz --backends sqlite -q -p no:cacheprovider \
+		--basetemp=$${TMPDIR:-/tmp}/portal-fuzz-sqlite > $${TMPDIR:-/tmp}/portal-fuzz-sqlite.log 2>&1 & \
+	lite=$$!; \
+	$(PY) -m pytest tests/fuzz --backends postgresql -q -p no:cacheprovider \
+		--basetemp=$${TMPDIR:-/tmp}/portal-fuzz-postgresql; pg=$$?; \
+	wait $$lite; sqlite=$$?; \
+	echo "== the fuzz suite on SQLite:"; cat $${TMPDIR:-/tmp}/portal-fuzz-sqlite.log; \
+	test $$pg -eq 0 && test $$sqlite -eq 0
 
 ## For the edit loop: the unit and web tests on SQLite only (about a minute)
 test-fast: dev-setup

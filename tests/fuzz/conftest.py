@@ -13,6 +13,28 @@ def fuzz_app(app, province):
         "handling": make_case(app, province, state="handling", mobile="13700002222"),
         "at_outlet": make_case(app, province, state="at_outlet", mobile="13700003333"),
     }
+    # A substantiated case with a rectification opinion (Art. 9(2)): the outlet records
+    # its work on it (/rectifications), the member completes it on the case page.
+    province.rectified = make_case(app, province, state="handling", mobile="13700005555")
+    with app.app_context():
+        from portal.auth.models import User
+        from portal.complaints import operations as complaint_ops
+        from portal.complaints.models import Complaint
+        from portal.db import db
+
+        case = db.session.get(Complaint, province.rectified)
+        handler = db.session.get(User, province.user("bank1-a").id)
+        complaint_ops.verify(case, actor=handler, now=NOW, finding="substantiated", facts="属实。")
+        complaint_ops.add_rectification(
+            case,
+            actor=handler,
+            now=NOW,
+            kind="rectification",
+            opinion="加强柜员服务培训。",
+            owner="和平支行",
+            due_on=None,
+        )
+        db.session.commit()
     with app.app_context():  # an association draft bulletin (Art. 8(5))
         from portal.auth.models import User
         from portal.bulletins import operations
