@@ -173,6 +173,7 @@ FORM_RE = r'<form method="post" action="/cases/{id}/do/{action}".*?</form>'
 INPUT_RE = re.compile(r"<input[^>]*>")
 ATTR_RE = re.compile(r'(\w[\w-]*)="([^"]*)"')
 OPTION_RE = re.compile(r'<option[^>]*value="(\d+)"')
+COMBOBOX_OPTION_RE = re.compile(r'role="option"[^>]*\bdata-value="(\d+)"')
 SELECT_RE = r'<select[^>]*name="{name}"[^>]*>(.*?)</select>'
 OUTLET_PICK_RE = re.compile(r'"outlet_id": "(\d+)"')
 
@@ -202,6 +203,12 @@ def action_form(html: str, case_id: str, action: str) -> str | None:
 def select_options(html: str, name: str) -> list[str]:
     match = re.search(SELECT_RE.format(name=re.escape(name)), html, re.S)
     return [v for v in OPTION_RE.findall(match.group(1)) if v != "0"] if match else []
+
+
+def combobox_options(html: str) -> list[str]:
+    """The values a keyboard combobox of the form offers (``_macros.combobox``): the
+    pass-down's outlets are listed so, not in a select."""
+    return COMBOBOX_OPTION_RE.findall(html)
 
 
 def beijing_today():
@@ -449,7 +456,7 @@ class MemberHandler(PortalUser):
             _ledger["accepts"][case_id] += 1
         if random.random() < 0.8 and isinstance(piece, str):
             form = action_form(piece, case_id, "forward_down") or ""
-            units = select_options(form, "forward_down-unit_id")
+            units = select_options(form, "forward_down-unit_id") or combobox_options(form)
             staffed = [u for u in units if int(u) in PLAN["staffed_units"]]
             if not (staffed or units):
                 return
