@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, literal, select, true, tuple_
 from sqlalchemy.orm import aliased
 
-from portal.complaints.models import Category, CategoryNames, Complaint
+from portal.complaints.models import Category, CategoryNames, Complaint, StateNames
 from portal.complaints.queries import (
     cases_query,
     open_state_filter,
     search_condition,
     walled_text_test,
 )
-from portal.complaints.rules import SET_ASIDE_STATES, STATE_LABELS, State
+from portal.complaints.rules import SET_ASIDE_STATES, State
 from portal.db import db, likely
 from portal.deadlines.models import Clock
 from portal.orgs.models import Unit
@@ -353,7 +353,7 @@ class ListedCategory(CategoryNames):
 
 
 @dataclass(frozen=True, slots=True)
-class ListedCase:
+class ListedCase(StateNames):
     """A case as a list shows it: its ``LIST_COLUMNS``, the names of its outlet, handling
     unit and category, as plain values read without the ORM (a page's rows are read on
     every list and home request, and mapped objects cost three times the reading)."""
@@ -375,14 +375,6 @@ class ListedCase:
     outlet: ListedUnit
     handling_unit: ListedUnit | None
     category: ListedCategory
-
-    @property
-    def state_enum(self) -> State:
-        return State(self.state)
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state_enum]
 
 
 _CASE_FIELDS = ("id", *(column.key for column in LIST_COLUMNS))

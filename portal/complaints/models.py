@@ -135,7 +135,23 @@ STATISTICS_COLUMNS = [
 ]
 
 
-class Complaint(Model):
+class StateNames:
+    """A case's state as the screens name it, from its ``state``: shared by the mapped
+    case and the plain one a list row carries (``inbox.ListedCase``)."""
+
+    if TYPE_CHECKING:
+        state: str
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state_enum]
+
+
+class Complaint(StateNames, Model):
     __tablename__ = "complaint"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -268,14 +284,6 @@ class Complaint(Model):
             for column in DOUBLED_SEARCH_COLUMNS
         ),
     )
-
-    @property
-    def state_enum(self) -> State:
-        return State(self.state)
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state_enum]
 
 
 UNACCEPTED_SQL = "action = 'unaccepted'"

@@ -298,6 +298,23 @@ def serious_violations(page) -> list[str]:
     ]
 
 
+def findings(page, paths) -> str:
+    """Each page ``paths`` brings ``page`` to (an iterator that loads it), measured for
+    touch targets and then checked by axe; both findings reported together ("" if none)."""
+    violations, small_targets = {}, {}
+    for path in paths:
+        if small := page.evaluate(SMALL_TARGETS_JS, [TARGETS, list(INLINE_EXCEPTIONS), TAP]):
+            small_targets[path] = small
+        if problems := serious_violations(page):  # after measuring: axe adds a <script>
+            violations[path] = problems
+    failures = ""
+    if violations:
+        failures += f"serious or critical axe violations:\n{report(violations)}"
+    if small_targets:
+        failures += f"controls under {TAP}×{TAP}px:\n{report(small_targets)}"
+    return failures
+
+
 def report(found: dict[str, list[str]]) -> str:
     return "".join(
         f"  {path}\n" + "".join(f"    {line}\n" for line in lines) for path, lines in found.items()
@@ -312,17 +329,7 @@ def test_key_pages_pass_axe_and_have_full_touch_targets(
     """One walk per role and viewport (each page is loaded once, then measured and
     checked by axe); both findings are reported together."""
     page = signed_in_page(page_factory, username, viewport)
-    violations, small_targets = {}, {}
-    for path in walk(page, live_server, username):
-        if small := page.evaluate(SMALL_TARGETS_JS, [TARGETS, list(INLINE_EXCEPTIONS), TAP]):
-            small_targets[path] = small
-        if problems := serious_violations(page):  # after measuring: axe adds a <script>
-            violations[path] = problems
-    failures = ""
-    if violations:
-        failures += f"serious or critical axe violations:\n{report(violations)}"
-    if small_targets:
-        failures += f"controls under {TAP}×{TAP}px:\n{report(small_targets)}"
+    failures = findings(page, walk(page, live_server, username))
     assert not failures, f"{username} ({viewport}):\n{failures}"
 
 

@@ -10,16 +10,12 @@ from playwright.sync_api import expect
 from .test_accessibility import (  # noqa: F401 (live_server is a fixture)
     AXE_FILE,
     AXE_URL,
-    INLINE_EXCEPTIONS,
     LOADED_JS,
     OPEN_DETAILS_JS,
-    SMALL_TARGETS_JS,
-    TARGETS,
+    findings,
     live_server,
-    report,
-    serious_violations,
 )
-from .test_shell import TAP, sign_in
+from .test_shell import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +33,10 @@ ENGLISH_PAGES = {
 
 
 def check_pages(page, live_server, username, paths) -> str:  # noqa: F811
-    violations, small_targets = {}, {}
+    return findings(page, _visit(page, live_server, username, paths))
+
+
+def _visit(page, live_server, username, paths):  # noqa: F811
     for template in paths:
         path = template.format(**live_server.ids)
         response = page.goto(path)
@@ -46,16 +45,7 @@ def check_pages(page, live_server, username, paths) -> str:  # noqa: F811
         page.wait_for_load_state("load")
         page.evaluate(OPEN_DETAILS_JS)
         page.wait_for_function(LOADED_JS)
-        if small := page.evaluate(SMALL_TARGETS_JS, [TARGETS, list(INLINE_EXCEPTIONS), TAP]):
-            small_targets[path] = small
-        if problems := serious_violations(page):
-            violations[path] = problems
-    failures = ""
-    if violations:
-        failures += f"serious or critical axe violations:\n{report(violations)}"
-    if small_targets:
-        failures += f"controls under {TAP}×{TAP}px:\n{report(small_targets)}"
-    return failures
+        yield path
 
 
 def open_signed_in(page_factory, username, orientation):
